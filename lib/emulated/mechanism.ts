@@ -1,0 +1,49 @@
+/**
+ * The contract every emulated inner mechanism meets (NTLM, and SPNEGO around it): a sans-IO,
+ * synchronous GSS-style context. Bytes in, bytes out, no sockets, no timers. The SSPI-shaped
+ * package contexts (emulated/packages/*) and CredSSP build on this.
+ */
+
+/** The result of one leg. */
+export interface MechanismStep {
+  /** The token to send to the peer; empty when there is nothing to send. */
+  output: Buffer;
+  /** True once this side has everything it needs (SEC_E_OK). */
+  complete: boolean;
+}
+
+/** Who a context authenticated as (initiator: itself; acceptor: the peer). */
+export interface MechanismIdentity {
+  user: string;
+  domain: string;
+  workstation?: string;
+}
+
+export interface MechanismContext {
+  /**
+   * Run one leg. The initiator's first call takes `null`. Throws SspiError
+   * (SEC_E_INVALID_TOKEN, SEC_E_LOGON_DENIED, SEC_E_MESSAGE_ALTERED, ...) on failure.
+   */
+  step(input: Buffer | null): MechanismStep;
+  /** True after the last leg on this side. */
+  readonly complete: boolean;
+  /** The mechanism that actually ran: 'NTLM' (also when wrapped in SPNEGO). */
+  readonly mechanism: 'NTLM';
+  /** The identity once known. */
+  readonly identity: MechanismIdentity | undefined;
+  /** The exported session key once complete (NTLM: ExportedSessionKey), for SECPKG_ATTR_SESSION_KEY. */
+  readonly sessionKey: Buffer | undefined;
+  /**
+   * Seal and sign one message (SSPI EncryptMessage / GSS_WrapEx): returns the 16-byte signature
+   * followed by the sealed bytes, the concatenation CredSSP puts on the wire.
+   */
+  wrap(plaintext: Buffer): Buffer;
+  /** The reverse of the peer's wrap. Throws SEC_E_MESSAGE_ALTERED on a bad signature, SEC_E_INVALID_TOKEN when too short. */
+  unwrap(message: Buffer): Buffer;
+  /** Sign only (MakeSignature / GSS_GetMIC), consuming a sequence number. */
+  sign(message: Buffer): Buffer;
+  /** Verify the peer's sign(). Throws SEC_E_MESSAGE_ALTERED. */
+  verify(message: Buffer, signature: Buffer): void;
+  /** Zero every key and secret this context holds. Idempotent. */
+  dispose(): void;
+}
