@@ -1,0 +1,191 @@
+/**
+ * The DER writer: small pure functions that each return one encoded TLV, composed by nesting,
+ * e.g. `sequence(contextExplicit(0, integer(6)), contextExplicit(1, octetString(token)))`.
+ * Bad arguments are programming errors and throw Node-style TypeErrors.
+ */
+import { invalidArgValue } from '../../errors';
+import { TagClass, UniversalTag } from './der-reader';
+
+/** X.690 8.1.3: short form below 128, otherwise long form with the fewest octets. */
+function encodeLength(length: number): Buffer {
+  if (length < 0x80) return Buffer.from([length]);
+  const octets: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest & 0xff);
+  return Buffer.from([0x80 | octets.length, ...octets]);
+}
+
+/** One TLV from an identifier octet and the content. */
+export function tlv(identifier: number, content: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([identifier]), encodeLength(content.length), content]);
+}
+
+function identifierOf(tagClass: TagClass, constructed: boolean, tagNumber: number): number {
+  if (!Number.isInteger(tagNumber) || tagNumber < 0 || tagNumber > 30) {
+    throw invalidArgValue('tagNumber', tagNumber, 'must be an integer from 0 to 30');
+  }
+  return (tagClass << 6) | (constructed ? 0x20 : 0) | tagNumber;
+}
+
+/** SEQUENCE of already-encoded members, in the order given. */
+export function sequence(...members: Buffer[]): Buffer {
+  return tlv(0x30, Buffer.concat(members));
+}
+
+/**
+ * SET: DER orders the members by their encodings (X.690 11.6, SET OF); for the single-member
+ * SETs of X.509 names the order is moot.
+ */
+export function set(...members: Buffer[]): Buffer {
+  return tlv(0x31, Buffer.concat([...members].sort(Buffer.compare)));
+}
+
+/** `[n] EXPLICIT`: a constructed context tag around one encoded element. */
+export function contextExplicit(tagNumber: number, element: Buffer): Buffer {
+  return tlv(identifierOf(TagClass.Context, true, tagNumber), element);
+}
+
+/** `[n] IMPLICIT`: the context tag replaces the type's own; pass the value's content octets. */
+export function contextImplicit(tagNumber: number, content: Buffer, constructed = false): Buffer {
+  return tlv(identifierOf(TagClass.Context, constructed, tagNumber), content);
+}
+
+/** `[APPLICATION n]`, constructed, around already-encoded content (e.g. the GSS-API token framing). */
+export function application(tagNumber: number, ...members: Buffer[]): Buffer {
+  return tlv(identifierOf(TagClass.Application, true, tagNumber), Buffer.concat(members));
+}
+
+/** Minimal two's complement octets of a bigint (X.690 8.3.2). */
+function twosComplement(value: bigint): Buffer {
+  const octets: number[] = [];
+  let rest = value;
+  for (;;) {
+    const low = Number(rest & 0xffn);
+    octets.unshift(low);
+    rest >>= 8n;
+    // Stop once the remaining high part is pure sign extension of the octet just written.
+    if ((rest === 0n && low < 0x80) || (rest === -1n && low >= 0x80)) break;
+  }
+  return Buffer.from(octets);
+}
+
+/**
+ * INTEGER. A Buffer is read as an unsigned big-endian magnitude (a serial number, an RSA
+ * modulus); a leading 0x00 is added or redundant zeros dropped so the encoding is minimal.
+ */
+export function integer(value: number | bigint | Buffer): Buffer {
+  return tlv(UniversalTag.Integer, integerContent(value, 'value'));
+}
+
+function integerContent(value: number | bigint | Buffer, name: string): Buffer {
+  if (Buffer.isBuffer(value)) {
+    let start = 0;
+    while (start < value.length - 1 && value[start] === 0) start++;
+    const magnitude = value.subarray(start);
+    if (magnitude.length === 0) return Buffer.from([0]);
+    return magnitude[0] >= 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : Buffer.from(magnitude);
+  }
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+    throw invalidArgValue(name, value, 'must be a safe integer');
+  }
+  return twosComplement(BigInt(value));
+}
+
+/** ENUMERATED (encoded like an INTEGER, X.690 8.4). */
+export function enumerated(value: number): Buffer {
+  return tlv(UniversalTag.Enumerated, integerContent(value, 'value'));
+}
+
+/** OCTET STRING. */
+export function octetString(bytes: Buffer): Buffer {
+  return tlv(UniversalTag.OctetString, bytes);
+}
+
+/** BIT STRING; the unused low bits of the last octet are cleared, as DER requires (X.690 11.2.1). */
+export function bitString(bytes: Buffer, unusedBits = 0): Buffer {
+  if (
+    !Number.isInteger(unusedBits) ||
+    unusedBits < 0 ||
+    unusedBits > 7 ||
+    (bytes.length === 0 && unusedBits)
+  ) {
+    throw invalidArgValue('unusedBits', unusedBits, 'must be 0 to 7, and 0 for an empty BIT STRING');
+  }
+  const body = Buffer.concat([Buffer.from([unusedBits]), bytes]);
+  if (unusedBits > 0) body[body.length - 1] &= 0xff << unusedBits;
+  return tlv(UniversalTag.BitString, body);
+}
+
+/** OBJECT IDENTIFIER from its dotted form, e.g. '1.2.840.113554.1.2.2' (X.690 8.19). */
+export function oid(dotted: string): Buffer {
+  if (!/^[0-2]\.(0|[1-9]\d*)(\.(0|[1-9]\d*))*$/.test(dotted)) {
+    throw invalidArgValue('dotted', dotted, 'must be a dotted object identifier such as 1.2.840.113549');
+  }
+  const arcs = dotted.split('.').map((arc) => BigInt(arc));
+  if (arcs[0] < 2n && arcs[1] > 39n) throw invalidArgValue('dotted', dotted, 'has a second arc above 39');
+  const subidentifiers = [arcs[0] * 40n + arcs[1], ...arcs.slice(2)];
+  const octets: number[] = [];
+  for (const sub of subidentifiers) {
+    const base128: number[] = [Number(sub & 0x7fn)];
+    for (let rest = sub >> 7n; rest > 0n; rest >>= 7n) base128.unshift(Number(rest & 0x7fn) | 0x80);
+    octets.push(...base128);
+  }
+  return tlv(UniversalTag.ObjectIdentifier, Buffer.from(octets));
+}
+
+/** UTF8String. */
+export function utf8String(text: string): Buffer {
+  return tlv(UniversalTag.Utf8String, Buffer.from(text, 'utf8'));
+}
+
+/** PrintableString (X.680 41.4: letters, digits, space and '()+,-./:=?). */
+export function printableString(text: string): Buffer {
+  if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(text)) {
+    throw invalidArgValue('text', text, 'has characters a PrintableString cannot hold');
+  }
+  return tlv(UniversalTag.PrintableString, Buffer.from(text, 'latin1'));
+}
+
+/** IA5String (ASCII). */
+export function ia5String(text: string): Buffer {
+  if (!/^[\x00-\x7f]*$/.test(text)) throw invalidArgValue('text', text, 'must be ASCII for an IA5String');
+  return tlv(UniversalTag.Ia5String, Buffer.from(text, 'latin1'));
+}
+
+function checkedDate(date: Date): Date {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    throw invalidArgValue('date', date, 'must be a valid Date');
+  }
+  return date;
+}
+
+/** The UTC time as YYYYMMDDHHMMSS. */
+function utcDigits(date: Date): string {
+  return checkedDate(date)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, '')
+    .replace(/[-:T]/g, '');
+}
+
+/** UTCTime 'YYMMDDHHMMSSZ', for years 1950 to 2049 (RFC 5280 4.1.2.5.1). */
+export function utcTime(date: Date): Buffer {
+  const year = checkedDate(date).getUTCFullYear();
+  if (year < 1950 || year > 2049) throw invalidArgValue('date', date, 'must be in 1950..2049 for UTCTime');
+  return tlv(UniversalTag.UtcTime, Buffer.from(`${utcDigits(date).slice(2)}Z`, 'latin1'));
+}
+
+/** GeneralizedTime 'YYYYMMDDHHMMSSZ', without fractions (RFC 5280 4.1.2.5.2). */
+export function generalizedTime(date: Date): Buffer {
+  const year = checkedDate(date).getUTCFullYear();
+  if (year < 0 || year > 9999) throw invalidArgValue('date', date, 'must have a four-digit year');
+  return tlv(UniversalTag.GeneralizedTime, Buffer.from(`${utcDigits(date)}Z`, 'latin1'));
+}
+
+/** BOOLEAN: FF for true, 00 for false (X.690 11.1). */
+export function boolean(value: boolean): Buffer {
+  return tlv(UniversalTag.Boolean, Buffer.from([value ? 0xff : 0x00]));
+}
+
+/** NULL. */
+export function nullValue(): Buffer {
+  return tlv(UniversalTag.Null, Buffer.alloc(0));
+}
