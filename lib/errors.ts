@@ -79,3 +79,31 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `type string (${JSON.stringify(value.slice(0, 28))})`;
   return `type ${typeof value} (${String(value)})`;
 }
+
+/** Sentences for statuses a backend returns as bare numbers (the native one does). */
+const defaultMessages: Partial<Record<string, string>> = {
+  SEC_E_LOGON_DENIED: 'The logon failed: check the user name, domain and password.',
+  SEC_E_INVALID_TOKEN: 'The token from the peer is malformed or belongs to another security package.',
+  SEC_E_INVALID_HANDLE: 'The handle is not valid: it was freed, deleted, or is of the wrong kind.',
+  SEC_E_NO_CREDENTIALS: 'No credentials are available in the security package.',
+  SEC_E_UNKNOWN_CREDENTIALS: 'The credentials supplied to the package were not recognised.',
+  SEC_E_MESSAGE_ALTERED: 'The message or signature was altered in transit.',
+  SEC_E_OUT_OF_SEQUENCE: 'The message was received out of sequence.',
+  SEC_E_UNSUPPORTED_FUNCTION: 'A requested flag or function is not supported by this package.',
+  SEC_E_SECPKG_NOT_FOUND: 'The requested security package does not exist on this system.',
+  SEC_E_TARGET_UNKNOWN: 'The target was not recognised.',
+  SEC_E_WRONG_PRINCIPAL: 'The server is not the one the target name names (mutual authentication failed).',
+  SEC_E_MUTUAL_AUTH_FAILED: 'The server could not be authenticated (ISC_REQ_MUTUAL_AUTH was requested).',
+  SEC_E_DELEGATION_POLICY: 'The delegation policy does not allow sending credentials to this target.',
+  SEC_E_POLICY_NLTM_ONLY: 'The delegation policy does not allow sending credentials to this target with NTLM-only authentication.',
+  SEC_E_NO_AUTHENTICATING_AUTHORITY: 'No authority could be contacted for authentication.',
+  SEC_E_INTERNAL_ERROR: 'An error occurred that did not map to an SSPI error code.',
+  SEC_E_INSUFFICIENT_MEMORY: 'Not enough memory to complete the request.',
+  SEC_E_CONTEXT_EXPIRED: 'The security context has expired or was closed by the peer.',
+};
+
+/** A sentence for a status when the backend gave none. */
+export function messageForStatus(status: number): string {
+  const name = statusName(status);
+  return defaultMessages[name] ?? `The security package returned ${name}.`;
+}

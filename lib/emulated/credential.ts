@@ -1,0 +1,99 @@
+/**
+ * The emulated backend's credential handle state: who we are (outbound), who may log on
+ * (inbound), the TLS identity an acceptor presents, and the delegation policy. Secrets are held
+ * in Buffers only, so dispose() can zero them.
+ */
+import type { AcquireOptions, DelegationPolicy } from '../backend/types';
+import type { PackageName } from '../constants';
+import { ntHashOf } from './ntlm/keys';
+import { makeUserTable, type NtHashLookup, type UserTable } from './users';
+
+/** An outbound identity with its secrets in zeroable Buffers. */
+export interface EmulatedIdentity {
+  user: string;
+  domain: string;
+  /** The password as UTF-16LE, as TSPasswordCreds carries it. */
+  passwordUtf16: Buffer;
+  /** NTOWFv1: MD4 of the UTF-16LE password. */
+  ntHash: Buffer;
+}
+
+export class EmulatedCredential {
+  readonly package: PackageName;
+  readonly use: 'outbound' | 'inbound' | 'both';
+  readonly identity: EmulatedIdentity | undefined;
+  readonly lookupNtHash: NtHashLookup | undefined;
+  private readonly userTable: UserTable | undefined;
+  readonly tls: AcquireOptions['tls'];
+  readonly policy: Required<DelegationPolicy>;
+  /** Package-specific options (e.g. `credsspInner`), validated by the package that reads them. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** TLS sessions this handle may resume, by target name (reference: same target, same handle). */
+  readonly tlsSessions = new Map<string, { session: Buffer; expires: number }>();
+  private disposed = false;
+  private freed = false;
+  private references = 0;
+
+  constructor(opts: AcquireOptions) {
+    this.package = opts.package;
+    this.use = opts.use;
+    if (opts.identity) {
+      const password = opts.identity.password;
+      const passwordUtf16 = Buffer.from(
+        typeof password === 'string' ? password : password.toString('utf8'),
+        'utf16le',
+      );
+      // 'DOMAIN\\user' in the user field, as Windows' credential prompts accept, when no domain is given.
+      const slash = opts.identity.domain === undefined ? opts.identity.user.indexOf('\\') : -1;
+      this.identity = {
+        user: slash >= 0 ? opts.identity.user.slice(slash + 1) : opts.identity.user,
+        domain: slash >= 0 ? opts.identity.user.slice(0, slash) : (opts.identity.domain ?? ''),
+        passwordUtf16,
+        ntHash: ntHashOf(passwordUtf16),
+      };
+    }
+    this.userTable = opts.users === undefined ? undefined : makeUserTable(opts.users);
+    this.lookupNtHash = this.userTable?.lookup;
+    this.tls = opts.tls;
+    this.policy = {
+      allowFreshCredentials: opts.policy?.allowFreshCredentials ?? ['TERMSRV/*'],
+      allowFreshCredentialsWhenNTLMOnly: opts.policy?.allowFreshCredentialsWhenNTLMOnly ?? ['TERMSRV/*'],
+      encryptionOracle: opts.policy?.encryptionOracle ?? 'mitigated',
+    };
+    const { package: _p, use: _u, identity: _i, users: _us, tls: _t, policy: _po, ...rest } = opts;
+    this.options = Object.freeze(rest);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** A context holds the credential while it lives, as Windows keeps a freed handle's data for its contexts. */
+  retain(): void {
+    this.references++;
+  }
+
+  release(): void {
+    this.references--;
+    if (this.freed && this.references <= 0) this.dispose();
+  }
+
+  /** FreeCredentialsHandle: secrets are zeroed once no context uses them. */
+  free(): void {
+    this.freed = true;
+    if (this.references <= 0) this.dispose();
+  }
+
+  /** Zero every secret. Idempotent. */
+  private dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.identity) {
+      this.identity.passwordUtf16.fill(0);
+      this.identity.ntHash.fill(0);
+    }
+    this.userTable?.dispose();
+    for (const entry of this.tlsSessions.values()) entry.session.fill(0);
+    this.tlsSessions.clear();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Handle objects: what users hold instead of CredHandle/CtxtHandle. Each wraps one backend
+ * state and knows whether it is still alive. A FinalizationRegistry releases the backend state of
+ * a handle that was dropped without being freed, as a safety net, not as the normal path.
+ */
+import type { Backend } from './backend/types';
+import { sspiError } from './errors';
+
+interface HandleState {
+  backend: Backend;
+  /** The backend's own state; undefined once freed or deleted. */
+  raw: unknown;
+  /** Serialises calls on this handle: SSPI handles are not safe for concurrent use. */
+  queue: Promise<unknown>;
+}
+
+const finalizer = new FinalizationRegistry<{ backend: Backend; raw: unknown; live: { value: boolean } }>(
+  (held) => {
+    if (held.live.value) held.backend.release(held.raw);
+  },
+);
+
+abstract class Handle {
+  /** @internal */
+  readonly #state: HandleState;
+  /** @internal shared with the finalizer so a freed handle is not released twice. */
+  readonly #live = { value: true };
+
+  /** @internal */
+  constructor(backend: Backend, raw: unknown) {
+    this.#state = { backend, raw, queue: Promise.resolve() };
+    finalizer.register(this, { backend, raw, live: this.#live }, this);
+  }
+
+  /** True until the handle is freed or deleted. */
+  get isValid(): boolean {
+    return this.#live.value;
+  }
+
+  /** @internal the backend state, or SEC_E_INVALID_HANDLE when freed. */
+  static stateOf(handle: Handle, what: string): HandleState {
+    if (!handle.#live.value) {
+      throw sspiError('SEC_E_INVALID_HANDLE', `The ${what} was already freed or deleted.`);
+    }
+    return handle.#state;
+  }
+
+  /** @internal mark dead and return the raw state for the backend to free. */
+  static kill(handle: Handle, what: string): HandleState {
+    const state = Handle.stateOf(handle, what);
+    handle.#live.value = false;
+    finalizer.unregister(handle);
+    return state;
+  }
+
+  /** @internal run `op` after every earlier call on this handle settled. */
+  static serialise<T>(handle: Handle, op: () => Promise<T>): Promise<T> {
+    const state = handle.#state;
+    const run = state.queue.then(op, op);
+    state.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** A credential from acquireCredentialsHandle. Free it with freeCredentialsHandle or `await using`. */
+export class CredentialsHandle extends Handle {
+  /** The package the credential is for. */
+  readonly package: string;
+  /** Whether it may initiate, accept, or both. */
+  readonly use: 'outbound' | 'inbound' | 'both';
+  /** When the credential expires, if the package says. */
+  readonly expiry: Date | null;
+
+  /** @internal */
+  constructor(
+    backend: Backend,
+    raw: unknown,
+    info: { package: string; use: 'outbound' | 'inbound' | 'both'; expiry: Date | null },
+  ) {
+    super(backend, raw);
+    this.package = info.package;
+    this.use = info.use;
+    this.expiry = info.expiry;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.isValid) return;
+    const { freeCredentialsHandle } = await import('./api');
+    await freeCredentialsHandle(this);
+  }
+}
+
+/** A security context from initializeSecurityContext or acceptSecurityContext. */
+export class SecurityContext extends Handle {
+  /** 'initiator' for contexts made by initializeSecurityContext, 'acceptor' otherwise. */
+  readonly role: 'initiator' | 'acceptor';
+  /** The package of the credential that made it. */
+  readonly package: string;
+
+  /** @internal */
+  constructor(backend: Backend, raw: unknown, info: { role: 'initiator' | 'acceptor'; package: string }) {
+    super(backend, raw);
+    this.role = info.role;
+    this.package = info.package;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.isValid) return;
+    const { deleteSecurityContext } = await import('./api');
+    await deleteSecurityContext(this);
+  }
+}
+
+export { Handle };
