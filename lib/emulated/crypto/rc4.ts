@@ -1,0 +1,50 @@
+/**
+ * RC4, the stream cipher NTLM seals with (MS-NLMP 3.4.3) and uses for the key exchange
+ * (3.1.5.1.2). Node 20's OpenSSL 3 has RC4 only in the legacy provider, so it is here.
+ * Stateful: one instance is one keystream, which NTLM keeps per direction for a whole context.
+ */
+export class Rc4 {
+  /** The permutation S of the key-scheduling algorithm, then the running keystream state. */
+  private readonly state = new Uint8Array(256);
+  private i = 0;
+  private j = 0;
+
+  /** Run the key-scheduling algorithm over `key` (1 to 256 bytes). */
+  constructor(key: Buffer) {
+    if (key.length === 0 || key.length > 256) throw new RangeError('RC4 key must be 1 to 256 bytes');
+    const s = this.state;
+    for (let n = 0; n < 256; n++) s[n] = n;
+    let j = 0;
+    for (let n = 0; n < 256; n++) {
+      j = (j + s[n] + key[n % key.length]) & 0xff;
+      const t = s[n];
+      s[n] = s[j];
+      s[j] = t;
+    }
+  }
+
+  /** XOR `data` with the next data.length keystream bytes; returns a new Buffer. */
+  update(data: Buffer): Buffer {
+    const s = this.state;
+    const out = Buffer.allocUnsafe(data.length);
+    let { i, j } = this;
+    for (let n = 0; n < data.length; n++) {
+      i = (i + 1) & 0xff;
+      j = (j + s[i]) & 0xff;
+      const t = s[i];
+      s[i] = s[j];
+      s[j] = t;
+      out[n] = data[n] ^ s[(s[i] + s[j]) & 0xff];
+    }
+    this.i = i;
+    this.j = j;
+    return out;
+  }
+
+  /** Zero the keystream state; the instance must not be used afterwards. */
+  dispose(): void {
+    this.state.fill(0);
+    this.i = 0;
+    this.j = 0;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * AV_PAIR lists (MS-NLMP 2.2.2.1): the TargetInfo of a CHALLENGE and the AV pairs inside an NTLMv2
+ * response. Each pair is AvId (2 bytes), AvLen (2 bytes), Value; the list ends with MsvAvEOL.
+ */
+import { invalidToken, readU16, slice } from './wire';
+
+/** AvId values (MS-NLMP 2.2.2.1). */
+export const MsvAvEOL = 0x0000;
+export const MsvAvNbComputerName = 0x0001;
+export const MsvAvNbDomainName = 0x0002;
+export const MsvAvDnsComputerName = 0x0003;
+export const MsvAvDnsDomainName = 0x0004;
+export const MsvAvDnsTreeName = 0x0005;
+export const MsvAvFlags = 0x0006;
+export const MsvAvTimestamp = 0x0007;
+export const MsvAvSingleHost = 0x0008;
+export const MsvAvTargetName = 0x0009;
+export const MsvChannelBindings = 0x000a;
+
+/** MsvAvFlags bits (MS-NLMP 2.2.2.1). */
+export const AV_FLAG_ACCOUNT_CONSTRAINED = 0x00000001;
+/** The AUTHENTICATE carries a MIC. */
+export const AV_FLAG_MIC_PRESENT = 0x00000002;
+export const AV_FLAG_UNTRUSTED_SPN_SOURCE = 0x00000004;
+
+/** One AV pair; `value` is the raw bytes (text pairs are UTF-16LE). */
+export interface AvPair {
+  id: number;
+  value: Buffer;
+}
+
+/** Upper bound on pairs in one list; a real TargetInfo has about a dozen. */
+const MAX_PAIRS = 256;
+
+/**
+ * Parse an AV pair list up to and excluding MsvAvEOL. Bytes after the EOL are ignored, as the
+ * NTLMv2 response's trailing Z(4) requires. A list without an EOL is malformed (MS-NLMP 2.2.2.1:
+ * "MUST be the last AV pair").
+ */
+export function parseAvPairs(data: Buffer): AvPair[] {
+  const pairs: AvPair[] = [];
+  let offset = 0;
+  for (;;) {
+    const id = readU16(data, offset, 'an AV pair');
+    const length = readU16(data, offset + 2, 'an AV pair');
+    if (id === MsvAvEOL) {
+      if (length !== 0) throw invalidToken('MsvAvEOL has a non-zero length');
+      return pairs;
+    }
+    const value = slice(data, offset + 4, length, 'an AV pair value');
+    if (pairs.length === MAX_PAIRS) throw invalidToken('the AV pair list is too long');
+    pairs.push({ id, value: Buffer.from(value) });
+    offset += 4 + length;
+  }
+}
+
+/** Encode pairs in the given order and append MsvAvEOL. */
+export function encodeAvPairs(pairs: readonly AvPair[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const pair of pairs) {
+    if (pair.value.length > 0xffff) throw new RangeError('AV pair value longer than 65535 bytes');
+    const header = Buffer.alloc(4);
+    header.writeUInt16LE(pair.id, 0);
+    header.writeUInt16LE(pair.value.length, 2);
+    parts.push(header, pair.value);
+  }
+  parts.push(Buffer.alloc(4));
+  return Buffer.concat(parts);
+}
+
+/** The value of the first pair with `id`, if any. */
+export function findAvPair(pairs: readonly AvPair[], id: number): Buffer | undefined {
+  return pairs.find((pair) => pair.id === id)?.value;
+}
+
+/** A text pair (names are UTF-16LE, MS-NLMP 2.2.2.1). */
+export function textAvPair(id: number, text: string): AvPair {
+  return { id, value: Buffer.from(text, 'utf16le') };
+}
+
+/** The MsvAvFlags value, 0 when the pair is absent or not 4 bytes long. */
+export function avFlagsOf(pairs: readonly AvPair[]): number {
+  const value = findAvPair(pairs, MsvAvFlags);
+  return value && value.length === 4 ? value.readUInt32LE(0) : 0;
+}
+
+/** An MsvAvFlags pair. */
+export function avFlagsPair(flags: number): AvPair {
+  const value = Buffer.alloc(4);
+  value.writeUInt32LE(flags >>> 0, 0);
+  return { id: MsvAvFlags, value };
+}
+
+/** Milliseconds between 1601-01-01 (the FILETIME epoch) and 1970-01-01. */
+const FILETIME_EPOCH_OFFSET_MS = 11644473600000n;
+
+/** A FILETIME (100 ns units since 1601, little-endian 64-bit) as MsvAvTimestamp carries it. */
+export function fileTime(date: Date): Buffer {
+  const value = Buffer.alloc(8);
+  value.writeBigUInt64LE((BigInt(date.getTime()) + FILETIME_EPOCH_OFFSET_MS) * 10000n, 0);
+  return value;
+}
+
+/** Windows' integrity level for a medium-integrity process (MS-KILE 2.2.5 TokenIL). */
+const TOKEN_IL_MEDIUM = 0x2000;
+
+/**
+ * An MsvAvSingleHost pair (MS-NLMP 2.2.2.2 Single_Host_Data): Size 48, Z4, CustomData (8 bytes:
+ * flags 0 and the token integrity level, as Windows fills it), MachineID (32 bytes). An acceptor
+ * on another machine ignores it; Windows clients always send it.
+ */
+export function singleHostPair(machineId: Buffer): AvPair {
+  const value = Buffer.alloc(48);
+  value.writeUInt32LE(48, 0);
+  value.writeUInt32LE(TOKEN_IL_MEDIUM, 12);
+  machineId.copy(value, 16, 0, 32);
+  return { id: MsvAvSingleHost, value };
+}

@@ -1,0 +1,268 @@
+/**
+ * The three NTLM messages on the wire (MS-NLMP 2.2.1): NEGOTIATE, CHALLENGE and AUTHENTICATE, with
+ * the VERSION structure (2.2.2.10). Fixed header fields come first; variable fields are described by
+ * (Len, MaxLen, BufferOffset) triples that point into the payload behind the header.
+ */
+import { NTLMSSP_NEGOTIATE_UNICODE, NTLMSSP_NEGOTIATE_VERSION, hasFlag } from './flags';
+import { decodeUtf16, invalidToken, readU16, readU32, slice } from './wire';
+
+/** "NTLMSSP\0", the Signature of every message (MS-NLMP 2.2.1). */
+const SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
+
+/** MessageType values (MS-NLMP 2.2.1). */
+export const NtLmNegotiate = 1;
+export const NtLmChallenge = 2;
+export const NtLmAuthenticate = 3;
+
+/** The VERSION structure (MS-NLMP 2.2.2.10): for debugging only, never for decisions. */
+export interface NtlmVersion {
+  major: number;
+  minor: number;
+  build: number;
+  /** NTLMRevisionCurrent: 0x0F (NTLMSSP_REVISION_W2K3) for every current Windows. */
+  revision: number;
+}
+
+/** What we announce: Windows 10/Server 2022 era, NTLM revision 15. */
+export const OUR_VERSION: NtlmVersion = { major: 10, minor: 0, build: 20348, revision: 0x0f };
+
+export interface NegotiateMessage {
+  flags: number;
+  version?: NtlmVersion;
+}
+
+export interface ChallengeMessage {
+  flags: number;
+  /** The server's name or domain (TargetName field). */
+  targetName: string;
+  /** The 8-byte nonce. */
+  serverChallenge: Buffer;
+  /** The raw AV pair list (TargetInfo field); empty when absent. */
+  targetInfo: Buffer;
+  version?: NtlmVersion;
+}
+
+export interface AuthenticateMessage {
+  flags: number;
+  lmChallengeResponse: Buffer;
+  ntChallengeResponse: Buffer;
+  domainName: string;
+  userName: string;
+  workstation: string;
+  encryptedRandomSessionKey: Buffer;
+  version?: NtlmVersion;
+  /**
+   * The 16 bytes at the MIC position (offset 72), when the header is long enough to hold them.
+   * Whether they are a MIC is for the NTLMv2 response's MsvAvFlags to say (MS-NLMP 3.2.5.1.2).
+   */
+  mic?: Buffer;
+}
+
+/** Offset of the MIC field in an AUTHENTICATE_MESSAGE (MS-NLMP 2.2.1.3). */
+export const AUTHENTICATE_MIC_OFFSET = 72;
+const NEGOTIATE_HEADER = 40;
+const CHALLENGE_HEADER = 56;
+const AUTHENTICATE_HEADER_NO_MIC = 72;
+const AUTHENTICATE_HEADER = 88;
+
+/** The MessageType of a token that starts with the NTLMSSP signature; throws otherwise. */
+export function messageTypeOf(token: Buffer): number {
+  if (token.length < 12 || !token.subarray(0, 8).equals(SIGNATURE)) {
+    throw invalidToken('it does not start with the NTLMSSP signature');
+  }
+  return token.readUInt32LE(8);
+}
+
+function expectType(token: Buffer, type: number, name: string): void {
+  if (messageTypeOf(token) !== type) throw invalidToken(`expected a ${name} message`);
+}
+
+function encodeVersion(version: NtlmVersion): Buffer {
+  const out = Buffer.alloc(8);
+  out[0] = version.major;
+  out[1] = version.minor;
+  out.writeUInt16LE(version.build, 2);
+  out[7] = version.revision;
+  return out;
+}
+
+function parseVersion(token: Buffer, offset: number): NtlmVersion {
+  const bytes = slice(token, offset, 8, 'the VERSION field');
+  return { major: bytes[0], minor: bytes[1], build: bytes.readUInt16LE(2), revision: bytes[7] };
+}
+
+/** A (Len, MaxLen, BufferOffset) field as read from a header. */
+interface FieldRef {
+  length: number;
+  offset: number;
+}
+
+function readField(token: Buffer, at: number, what: string): FieldRef {
+  const length = readU16(token, at, what);
+  const offset = readU32(token, at + 4, what);
+  // Bounds-check now so a field pointing outside the token fails before anything uses it. An empty
+  // field's offset means nothing (MS-NLMP 2.2.1: "SHOULD be ignored"), so it is not checked.
+  if (length > 0) slice(token, offset, length, what);
+  return { length, offset };
+}
+
+function fieldBytes(token: Buffer, field: FieldRef): Buffer {
+  return Buffer.from(token.subarray(field.offset, field.offset + field.length));
+}
+
+/** The lowest offset of a non-empty field: where the payload starts, hence how long the header is. */
+function payloadStart(token: Buffer, fields: FieldRef[]): number {
+  let start = token.length;
+  for (const field of fields) if (field.length > 0) start = Math.min(start, field.offset);
+  return start;
+}
+
+function decodeText(bytes: Buffer, flags: number, what: string): string {
+  // Without NTLMSSP_NEGOTIATE_UNICODE strings are OEM; Latin-1 is the closest portable reading.
+  return hasFlag(flags, NTLMSSP_NEGOTIATE_UNICODE) ? decodeUtf16(bytes, what) : bytes.toString('latin1');
+}
+
+/** Lays out a header and a payload, filling the (Len, MaxLen, BufferOffset) triples. */
+class MessageWriter {
+  private readonly header: Buffer;
+  private readonly payload: Buffer[] = [];
+  private cursor: number;
+
+  constructor(headerLength: number, type: number) {
+    this.header = Buffer.alloc(headerLength);
+    SIGNATURE.copy(this.header, 0);
+    this.header.writeUInt32LE(type, 8);
+    this.cursor = headerLength;
+  }
+
+  u32(at: number, value: number): void {
+    this.header.writeUInt32LE(value >>> 0, at);
+  }
+
+  bytes(at: number, value: Buffer): void {
+    value.copy(this.header, at);
+  }
+
+  field(at: number, value: Buffer): void {
+    if (value.length > 0xffff) throw new RangeError('NTLM message field longer than 65535 bytes');
+    this.header.writeUInt16LE(value.length, at);
+    this.header.writeUInt16LE(value.length, at + 2);
+    this.header.writeUInt32LE(this.cursor, at + 4);
+    this.payload.push(value);
+    this.cursor += value.length;
+  }
+
+  finish(): Buffer {
+    return Buffer.concat([this.header, ...this.payload]);
+  }
+}
+
+/**
+ * NEGOTIATE_MESSAGE (MS-NLMP 2.2.1.1). With NTLMSSP_NEGOTIATE_VERSION the DomainName and
+ * Workstation fields are empty (3.1.5.1.1); like Windows we point their offsets at the payload start.
+ */
+export function encodeNegotiate(message: NegotiateMessage): Buffer {
+  const writer = new MessageWriter(NEGOTIATE_HEADER, NtLmNegotiate);
+  writer.u32(12, message.flags);
+  writer.field(16, Buffer.alloc(0));
+  writer.field(24, Buffer.alloc(0));
+  writer.bytes(32, encodeVersion(message.version ?? OUR_VERSION));
+  return writer.finish();
+}
+
+/** Parse a NEGOTIATE_MESSAGE. Its DomainName/Workstation hints are not used, so not decoded. */
+export function parseNegotiate(token: Buffer): NegotiateMessage {
+  expectType(token, NtLmNegotiate, 'NEGOTIATE');
+  const flags = readU32(token, 12, 'NegotiateFlags');
+  const message: NegotiateMessage = { flags };
+  if (hasFlag(flags, NTLMSSP_NEGOTIATE_VERSION) && token.length >= NEGOTIATE_HEADER) {
+    message.version = parseVersion(token, 32);
+  }
+  return message;
+}
+
+/** CHALLENGE_MESSAGE (MS-NLMP 2.2.1.2); the payload holds TargetName then TargetInfo. */
+export function encodeChallenge(message: ChallengeMessage): Buffer {
+  const writer = new MessageWriter(CHALLENGE_HEADER, NtLmChallenge);
+  const unicode = hasFlag(message.flags, NTLMSSP_NEGOTIATE_UNICODE);
+  writer.field(12, Buffer.from(message.targetName, unicode ? 'utf16le' : 'latin1'));
+  writer.u32(20, message.flags);
+  writer.bytes(24, message.serverChallenge);
+  writer.field(40, message.targetInfo);
+  writer.bytes(48, encodeVersion(message.version ?? OUR_VERSION));
+  return writer.finish();
+}
+
+export function parseChallenge(token: Buffer): ChallengeMessage {
+  expectType(token, NtLmChallenge, 'CHALLENGE');
+  if (token.length < 32) throw invalidToken('the CHALLENGE header is truncated');
+  const targetNameField = readField(token, 12, 'TargetName');
+  const flags = readU32(token, 20, 'NegotiateFlags');
+  // Servers from before NTLMv2 end the header at 32 or 40 bytes, without TargetInfoFields.
+  const targetInfoField = token.length >= 48 ? readField(token, 40, 'TargetInfo') : { length: 0, offset: 0 };
+  const message: ChallengeMessage = {
+    flags,
+    targetName: decodeText(fieldBytes(token, targetNameField), flags, 'TargetName'),
+    serverChallenge: Buffer.from(token.subarray(24, 32)),
+    targetInfo: fieldBytes(token, targetInfoField),
+  };
+  if (
+    hasFlag(flags, NTLMSSP_NEGOTIATE_VERSION) &&
+    payloadStart(token, [targetNameField, targetInfoField]) >= CHALLENGE_HEADER
+  ) {
+    message.version = parseVersion(token, 48);
+  }
+  return message;
+}
+
+/**
+ * AUTHENTICATE_MESSAGE (MS-NLMP 2.2.1.3). The payload order is Windows': DomainName, UserName,
+ * Workstation, LmChallengeResponse, NtChallengeResponse, EncryptedRandomSessionKey. Strings are
+ * UTF-16LE (we only ever negotiate Unicode). Without `mic` the header stops after VERSION.
+ */
+export function encodeAuthenticate(message: AuthenticateMessage): Buffer {
+  const withMic = message.mic !== undefined;
+  const writer = new MessageWriter(
+    withMic ? AUTHENTICATE_HEADER : AUTHENTICATE_HEADER_NO_MIC,
+    NtLmAuthenticate,
+  );
+  writer.field(28, Buffer.from(message.domainName, 'utf16le'));
+  writer.field(36, Buffer.from(message.userName, 'utf16le'));
+  writer.field(44, Buffer.from(message.workstation, 'utf16le'));
+  writer.field(12, message.lmChallengeResponse);
+  writer.field(20, message.ntChallengeResponse);
+  writer.field(52, message.encryptedRandomSessionKey);
+  writer.u32(60, message.flags);
+  writer.bytes(64, encodeVersion(message.version ?? OUR_VERSION));
+  if (message.mic) writer.bytes(AUTHENTICATE_MIC_OFFSET, message.mic);
+  return writer.finish();
+}
+
+export function parseAuthenticate(token: Buffer): AuthenticateMessage {
+  expectType(token, NtLmAuthenticate, 'AUTHENTICATE');
+  if (token.length < 64) throw invalidToken('the AUTHENTICATE header is truncated');
+  const lm = readField(token, 12, 'LmChallengeResponse');
+  const nt = readField(token, 20, 'NtChallengeResponse');
+  const domain = readField(token, 28, 'DomainName');
+  const user = readField(token, 36, 'UserName');
+  const workstation = readField(token, 44, 'Workstation');
+  const sessionKey = readField(token, 52, 'EncryptedRandomSessionKey');
+  const flags = readU32(token, 60, 'NegotiateFlags');
+  const headerEnd = payloadStart(token, [lm, nt, domain, user, workstation, sessionKey]);
+  const message: AuthenticateMessage = {
+    flags,
+    lmChallengeResponse: fieldBytes(token, lm),
+    ntChallengeResponse: fieldBytes(token, nt),
+    domainName: decodeText(fieldBytes(token, domain), flags, 'DomainName'),
+    userName: decodeText(fieldBytes(token, user), flags, 'UserName'),
+    workstation: decodeText(fieldBytes(token, workstation), flags, 'Workstation'),
+    encryptedRandomSessionKey: fieldBytes(token, sessionKey),
+  };
+  if (hasFlag(flags, NTLMSSP_NEGOTIATE_VERSION) && headerEnd >= AUTHENTICATE_HEADER_NO_MIC) {
+    message.version = parseVersion(token, 64);
+  }
+  if (headerEnd >= AUTHENTICATE_HEADER) {
+    message.mic = Buffer.from(token.subarray(AUTHENTICATE_MIC_OFFSET, AUTHENTICATE_HEADER));
+  }
+  return message;
+}

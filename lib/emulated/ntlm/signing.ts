@@ -1,0 +1,169 @@
+/**
+ * NTLM session security with extended session security (MS-NLMP 3.4): per-direction signing keys,
+ * one RC4 handle per direction shared by sealing and signing (3.4.3), and sequence numbers that start
+ * at 0 and count each message (3.4.4, connection-oriented). Signatures are NTLMSSP_MESSAGE_SIGNATURE
+ * (2.2.2.9.1): Version 1, Checksum (8 bytes), SeqNum.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sspiError } from '../../errors';
+import { Rc4 } from '../crypto/rc4';
+import { NTLMSSP_NEGOTIATE_KEY_EXCH, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN, hasFlag } from './flags';
+import { sealKey, signKey, type NtlmMode } from './keys';
+
+/** Length of NTLMSSP_MESSAGE_SIGNATURE, which is also what wrap() puts before the sealed bytes. */
+export const SIGNATURE_LENGTH = 16;
+const SIGNATURE_VERSION = 1;
+
+/** Our sending side or the peer's: the two independent halves of a context's session security. */
+export type SealDirection = 'outbound' | 'inbound';
+
+/** One direction's keys and state. */
+interface DirectionState {
+  signingKey: Buffer;
+  sealingKey: Buffer;
+  handle: Rc4;
+  seqNum: number;
+}
+
+function directionState(exportedSessionKey: Buffer, mode: NtlmMode): DirectionState {
+  const sealingKey = sealKey(exportedSessionKey, mode);
+  return {
+    signingKey: signKey(exportedSessionKey, mode),
+    sealingKey,
+    handle: new Rc4(sealingKey),
+    seqNum: 0,
+  };
+}
+
+function messageAltered(): Error {
+  return sspiError(
+    'SEC_E_MESSAGE_ALTERED',
+    'The message signature from the peer is wrong: the message was altered, replayed or is out of order.',
+  );
+}
+
+/** Session security of one established NTLM context (MS-NLMP 3.4.4.2, 3.4.3). */
+export class NtlmSessionSecurity {
+  private readonly outbound: DirectionState;
+  private readonly inbound: DirectionState;
+  private readonly keyExchange: boolean;
+  private readonly canSeal: boolean;
+  private readonly canSign: boolean;
+
+  /**
+   * @param exportedSessionKey the negotiated ExportedSessionKey
+   * @param mode our side: the client signs with the client-to-server keys and verifies with the others
+   * @param negotiatedFlags the final NegotiateFlags, which must include extended session security
+   */
+  constructor(exportedSessionKey: Buffer, mode: NtlmMode, negotiatedFlags: number) {
+    const peer: NtlmMode = mode === 'client' ? 'server' : 'client';
+    this.outbound = directionState(exportedSessionKey, mode);
+    this.inbound = directionState(exportedSessionKey, peer);
+    this.keyExchange = hasFlag(negotiatedFlags, NTLMSSP_NEGOTIATE_KEY_EXCH);
+    this.canSeal = hasFlag(negotiatedFlags, NTLMSSP_NEGOTIATE_SEAL);
+    this.canSign = this.canSeal || hasFlag(negotiatedFlags, NTLMSSP_NEGOTIATE_SIGN);
+  }
+
+  /**
+   * MAC() of MS-NLMP 3.4.4.2 over `message` with `state`'s next sequence number. With key exchange
+   * the checksum is RC4'd through the direction's handle, after any sealing of the same message.
+   */
+  private mac(state: DirectionState, message: Buffer): Buffer {
+    const seqNum = Buffer.alloc(4);
+    seqNum.writeUInt32LE(state.seqNum, 0);
+    let checksum: Buffer = createHmac('md5', state.signingKey)
+      .update(seqNum)
+      .update(message)
+      .digest()
+      .subarray(0, 8);
+    if (this.keyExchange) checksum = state.handle.update(checksum);
+    const signature = Buffer.alloc(SIGNATURE_LENGTH);
+    signature.writeUInt32LE(SIGNATURE_VERSION, 0);
+    checksum.copy(signature, 4);
+    seqNum.copy(signature, 12);
+    return signature;
+  }
+
+  private requireSign(): void {
+    if (!this.canSign) {
+      throw sspiError(
+        'SEC_E_UNSUPPORTED_FUNCTION',
+        'Message signing was not negotiated on this NTLM context.',
+      );
+    }
+  }
+
+  private requireSeal(): void {
+    if (!this.canSeal) {
+      throw sspiError(
+        'SEC_E_UNSUPPORTED_FUNCTION',
+        'Message encryption was not negotiated on this NTLM context.',
+      );
+    }
+  }
+
+  private checkSignature(expected: Buffer, received: Buffer): void {
+    if (received.length !== SIGNATURE_LENGTH || !timingSafeEqual(expected, received)) throw messageAltered();
+    // Only a verified message consumes a sequence number (MS-NLMP 3.4.4).
+    this.inbound.seqNum = (this.inbound.seqNum + 1) >>> 0;
+  }
+
+  /** MakeSignature / GSS_GetMIC: the 16-byte signature of `message`. */
+  sign(message: Buffer): Buffer {
+    this.requireSign();
+    const signature = this.mac(this.outbound, message);
+    this.outbound.seqNum = (this.outbound.seqNum + 1) >>> 0;
+    return signature;
+  }
+
+  /** VerifySignature / GSS_VerifyMIC of the peer's sign(). */
+  verify(message: Buffer, signature: Buffer): void {
+    this.requireSign();
+    if (signature.length !== SIGNATURE_LENGTH) {
+      throw sspiError('SEC_E_INVALID_TOKEN', 'The NTLM message signature is not 16 bytes long.');
+    }
+    this.checkSignature(this.mac(this.inbound, message), signature);
+  }
+
+  /** EncryptMessage / GSS_WrapEx (MS-NLMP 3.4.6): signature || RC4-sealed plaintext. */
+  wrap(plaintext: Buffer): Buffer {
+    this.requireSeal();
+    const sealed = this.outbound.handle.update(plaintext);
+    const signature = this.mac(this.outbound, plaintext);
+    this.outbound.seqNum = (this.outbound.seqNum + 1) >>> 0;
+    return Buffer.concat([signature, sealed]);
+  }
+
+  /** DecryptMessage / GSS_UnwrapEx: the reverse of the peer's wrap(). */
+  unwrap(message: Buffer): Buffer {
+    this.requireSeal();
+    if (message.length < SIGNATURE_LENGTH) {
+      throw sspiError(
+        'SEC_E_INVALID_TOKEN',
+        'The sealed NTLM message is shorter than its 16-byte signature.',
+      );
+    }
+    const plaintext = this.inbound.handle.update(message.subarray(SIGNATURE_LENGTH));
+    this.checkSignature(this.mac(this.inbound, plaintext), message.subarray(0, SIGNATURE_LENGTH));
+    return plaintext;
+  }
+
+  /**
+   * Restart one direction's RC4 keystream from its sealing key, keeping its sequence number. This is
+   * what Windows does after the SPNEGO mechListMIC (see the contexts' resetRc4State()).
+   */
+  resetRc4(direction: SealDirection): void {
+    const state = direction === 'outbound' ? this.outbound : this.inbound;
+    state.handle.dispose();
+    state.handle = new Rc4(state.sealingKey);
+  }
+
+  /** Zero every key and keystream state. */
+  dispose(): void {
+    for (const state of [this.outbound, this.inbound]) {
+      state.signingKey.fill(0);
+      state.sealingKey.fill(0);
+      state.handle.dispose();
+    }
+  }
+}

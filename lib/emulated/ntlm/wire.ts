@@ -1,0 +1,34 @@
+/**
+ * Bounds-checked reading helpers shared by the NTLM parsers. Every failure is an SspiError with
+ * SEC_E_INVALID_TOKEN, so hostile input never surfaces as a RangeError.
+ */
+import { sspiError, type SspiError } from '../../errors';
+
+/** The error every malformed NTLM token produces; `what` says which part was wrong. */
+export function invalidToken(what: string): SspiError {
+  return sspiError('SEC_E_INVALID_TOKEN', `The NTLM message is malformed: ${what}.`);
+}
+
+/** A little-endian 16-bit read that throws SEC_E_INVALID_TOKEN past the end. */
+export function readU16(buf: Buffer, offset: number, what: string): number {
+  if (offset < 0 || offset + 2 > buf.length) throw invalidToken(`${what} is truncated`);
+  return buf.readUInt16LE(offset);
+}
+
+/** A little-endian 32-bit read that throws SEC_E_INVALID_TOKEN past the end. */
+export function readU32(buf: Buffer, offset: number, what: string): number {
+  if (offset < 0 || offset + 4 > buf.length) throw invalidToken(`${what} is truncated`);
+  return buf.readUInt32LE(offset);
+}
+
+/** A slice that throws SEC_E_INVALID_TOKEN unless it lies wholly inside `buf`. */
+export function slice(buf: Buffer, offset: number, length: number, what: string): Buffer {
+  if (offset < 0 || length < 0 || offset + length > buf.length) throw invalidToken(`${what} is truncated`);
+  return buf.subarray(offset, offset + length);
+}
+
+/** UTF-16LE text, refusing an odd byte count (MS-NLMP 2.2: Unicode strings are 2-byte units). */
+export function decodeUtf16(bytes: Buffer, what: string): string {
+  if (bytes.length % 2 !== 0) throw invalidToken(`${what} has an odd length for UTF-16 text`);
+  return bytes.toString('utf16le');
+}
