@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""A GSSAPI peer for interop tests: gss-ntlmssp (raw NTLM or SPNEGO) through python3-gssapi.
+
+Runs one security context, as initiator or acceptor, driven by JSON lines on stdin/stdout so a
+test can relay tokens between it and the implementation under test.
+
+  gss_peer.py --role initiator|acceptor --mech ntlm|spnego [--target SERVICE@HOST]
+
+Credentials come from the file named by NTLM_USER_FILE, one 'DOMAIN:USER:PASSWORD' per line:
+  initiator  gss-ntlmssp's default credentials: the file's (single) entry. Credentials acquired
+             with gss_acquire_cred_with_password are not used: SPNEGO (MIT krb5 1.20) cannot
+             negotiate with them ("SPNEGO cannot find mechanisms to negotiate"), and with
+             NTLM_USER_FILE set gss-ntlmssp takes the file's password over the one given.
+  acceptor   the users it accepts.
+
+Protocol (one JSON object per line; tokens and data are base64):
+  initiator prints {"token": T, "complete": false} at start.
+  in  {"token": T}                 out {"token": T|null, "complete": bool, ...}
+      when complete the answer also carries "peer" (the initiator's name, on the acceptor),
+      "sessionKey" (the SSPI session key) and "flags" (the GSS context flags).
+  in  {"wrap": D}                  out {"wrapped": W}           (gss_wrap with confidentiality)
+  in  {"unwrap": W}                out {"unwrapped": D, "confidential": bool}
+  any failure                      out {"error": text, "major": n, "minor": n}, exit status 2.
+"""
+import argparse
+import base64
+import json
+import sys
+
+import gssapi
+import gssapi.raw as gss_raw
+
+# MS-NLMP's NTLMSSP mechanism, and SPNEGO (RFC 4178).
+MECH_OIDS = {
+    'ntlm': gssapi.OID.from_int_seq('1.3.6.1.4.1.311.2.2.10'),
+    'spnego': gssapi.OID.from_int_seq('1.3.6.1.5.5.2'),
+}
+# GSS_C_INQ_SSPI_SESSION_KEY: the key SSPI's SECPKG_ATTR_SESSION_KEY returns.
+SSPI_SESSION_KEY_OID = gssapi.OID.from_int_seq('1.2.840.113554.1.2.2.5.5')
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + '\n')
+    sys.stdout.flush()
+
+
+def b64(data):
+    return base64.b64encode(data).decode('ascii') if data is not None else None
+
+
+def context_summary(ctx, is_initiator):
+    summary = {'flags': int(ctx.actual_flags)}
+    if not is_initiator:
+        summary['peer'] = str(ctx.initiator_name).rstrip('\x00')
+    try:
+        key = gss_raw.inquire_sec_context_by_oid(ctx, SSPI_SESSION_KEY_OID)
+        if key:
+            summary['sessionKey'] = b64(key[0])
+    except gssapi.exceptions.GSSError:
+        pass
+    return summary
+
+
+def step(ctx, token, is_initiator):
+    out = ctx.step(token)
+    answer = {'token': b64(out) if out else None, 'complete': bool(ctx.complete)}
+    if ctx.complete:
+        answer.update(context_summary(ctx, is_initiator))
+    emit(answer)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--role', choices=['initiator', 'acceptor'], required=True)
+    parser.add_argument('--mech', choices=sorted(MECH_OIDS), required=True)
+    parser.add_argument('--target', default='HTTP@localhost')
+    args = parser.parse_args()
+    mech = MECH_OIDS[args.mech]
+    is_initiator = args.role == 'initiator'
+    want = (gssapi.RequirementFlag.integrity | gssapi.RequirementFlag.confidentiality
+            | gssapi.RequirementFlag.replay_detection | gssapi.RequirementFlag.out_of_sequence_detection)
+    try:
+        if is_initiator:
+            target = gssapi.Name(args.target, gssapi.NameType.hostbased_service)
+            ctx = gssapi.SecurityContext(name=target, creds=None, mech=mech,
+                                         flags=want, usage='initiate')
+            step(ctx, None, True)
+        else:
+            ctx = gssapi.SecurityContext(creds=None, usage='accept')
+            emit({'ready': True})
+        for line in sys.stdin:
+            request = json.loads(line)
+            if 'token' in request:
+                step(ctx, base64.b64decode(request['token']), is_initiator)
+            elif 'wrap' in request:
+                wrapped = ctx.wrap(base64.b64decode(request['wrap']), True)
+                emit({'wrapped': b64(wrapped.message), 'confidential': bool(wrapped.encrypted)})
+            elif 'unwrap' in request:
+                unwrapped = ctx.unwrap(base64.b64decode(request['unwrap']))
+                emit({'unwrapped': b64(unwrapped.message), 'confidential': bool(unwrapped.encrypted)})
+            else:
+                raise ValueError('unknown request')
+    except gssapi.exceptions.GSSError as err:
+        emit({'error': str(err).replace('\n', ' '), 'major': err.maj_code, 'minor': err.min_code})
+        sys.exit(2)
+    except (ValueError, KeyError, json.JSONDecodeError) as err:
+        emit({'error': f'{type(err).__name__}: {err}', 'major': 0, 'minor': 0})
+        sys.exit(2)
+
+
+if __name__ == '__main__':
+    main()
