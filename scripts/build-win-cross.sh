@@ -1,0 +1,47 @@
+#!/bin/sh
+# Cross-build the native addon for Windows x64 on Linux with Debian's mingw-w64, into
+# prebuilds/win32-x64/node.napi.node, the name prebuildify gives a Node-API build and where
+# node-gyp-build looks. The Windows runner builds the same sources with MSVC (binding.gyp).
+#
+# Needs: apt-get install mingw-w64. The posix thread model is required: node-addon-api uses
+# std::mutex, which the win32 model lacks; -static keeps libstdc++/winpthread out of the DLL's
+# imports, so the .node needs nothing but system DLLs and node.exe.
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cxx=${CXX_WIN:-x86_64-w64-mingw32-g++-posix}
+dlltool=${DLLTOOL_WIN:-x86_64-w64-mingw32-dlltool}
+out_dir="$root/build/win-cross"
+prebuild_dir="$root/prebuilds/win32-x64"
+
+for tool in "$cxx" "$dlltool"; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "build-win-cross: $tool not found; install it with: apt-get install mingw-w64" >&2
+    exit 1
+  fi
+done
+
+headers=$(node -p "require('node-api-headers').include_dir")
+def_file=$(node -p "require('path').join(require.resolve('node-api-headers/package.json'), '..', 'def', 'node_api.def')")
+addon_api=$(node -p "require('node-addon-api').include_dir")
+
+mkdir -p "$out_dir" "$prebuild_dir"
+# The import library for the Node-API symbols node.exe exports.
+"$dlltool" -d "$def_file" -l "$out_dir/libnode_api.a"
+
+objects=""
+for source in "$root"/src-native/*.cc; do
+  object="$out_dir/$(basename "$source" .cc).o"
+  "$cxx" -c "$source" -o "$object" \
+    -std=c++17 -O2 -Wall -Wextra -Werror \
+    -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
+    -D_WIN32_WINNT=0x0A00 -DWINVER=0x0A00 \
+    -I"$headers" -I"$addon_api" -DNODE_GYP_MODULE_NAME=credssp
+  objects="$objects $object"
+done
+
+# shellcheck disable=SC2086 # $objects is a list of paths without spaces (build/win-cross/*.o)
+"$cxx" -shared -static -s -o "$prebuild_dir/node.napi.node" $objects \
+  "$out_dir/libnode_api.a" -lsecur32
+
+echo "build-win-cross: wrote prebuilds/win32-x64/node.napi.node"

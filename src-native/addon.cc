@@ -1,0 +1,46 @@
+// Addon registration. Napi::Addon keeps per-instance state, and nothing here holds a napi value
+// in a global, so the addon loads in worker_threads as well as in the main thread.
+#include "calls.h"
+#include "handles.h"
+
+namespace credssp {
+
+// release(handle): the synchronous last resort for a handle the user forgot (called from a
+// FinalizationRegistry). Frees now when no call is using the handle; otherwise the call in
+// flight holds the last reference and the state frees the handle when it ends. Never blocks.
+Napi::Value JsRelease(const Napi::CallbackInfo& info) {
+  if (CredentialRef credential = UnwrapCredential(info[0])) credential->ReleaseIfIdle();
+  if (ContextRef context = UnwrapContext(info[0])) context->ReleaseIfIdle();
+  return info.Env().Undefined();
+}
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports) {
+    DefineAddon(exports, {
+                             InstanceValue("napiVersion", Napi::Number::New(env, NAPI_VERSION), napi_enumerable),
+                             Export(env, "acquireCredentialsHandle", JsAcquireCredentialsHandle),
+                             Export(env, "freeCredentialsHandle", JsFreeCredentialsHandle),
+                             Export(env, "initializeSecurityContext", JsInitializeSecurityContext),
+                             Export(env, "acceptSecurityContext", JsAcceptSecurityContext),
+                             Export(env, "completeAuthToken", JsCompleteAuthToken),
+                             Export(env, "deleteSecurityContext", JsDeleteSecurityContext),
+                             Export(env, "queryContextAttributes", JsQueryContextAttributes),
+                             Export(env, "encryptMessage", JsEncryptMessage),
+                             Export(env, "decryptMessage", JsDecryptMessage),
+                             Export(env, "enumerateSecurityPackages", JsEnumerateSecurityPackages),
+                             Export(env, "release", JsRelease),
+                         });
+  }
+
+ private:
+  static PropertyDescriptor Export(Napi::Env env, const char* name, Napi::Function::Callback callback) {
+    return InstanceValue(name, Napi::Function::New(env, callback, name), napi_enumerable);
+  }
+};
+
+}  // namespace credssp
+
+// NODE_API_ADDON pastes the class name into an identifier, so it takes an unqualified name.
+using credssp::Addon;
+NODE_API_ADDON(Addon)

@@ -1,0 +1,117 @@
+// AcquireCredentialsHandleW and FreeCredentialsHandle.
+#include "calls.h"
+#include "handles.h"
+#include "worker.h"
+
+#include <cstring>
+#include <vector>
+
+namespace credssp {
+
+namespace {
+
+// What the worker thread needs; secrets in vectors it zeroes once the call returns.
+struct AcquireCall {
+  std::wstring packageName;
+  unsigned long use = 0;
+  bool hasIdentity = false;
+  std::wstring user;
+  std::wstring domain;
+  std::vector<wchar_t> password;  // UTF-16, not terminated
+  SECURITY_STATUS status = SEC_E_INTERNAL_ERROR;
+  TimeStamp expiry{};
+  // Made on the worker thread as soon as the handle exists, so it is freed even if the
+  // completion never runs (a worker thread's environment torn down meanwhile).
+  CredentialRef state;
+};
+
+bool IsCredSsp(const std::wstring& name) { return _wcsicmp(name.c_str(), CREDSSP_NAME) == 0; }
+
+void Acquire(AcquireCall& call) {
+  // NTLM and Negotiate take SEC_WINNT_AUTH_IDENTITY_W; CredSSP wraps it in CREDSSP_CRED
+  // (CredsspPasswordCreds, the identity as pSpnegoCred). Without an identity, pAuthData is
+  // NULL: the package uses the logon session's own credentials (single sign-on).
+  std::vector<wchar_t> password(call.password);
+  password.push_back(L'\0');
+  SEC_WINNT_AUTH_IDENTITY_W identity{};
+  identity.User = reinterpret_cast<unsigned short*>(&call.user[0]);
+  identity.UserLength = static_cast<unsigned long>(call.user.size());
+  identity.Domain = reinterpret_cast<unsigned short*>(&call.domain[0]);
+  identity.DomainLength = static_cast<unsigned long>(call.domain.size());
+  identity.Password = reinterpret_cast<unsigned short*>(password.data());
+  identity.PasswordLength = static_cast<unsigned long>(call.password.size());
+  identity.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE;
+
+  CREDSSP_CRED credsspCred{};
+  credsspCred.Type = CredsspPasswordCreds;
+  credsspCred.pSchannelCred = nullptr;
+  credsspCred.pSpnegoCred = &identity;
+
+  void* authData = nullptr;
+  if (call.hasIdentity) authData = IsCredSsp(call.packageName) ? static_cast<void*>(&credsspCred) : &identity;
+
+  CredHandle handle{};
+  call.status = AcquireCredentialsHandleW(nullptr, &call.packageName[0], call.use, nullptr, authData,
+                                          nullptr, nullptr, &handle, &call.expiry);
+  if (call.status == SEC_E_OK) call.state = std::make_shared<CredentialState>(handle, call.packageName);
+  SecureZeroMemory(password.data(), password.size() * sizeof(wchar_t));
+  SecureZeroMemory(call.password.data(), call.password.size() * sizeof(wchar_t));
+}
+
+}  // namespace
+
+// acquireCredentialsHandle(packageName: string, use: number,
+//   identity: {user: string, domain: string, password: Buffer /* UTF-16LE */} | null)
+//   → Promise<{status, credential?: External, expiry: number /* ms since epoch, 0: none */}>
+Napi::Value JsAcquireCredentialsHandle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsNumber()) {
+    throw Napi::TypeError::New(env, "acquireCredentialsHandle(packageName, use, identity)");
+  }
+  auto call = std::make_shared<AcquireCall>();
+  call->packageName = ToWide(info[0].As<Napi::String>().Utf16Value());
+  call->use = info[1].As<Napi::Number>().Uint32Value();
+  if (info[2].IsObject()) {
+    Napi::Object identity = info[2].As<Napi::Object>();
+    Napi::Value user = identity.Get("user");
+    Napi::Value domain = identity.Get("domain");
+    Napi::Value password = identity.Get("password");
+    if (!user.IsString() || !domain.IsString() || !password.IsBuffer()) {
+      throw Napi::TypeError::New(env, "identity must be {user: string, domain: string, password: Buffer}");
+    }
+    Napi::Buffer<uint8_t> bytes = password.As<Napi::Buffer<uint8_t>>();
+    if (bytes.Length() % 2 != 0) throw Napi::TypeError::New(env, "the password must be UTF-16LE");
+    call->hasIdentity = true;
+    call->user = ToWide(user.As<Napi::String>().Utf16Value());
+    call->domain = ToWide(domain.As<Napi::String>().Utf16Value());
+    call->password.resize(bytes.Length() / 2);
+    if (!call->password.empty()) memcpy(call->password.data(), bytes.Data(), bytes.Length());
+  } else if (!info[2].IsNull() && !info[2].IsUndefined()) {
+    throw Napi::TypeError::New(env, "identity must be an object or null");
+  }
+  return PromiseWorker::Start(
+      env, "credssp:AcquireCredentialsHandle", [call]() { Acquire(*call); },
+      [call](Napi::Env env) -> Napi::Value {
+        Napi::Object result = Napi::Object::New(env);
+        result.Set("status", Napi::Number::New(env, static_cast<uint32_t>(call->status)));
+        if (call->state) {
+          result.Set("credential", WrapCredential(env, call->state));
+          result.Set("expiry", Napi::Number::New(env, TimeStampToEpochMs(call->expiry)));
+        }
+        return result;
+      });
+}
+
+// freeCredentialsHandle(credential) → Promise<status>
+Napi::Value JsFreeCredentialsHandle(const Napi::CallbackInfo& info) {
+  CredentialRef state = UnwrapCredential(info[0]);
+  auto status = std::make_shared<SECURITY_STATUS>(SEC_E_INVALID_HANDLE);
+  return PromiseWorker::Start(
+      info.Env(), "credssp:FreeCredentialsHandle",
+      [state, status]() {
+        if (state) *status = state->Free();
+      },
+      [status](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, static_cast<uint32_t>(*status)); });
+}
+
+}  // namespace credssp

@@ -1,0 +1,83 @@
+// Freeing SSPI handles exactly once, and wrapping the state for JavaScript.
+#include "handles.h"
+
+namespace credssp {
+
+namespace {
+
+// Random 128-bit tags: napi_type_tag_object marks an External as "ours, of this kind".
+const napi_type_tag kCredentialTag = {0x6a1f2c3e4b5d6f70ULL, 0x8192a3b4c5d6e7f8ULL};
+const napi_type_tag kContextTag = {0x0f1e2d3c4b5a6978ULL, 0x8796a5b4c3d2e1f0ULL};
+
+template <typename State>
+Napi::External<std::shared_ptr<State>> Wrap(Napi::Env env, std::shared_ptr<State> state,
+                                            const napi_type_tag* tag) {
+  // The External owns one heap-held reference; its finalizer (a handle the user forgot, or a
+  // worker thread's environment going away) drops it, and the state frees the SSPI handle if
+  // it is the last reference.
+  auto* ref = new std::shared_ptr<State>(std::move(state));
+  auto external = Napi::External<std::shared_ptr<State>>::New(
+      env, ref, [](Napi::Env, std::shared_ptr<State>* held) { delete held; });
+  external.TypeTag(tag);
+  return external;
+}
+
+template <typename State>
+std::shared_ptr<State> Unwrap(Napi::Value value, const napi_type_tag* tag) {
+  if (!value.IsExternal()) return nullptr;
+  auto external = value.As<Napi::External<std::shared_ptr<State>>>();
+  if (!external.CheckTypeTag(tag)) return nullptr;
+  return *external.Data();
+}
+
+}  // namespace
+
+CredentialState::~CredentialState() {
+  if (valid_) FreeCredentialsHandle(&handle_);
+}
+
+SECURITY_STATUS CredentialState::Free() {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (!valid_) return SEC_E_INVALID_HANDLE;
+  valid_ = false;
+  return FreeCredentialsHandle(&handle_);
+}
+
+void CredentialState::ReleaseIfIdle() {
+  std::unique_lock<std::shared_mutex> lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !valid_) return;
+  valid_ = false;
+  FreeCredentialsHandle(&handle_);
+}
+
+ContextState::~ContextState() {
+  if (valid_) DeleteSecurityContext(&handle_);
+}
+
+SECURITY_STATUS ContextState::Delete() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!valid_) return SEC_E_INVALID_HANDLE;
+  valid_ = false;
+  return DeleteSecurityContext(&handle_);
+}
+
+void ContextState::ReleaseIfIdle() {
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !valid_) return;
+  valid_ = false;
+  DeleteSecurityContext(&handle_);
+}
+
+Napi::External<CredentialRef> WrapCredential(Napi::Env env, CredentialRef state) {
+  return Wrap(env, std::move(state), &kCredentialTag);
+}
+
+Napi::External<ContextRef> WrapContext(Napi::Env env, ContextRef state) {
+  return Wrap(env, std::move(state), &kContextTag);
+}
+
+CredentialRef UnwrapCredential(Napi::Value value) { return Unwrap<CredentialState>(value, &kCredentialTag); }
+
+ContextRef UnwrapContext(Napi::Value value) { return Unwrap<ContextState>(value, &kContextTag); }
+
+}  // namespace credssp

@@ -1,0 +1,88 @@
+// Native state behind the JavaScript handle objects. Each SSPI handle lives in a state object
+// held by std::shared_ptr: the JavaScript External owns one reference, every call in flight
+// owns another, so the state outlives whichever lets go last. The SSPI handle itself is freed
+// exactly once: by an explicit free/delete, or by the destructor when nobody freed it.
+#pragma once
+
+#include "sspi.h"
+
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+
+#include <napi.h>
+
+namespace credssp {
+
+// A CredHandle. Many contexts may use one credential at once (SSPI credential handles are
+// thread-safe), so calls take the lock shared and FreeCredentialsHandle takes it exclusively:
+// a free waits for the calls in flight instead of pulling the handle from under them.
+class CredentialState {
+ public:
+  CredentialState(CredHandle handle, std::wstring packageName)
+      : handle_(handle), packageName_(std::move(packageName)), valid_(true) {}
+  ~CredentialState();
+  CredentialState(const CredentialState&) = delete;
+  CredentialState& operator=(const CredentialState&) = delete;
+
+  // Held while a call uses the handle; Valid() says whether the handle may still be used.
+  std::shared_lock<std::shared_mutex> LockForUse() { return std::shared_lock<std::shared_mutex>(mutex_); }
+  bool Valid() const { return valid_; }
+  CredHandle* Handle() { return &handle_; }
+  const std::wstring& PackageName() const { return packageName_; }
+
+  // FreeCredentialsHandle once; SEC_E_INVALID_HANDLE when already freed.
+  SECURITY_STATUS Free();
+  // Free now unless a call is using the handle (then the last reference frees it). Never blocks.
+  void ReleaseIfIdle();
+
+ private:
+  std::shared_mutex mutex_;
+  CredHandle handle_;
+  const std::wstring packageName_;
+  bool valid_;
+};
+
+// A CtxtHandle. Legs of one context run one at a time, so every call takes the lock exclusively;
+// DeleteSecurityContext waits for a leg in flight, then deletes.
+class ContextState {
+ public:
+  explicit ContextState(std::wstring packageName) : packageName_(std::move(packageName)) {
+    handle_.dwLower = 0;
+    handle_.dwUpper = 0;
+  }
+  ~ContextState();
+  ContextState(const ContextState&) = delete;
+  ContextState& operator=(const ContextState&) = delete;
+
+  std::unique_lock<std::mutex> LockForUse() { return std::unique_lock<std::mutex>(mutex_); }
+  // True once the package returned a handle and until it is deleted.
+  bool Valid() const { return valid_; }
+  CtxtHandle* Handle() { return &handle_; }
+  const std::wstring& PackageName() const { return packageName_; }
+  // Called with the lock held once the first leg returned a handle.
+  void MarkCreated() { valid_ = true; }
+
+  SECURITY_STATUS Delete();
+  void ReleaseIfIdle();
+
+ private:
+  std::mutex mutex_;
+  CtxtHandle handle_;
+  const std::wstring packageName_;
+  bool valid_ = false;
+};
+
+using CredentialRef = std::shared_ptr<CredentialState>;
+using ContextRef = std::shared_ptr<ContextState>;
+
+// JavaScript handles are Externals tagged with their kind (napi_type_tag_object), so a context
+// passed where a credential belongs, or any other value, is told apart without trusting it.
+Napi::External<CredentialRef> WrapCredential(Napi::Env env, CredentialRef state);
+Napi::External<ContextRef> WrapContext(Napi::Env env, ContextRef state);
+// Null when the value is not a handle of that kind: the caller answers SEC_E_INVALID_HANDLE.
+CredentialRef UnwrapCredential(Napi::Value value);
+ContextRef UnwrapContext(Napi::Value value);
+
+}  // namespace credssp
