@@ -1,0 +1,80 @@
+/**
+ * Where a password comes from: standard input (--password-stdin) or a prompt on the terminal
+ * that does not echo. Never from argv, where every user of the machine can read it. The result
+ * is a Buffer so the caller can zero it.
+ */
+import { UsageError } from './exit-codes';
+
+/** The longest password we read: Windows passwords stop at 256 characters. */
+const MAX_PASSWORD_BYTES = 1024;
+
+/** Read the whole of stdin and drop one trailing line ending, as `docker login --password-stdin` does. */
+export async function readPasswordFromStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stdin) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+    length += bytes.length;
+    chunks.push(bytes);
+    if (length > MAX_PASSWORD_BYTES) {
+      for (const c of chunks) c.fill(0);
+      throw new UsageError(`The password on standard input is longer than ${MAX_PASSWORD_BYTES} bytes.`);
+    }
+  }
+  const all = Buffer.concat(chunks);
+  for (const c of chunks) c.fill(0);
+  let end = all.length;
+  if (end > 0 && all[end - 1] === 0x0a) end--;
+  if (end > 0 && all[end - 1] === 0x0d) end--;
+  const password = Buffer.from(all.subarray(0, end));
+  all.fill(0);
+  return password;
+}
+
+/** Ask on the terminal without echo. Ctrl-C aborts, Enter ends, Backspace erases. */
+export async function promptPassword(prompt: string): Promise<Buffer> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    throw new UsageError(
+      'No password: standard input is not a terminal, so pass the password with --password-stdin.',
+    );
+  }
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  const typed: number[] = [];
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        for (const byte of chunk) {
+          if (byte === 0x0d || byte === 0x0a) {
+            stdin.off('data', onData);
+            resolve(Buffer.from(typed));
+            return;
+          }
+          if (byte === 0x03) {
+            stdin.off('data', onData);
+            reject(new UsageError('Cancelled.'));
+            return;
+          }
+          if (byte === 0x7f || byte === 0x08) eraseLastCharacter(typed);
+          else if (typed.length < MAX_PASSWORD_BYTES) typed.push(byte);
+        }
+        chunk.fill(0);
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    typed.fill(0);
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
+
+/** Backspace removes one character: its UTF-8 continuation bytes (10xxxxxx) and its lead byte. */
+function eraseLastCharacter(typed: number[]): void {
+  let byte: number | undefined;
+  do byte = typed.pop();
+  while (byte !== undefined && (byte & 0xc0) === 0x80);
+}

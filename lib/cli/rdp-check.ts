@@ -1,0 +1,176 @@
+/**
+ * `credssp rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin]`: Network Level
+ * Authentication against a real RDP server, and nothing else. X.224 Connection Request with
+ * RDP_NEG_REQ, an RDP_NEG_RSP that must select PROTOCOL_HYBRID (MS-RDPBCGR 1.3.1.1), then the
+ * CredSSP exchange over TLS (MS-CSSP 3.1.5), then the connection is closed.
+ */
+import { parseArgs } from 'node:util';
+import {
+  acquireCredentialsHandle,
+  deleteSecurityContext,
+  freeCredentialsHandle,
+  initializeSecurityContext,
+  ISC_REQ,
+} from '../index';
+import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
+import type { CliIo } from './io';
+import { promptPassword, readPasswordFromStdin } from './password';
+import { runSecurityExchange } from './security-exchange';
+import { PeerClosedError, SocketReader, writeAll } from './socket-reader';
+import { connectTcp, parseHostPort, parseSeconds } from './tcp';
+import { encodeConnectionRequest, negFailureName, parseConnectionConfirm, PROTOCOL } from './x224';
+
+export const RDP_CHECK_USAGE =
+  'usage: credssp rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin] [--inner ntlm|spnego] [--timeout SECONDS]';
+
+const DEFAULT_RDP_PORT = 3389;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * ISC flags of an RDP client (MS-CSSP 3.1.5): delegate the credentials, which is what NLA is
+ * for. No MUTUAL_AUTH: the server certificate is not validated, as with `xfreerdp /cert:ignore`;
+ * the pubKeyAuth binding still proves the TLS server is the one that checked our password.
+ */
+const ISC_FLAGS = ISC_REQ.DELEGATE | ISC_REQ.USE_SUPPLIED_CREDS;
+
+interface RdpCheckArgs {
+  host: string;
+  port: number;
+  user: string;
+  domain: string;
+  passwordStdin: boolean;
+  inner: 'ntlm' | 'spnego';
+  timeoutMs: number;
+}
+
+function parseRdpCheckArgs(argv: string[]): RdpCheckArgs {
+  if (argv.some((arg) => /^(-p|--pass(word)?)($|=)/.test(arg) || /^-p./.test(arg))) {
+    throw new UsageError(
+      'A password is never taken from the command line, where other users can read it: use --password-stdin or the prompt.',
+    );
+  }
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      user: { type: 'string', short: 'u' },
+      domain: { type: 'string', short: 'd' },
+      'password-stdin': { type: 'boolean' },
+      inner: { type: 'string' },
+      timeout: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('rdp-check takes exactly one HOST[:PORT].');
+  if (values.user === undefined || values.user === '') throw new UsageError('rdp-check needs -u USER.');
+  const inner = values.inner ?? 'ntlm';
+  if (inner !== 'ntlm' && inner !== 'spnego') throw new UsageError('--inner is ntlm or spnego.');
+  return {
+    ...parseHostPort(positionals[0], DEFAULT_RDP_PORT),
+    user: values.user,
+    domain: values.domain ?? '',
+    passwordStdin: values['password-stdin'] ?? false,
+    inner,
+    timeoutMs: values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseSeconds(values.timeout, '--timeout'),
+  };
+}
+
+/** Run the check; resolves the exit code, throws CliError (or SspiError) on failure. */
+export async function rdpCheck(argv: string[], io: CliIo): Promise<ExitCode> {
+  const args = parseRdpCheckArgs(argv);
+  const password = args.passwordStdin
+    ? await readPasswordFromStdin(io.stdin)
+    : await promptPassword(`Password for ${args.domain ? `${args.domain}\\` : ''}${args.user}: `);
+  const credential = await acquireCredentialsHandle({
+    package: 'CredSSP',
+    use: 'outbound',
+    identity: { user: args.user, domain: args.domain, password },
+    // FreeRDP's server takes only raw NTLMSSP inside CredSSP; Windows takes both.
+    credsspInner: args.inner,
+  }).finally(() => password.fill(0));
+  try {
+    const socket = await connectTcp(args.host, args.port, args.timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(new CliError(`No answer within ${args.timeoutMs / 1000} s.`, EXIT.NETWORK)),
+      args.timeoutMs,
+    );
+    try {
+      return await checkOverSocket(args, credential, socket, io);
+    } finally {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+  } finally {
+    await freeCredentialsHandle(credential);
+  }
+}
+
+async function checkOverSocket(
+  args: RdpCheckArgs,
+  credential: Awaited<ReturnType<typeof acquireCredentialsHandle>>,
+  socket: import('node:net').Socket,
+  io: CliIo,
+): Promise<ExitCode> {
+  const reader = new SocketReader(socket);
+  const target = `${args.host}:${args.port}`;
+  // The cookie carries the user name the way mstsc does (MS-RDPBCGR 2.2.1.1); a name that
+  // cannot go on that ASCII line is simply left out, the cookie is optional.
+  const cookie = /^[\x21-\x7e]{1,64}$/.test(args.user) ? args.user : undefined;
+  await writeAll(
+    socket,
+    encodeConnectionRequest({ requestedProtocols: PROTOCOL.HYBRID | PROTOCOL.SSL, cookie }),
+  );
+  const confirm = parseConnectionConfirm(await reader.readTpktPacket('the X.224 Connection Confirm'));
+  if (confirm.kind === 'failure') {
+    throw new CliError(
+      `${target} refused the RDP negotiation: ${negFailureName(confirm.failureCode)}.`,
+      EXIT.NETWORK,
+    );
+  }
+  if (confirm.kind === 'none' || confirm.selectedProtocol !== PROTOCOL.HYBRID) {
+    const selected =
+      confirm.kind === 'none' ? 'Standard RDP Security' : protocolName(confirm.selectedProtocol);
+    throw new CliError(
+      `${target} does not offer NLA: it selected ${selected}, not PROTOCOL_HYBRID (CredSSP).`,
+      EXIT.NETWORK,
+    );
+  }
+  io.err(`${target}: the server selected PROTOCOL_HYBRID (CredSSP); authenticating...`);
+
+  const targetName = `TERMSRV/${args.host}`;
+  let sentTokens = 0;
+  try {
+    const result = await runSecurityExchange({
+      role: 'initiator',
+      socket,
+      reader,
+      call: (context, input) =>
+        initializeSecurityContext({ credential, context, targetName, flags: ISC_FLAGS, input }),
+      onLeg: (leg) => {
+        if (leg.direction === 'sent') sentTokens++;
+      },
+    });
+    await deleteSecurityContext(result.context);
+  } catch (err) {
+    // MS-CSSP 3.1.5: a server that rejects the NTLM AUTHENTICATE message may close the
+    // connection without a TSRequest errorCode (FreeRDP does). The client sends that message
+    // with its pubKeyAuth in its third token (TLS 1.3) or fourth (TLS 1.2), so a close after
+    // the third token means the server refused what it had just verified.
+    if (err instanceof PeerClosedError && sentTokens >= 3) {
+      throw new CliError(
+        `${target} closed the connection after receiving our NTLM response: the user name, domain or password was refused.`,
+        EXIT.REFUSED,
+      );
+    }
+    throw err;
+  }
+  socket.end();
+  io.out(
+    `NLA succeeded: ${args.domain ? `${args.domain}\\` : ''}${args.user} authenticated to ${targetName} (${target}).`,
+  );
+  return EXIT.SUCCESS;
+}
+
+function protocolName(protocol: number): string {
+  const entry = Object.entries(PROTOCOL).find(([, value]) => value === protocol);
+  return entry ? `PROTOCOL_${entry[0]}` : `protocol 0x${protocol.toString(16)}`;
+}
