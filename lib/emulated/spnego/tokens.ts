@@ -1,0 +1,201 @@
+/**
+ * SPNEGO wire tokens (RFC 4178 section 4.2, MS-SPNG 2.2): the GSS-API InitialContextToken framing
+ * (RFC 2743 3.1), NegTokenInit (and Microsoft's NegTokenInit2 with negHints, tolerated on input),
+ * and NegTokenResp. Pure encode/decode; the state machines are in initiator.ts and acceptor.ts.
+ * Malformed input throws SspiError SEC_E_INVALID_TOKEN and nothing else.
+ */
+import { sspiError } from '../../errors';
+import {
+  DerError,
+  TagClass,
+  UniversalTag,
+  application,
+  contextExplicit,
+  contextFields,
+  enumerated,
+  expectSequence,
+  expectTag,
+  explicitContent,
+  childrenOf,
+  octetString,
+  oid,
+  parseDer,
+  readBitString,
+  readEnumerated,
+  readOctetString,
+  readOid,
+  sequence,
+  type DerElement,
+} from '../asn1/der';
+
+/** The SPNEGO mechanism itself (RFC 4178 section 3): the OID in the GSS-API framing. */
+export const SPNEGO_OID = '1.3.6.1.5.5.2';
+/** NTLMSSP (MS-NLMP 1.9): the only mechanism this package negotiates. */
+export const NTLMSSP_OID = '1.3.6.1.4.1.311.2.2.10';
+
+/** Mechanisms peers offer that we recognise only to name them in messages, never to run. */
+const KNOWN_MECHANISMS = new Map<string, string>([
+  [NTLMSSP_OID, 'NTLM'],
+  ['1.2.840.113554.1.2.2', 'Kerberos'],
+  ['1.2.840.48018.1.2.2', 'Kerberos (Microsoft OID)'],
+  ['1.2.840.113554.1.2.2.3', 'Kerberos user-to-user'],
+  ['1.3.6.1.4.1.311.2.2.30', 'NegoEx'],
+]);
+
+/** A mechanism OID with its common name where we know one, for error messages. */
+export function mechanismName(mechOid: string): string {
+  const name = KNOWN_MECHANISMS.get(mechOid);
+  return name ? `${name} (${mechOid})` : mechOid;
+}
+
+/** negState (RFC 4178 4.2.2). */
+export const NegState = { AcceptCompleted: 0, AcceptIncomplete: 1, Reject: 2, RequestMic: 3 } as const;
+export type NegState = (typeof NegState)[keyof typeof NegState];
+
+/** A NegTokenInit or NegTokenInit2 as read from the wire. */
+export interface NegTokenInit {
+  /** The mechanism OIDs in the sender's order of preference. */
+  mechTypes: string[];
+  /** The DER of MechTypeList exactly as received: what mechListMIC covers (RFC 4178 5). */
+  mechTypesDer: Buffer;
+  /** The optimistic token for mechTypes[0]. */
+  mechToken?: Buffer;
+  mechListMIC?: Buffer;
+}
+
+/** A NegTokenResp (RFC 4178 4.2.2). */
+export interface NegTokenResp {
+  negState?: NegState;
+  supportedMech?: string;
+  responseToken?: Buffer;
+  mechListMIC?: Buffer;
+}
+
+const NTLMSSP_SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
+
+/** True for a bare NTLM message, which Windows' Negotiate accepts in place of SPNEGO. */
+export function isRawNtlmssp(token: Buffer): boolean {
+  return token.length >= NTLMSSP_SIGNATURE.length && token.subarray(0, 8).equals(NTLMSSP_SIGNATURE);
+}
+
+function malformed(what: string, detail: string): Error {
+  return sspiError('SEC_E_INVALID_TOKEN', `The ${what} from the peer is malformed: ${detail}.`);
+}
+
+/** Run a DER decoder, turning DerError into SEC_E_INVALID_TOKEN at this protocol's boundary. */
+function decoding<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof DerError) throw malformed(what, err.message);
+    throw err;
+  }
+}
+
+/** MechTypeList ::= SEQUENCE OF MechType (OID). Its DER is the input of mechListMIC. */
+export function encodeMechTypes(mechTypes: readonly string[]): Buffer {
+  return sequence(...mechTypes.map(oid));
+}
+
+/**
+ * The initiator's first token: InitialContextToken ::= [APPLICATION 0] IMPLICIT SEQUENCE
+ * { thisMech SPNEGO OID, innerContextToken [0] NegTokenInit } (RFC 2743 3.1, RFC 4178 4.2).
+ * reqFlags is left out, as Windows does; RFC 4178 4.2.1 makes it optional.
+ */
+export function encodeInitialToken(init: { mechTypesDer: Buffer; mechToken?: Buffer }): Buffer {
+  const fields = [contextExplicit(0, init.mechTypesDer)];
+  if (init.mechToken) fields.push(contextExplicit(2, octetString(init.mechToken)));
+  return application(0, oid(SPNEGO_OID), contextExplicit(0, sequence(...fields)));
+}
+
+/** NegotiationToken's negTokenResp choice: [1] NegTokenResp. Absent fields are left out. */
+export function encodeNegTokenResp(resp: NegTokenResp): Buffer {
+  const fields: Buffer[] = [];
+  if (resp.negState !== undefined) fields.push(contextExplicit(0, enumerated(resp.negState)));
+  if (resp.supportedMech !== undefined) fields.push(contextExplicit(1, oid(resp.supportedMech)));
+  if (resp.responseToken !== undefined) fields.push(contextExplicit(2, octetString(resp.responseToken)));
+  if (resp.mechListMIC !== undefined) fields.push(contextExplicit(3, octetString(resp.mechListMIC)));
+  return contextExplicit(1, sequence(...fields));
+}
+
+/**
+ * Read an initiator's first token, or a server's NegTokenInit2 hint (MS-SPNG 2.2.1). The GSS-API
+ * framing is expected; a bare [0] NegTokenInit is accepted too, as Samba and MIT accept it.
+ */
+export function decodeInitialToken(token: Buffer): NegTokenInit {
+  return decoding('SPNEGO NegTokenInit', () => {
+    let negotiationToken = parseDer(token);
+    if (negotiationToken.tagClass === TagClass.Application) {
+      expectTag(negotiationToken, TagClass.Application, 0, true);
+      const [thisMech, inner, ...rest] = childrenOf(negotiationToken);
+      if (!thisMech || !inner || rest.length > 0)
+        throw new DerError('the GSS-API framing must hold two elements');
+      const mech = readOid(thisMech);
+      if (mech !== SPNEGO_OID) throw new DerError(`the token is for ${mechanismName(mech)}, not SPNEGO`);
+      negotiationToken = inner;
+    }
+    if (negotiationToken.tagClass === TagClass.Context && negotiationToken.tagNumber === 1) {
+      throw new DerError('a NegTokenResp came where a NegTokenInit was expected');
+    }
+    return readNegTokenInit(explicitContent(negotiationToken, 0));
+  });
+}
+
+/**
+ * NegTokenInit (RFC 4178): mechTypes [0], reqFlags [1], mechToken [2], mechListMIC [3].
+ * NegTokenInit2 (MS-SPNG 2.2.1): the same, then negHints [3] (a SEQUENCE) and mechListMIC [4].
+ * The two are told apart by what [3] holds.
+ */
+function readNegTokenInit(element: DerElement): NegTokenInit {
+  const fields = contextFields(element);
+  const mechTypesElement = fields.get(0);
+  if (!mechTypesElement) throw new DerError('mechTypes is missing');
+  const mechTypes = expectSequence(mechTypesElement).map(readOid);
+  if (mechTypes.length === 0) throw new DerError('mechTypes is empty');
+  const reqFlags = fields.get(1);
+  if (reqFlags) readBitString(reqFlags); // ContextFlags: checked for form, otherwise unused (RFC 4178 4.2.1).
+  const result: NegTokenInit = { mechTypes, mechTypesDer: Buffer.from(mechTypesElement.encoded) };
+  const mechToken = fields.get(2);
+  if (mechToken) result.mechToken = Buffer.from(readOctetString(mechToken));
+  const third = fields.get(3);
+  const fourth = fields.get(4);
+  if (third && third.tagNumber === UniversalTag.Sequence && third.tagClass === TagClass.Universal) {
+    expectSequence(third); // negHints: hintName/hintAddress are advisory and ignored (MS-SPNG 3.2.5.2).
+    if (fourth) result.mechListMIC = Buffer.from(readOctetString(fourth));
+  } else if (third) {
+    if (fourth) throw new DerError('field [4] follows a mechListMIC in [3]');
+    result.mechListMIC = Buffer.from(readOctetString(third));
+  } else if (fourth) {
+    result.mechListMIC = Buffer.from(readOctetString(fourth));
+  }
+  return result;
+}
+
+/** Read a [1] NegTokenResp, the form of every token after the first (RFC 4178 4.2.2). */
+export function decodeNegTokenResp(token: Buffer): NegTokenResp {
+  return decoding('SPNEGO NegTokenResp', () => {
+    const outer = parseDer(token);
+    if (
+      outer.tagClass === TagClass.Application ||
+      (outer.tagClass === TagClass.Context && outer.tagNumber === 0)
+    ) {
+      throw new DerError('a NegTokenInit came where a NegTokenResp was expected');
+    }
+    const fields = contextFields(explicitContent(outer, 1));
+    const result: NegTokenResp = {};
+    const negState = fields.get(0);
+    if (negState) {
+      const value = readEnumerated(negState);
+      if (value < 0 || value > 3) throw new DerError(`negState ${value} is not defined`);
+      result.negState = value as NegState;
+    }
+    const supportedMech = fields.get(1);
+    if (supportedMech) result.supportedMech = readOid(supportedMech);
+    const responseToken = fields.get(2);
+    if (responseToken) result.responseToken = Buffer.from(readOctetString(responseToken));
+    const mechListMIC = fields.get(3);
+    if (mechListMIC) result.mechListMIC = Buffer.from(readOctetString(mechListMIC));
+    for (const tag of fields.keys()) if (tag > 3) throw new DerError(`NegTokenResp has no field [${tag}]`);
+    return result;
+  });
+}
