@@ -50,7 +50,11 @@ describeWithPeers(['ntlm_auth', 'gss-ntlmssp'], 'interop harness: the peers agre
         const challenge = await acceptor.challenge(negotiate.token!);
         const authenticate = await initiator.step(challenge);
         const verdict = await acceptor.authenticate(authenticate.token!);
-        expect(verdict).toEqual(accepted ? { accepted: true, user: 'EXAMPLE\\alice' } : expect.objectContaining({ accepted: false }));
+        expect(verdict).toEqual(
+          accepted
+            ? { accepted: true, user: 'EXAMPLE\\alice' }
+            : expect.objectContaining({ accepted: false }),
+        );
         if (accepted) expect((await acceptor.session()).sessionKey).toEqual(authenticate.sessionKey);
       } finally {
         await Promise.all([initiator.close(), acceptor.close()]);
@@ -59,21 +63,25 @@ describeWithPeers(['ntlm_auth', 'gss-ntlmssp'], 'interop harness: the peers agre
     }
   });
 
-  test.each(['ntlm', 'spnego'] as const)('gss-ntlmssp %s seals messages both ways with itself', async (mech) => {
-    const initiator = JsonPeer.gssInitiator(mech, users.path);
-    const acceptor = JsonPeer.gssAcceptor(mech, users.path);
-    try {
-      await acceptor.start();
-      let step = await initiator.start();
-      for (let side = 0; step.token; side ^= 1) step = await (side === 0 ? acceptor : initiator).step(step.token);
-      const there = await acceptor.unwrap(await initiator.wrap(Buffer.from('to the acceptor')));
-      const back = await initiator.unwrap(await acceptor.wrap(Buffer.from('to the initiator')));
-      expect(there).toEqual({ data: Buffer.from('to the acceptor'), confidential: true });
-      expect(back).toEqual({ data: Buffer.from('to the initiator'), confidential: true });
-    } finally {
-      await Promise.all([initiator.close(), acceptor.close()]);
-    }
-  });
+  test.each(['ntlm', 'spnego'] as const)(
+    'gss-ntlmssp %s seals messages both ways with itself',
+    async (mech) => {
+      const initiator = JsonPeer.gssInitiator(mech, users.path);
+      const acceptor = JsonPeer.gssAcceptor(mech, users.path);
+      try {
+        await acceptor.start();
+        let step = await initiator.start();
+        for (let side = 0; step.token; side ^= 1)
+          step = await (side === 0 ? acceptor : initiator).step(step.token);
+        const there = await acceptor.unwrap(await initiator.wrap(Buffer.from('to the acceptor')));
+        const back = await initiator.unwrap(await acceptor.wrap(Buffer.from('to the initiator')));
+        expect(there).toEqual({ data: Buffer.from('to the acceptor'), confidential: true });
+        expect(back).toEqual({ data: Buffer.from('to the initiator'), confidential: true });
+      } finally {
+        await Promise.all([initiator.close(), acceptor.close()]);
+      }
+    },
+  );
 
   test('gss-ntlmssp acceptor refuses a wrong password', async () => {
     const identity = writeUserFile([{ ...alice, password: 'not-the-password' }]);

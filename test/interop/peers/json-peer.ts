@@ -102,7 +102,10 @@ export class JsonPeer {
   async unwrap(message: Buffer): Promise<{ data: Buffer; confidential: boolean }> {
     const answer = await this.ask({ unwrap: message.toString('base64') });
     if (answer.unwrapped === undefined) throw this.process.failure('gave no unwrapped message');
-    return { data: Buffer.from(answer.unwrapped ?? '', 'base64'), confidential: answer.confidential === true };
+    return {
+      data: Buffer.from(answer.unwrapped ?? '', 'base64'),
+      confidential: answer.confidential === true,
+    };
   }
 
   close(): Promise<void> {

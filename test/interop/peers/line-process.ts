@@ -25,7 +25,11 @@ export class LineProcess {
   /** Every line sent (`> `) and received (`< `), for diagnosing a failed exchange. */
   readonly transcript: string[] = [];
 
-  constructor(command: string, args: string[], private readonly options: LineProcessOptions) {
+  constructor(
+    command: string,
+    args: string[],
+    private readonly options: LineProcessOptions,
+  ) {
     const env = { ...process.env, ...options.env };
     for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
     this.child = spawn(command, args, { env, stdio: 'pipe' });

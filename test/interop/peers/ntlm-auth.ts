@@ -90,10 +90,14 @@ export class NtlmAuthAcceptor {
   }
 
   /** The verdict on an AUTHENTICATE_MESSAGE: the user ntlm_auth logged on, or its NT status. */
-  async authenticate(authenticate: Buffer): Promise<{ accepted: true; user: string } | { accepted: false; reason: string }> {
+  async authenticate(
+    authenticate: Buffer,
+  ): Promise<{ accepted: true; user: string } | { accepted: false; reason: string }> {
     const answer = await this.peer.request(`KK ${authenticate.toString('base64')}`);
     const { prefix, rest } = expectPrefix(this.peer, answer, ['AF', 'NA', 'BH']);
-    return prefix === 'AF' ? { accepted: true, user: rest } : { accepted: false, reason: `${prefix} ${rest}` };
+    return prefix === 'AF'
+      ? { accepted: true, user: rest }
+      : { accepted: false, reason: `${prefix} ${rest}` };
   }
 
   /** The session key (ExportedSessionKey) and negotiated flags once authenticated. */

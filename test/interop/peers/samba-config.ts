@@ -13,7 +13,13 @@ export function writeSambaConfig(): { path: string; remove(): void } {
   // NTLMv2 only, both ways, as the emulated package is (Samba's defaults, pinned).
   writeFileSync(
     path,
-    ['[global]', '\tworkgroup = SAMBATEST', '\tntlm auth = ntlmv2-only', '\tclient ntlmv2 auth = yes', ''].join('\n'),
+    [
+      '[global]',
+      '\tworkgroup = SAMBATEST',
+      '\tntlm auth = ntlmv2-only',
+      '\tclient ntlmv2 auth = yes',
+      '',
+    ].join('\n'),
   );
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
