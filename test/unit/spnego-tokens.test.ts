@@ -10,7 +10,18 @@ import {
   encodeNegTokenResp,
   isRawNtlmssp,
 } from '../../lib/emulated/spnego/tokens';
-import captures from '../fixtures/spnego/captures.json';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Each capture: `hex`, `source`, and for some the fields it was built from, all hex strings. */
+const captures = JSON.parse(
+  readFileSync(join(__dirname, '../fixtures/spnego/captures.json'), 'utf8'),
+) as Record<string, Record<string, string>>;
+const captures = JSON.parse(
+  readFileSync(join(__dirname, '../fixtures/spnego/captures.json'), 'utf8'),
+) as Record<string, Capture> & { negTokenInitNtlm: Capture & { mechToken: string } } & {
+  negTokenRespAuthenticateWithMic: Capture & { responseToken: string; mechListMIC: string };
+};
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 const KRB5 = '1.2.840.113554.1.2.2';
@@ -153,7 +164,7 @@ describe('SPNEGO token structure', () => {
 describe('SPNEGO token parsers under fuzzing', () => {
   const seeds = Object.entries(captures)
     .filter(([key]) => !key.startsWith('_'))
-    .map(([, value]) => hex((value as { hex: string }).hex));
+    .map(([, value]) => hex(value.hex));
   const mutated = fc
     .tuple(fc.constantFrom(...seeds), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat())
     .map(([seed, at, byte, cut]) => {
