@@ -17,10 +17,6 @@ import { join } from 'node:path';
 const captures = JSON.parse(
   readFileSync(join(__dirname, '../fixtures/spnego/captures.json'), 'utf8'),
 ) as Record<string, Record<string, string>>;
-const captures = JSON.parse(
-  readFileSync(join(__dirname, '../fixtures/spnego/captures.json'), 'utf8'),
-) as Record<string, Capture> & { negTokenInitNtlm: Capture & { mechToken: string } } & {
-  negTokenRespAuthenticateWithMic: Capture & { responseToken: string; mechListMIC: string };
 };
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
