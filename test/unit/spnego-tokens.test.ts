@@ -17,7 +17,6 @@ import { join } from 'node:path';
 const captures = JSON.parse(
   readFileSync(join(__dirname, '../fixtures/spnego/captures.json'), 'utf8'),
 ) as Record<string, Record<string, string>>;
-};
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 const KRB5 = '1.2.840.113554.1.2.2';
