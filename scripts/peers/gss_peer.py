@@ -4,7 +4,7 @@
 Runs one security context, as initiator or acceptor, driven by JSON lines on stdin/stdout so a
 test can relay tokens between it and the implementation under test.
 
-  gss_peer.py --role initiator|acceptor --mech ntlm|spnego [--target SERVICE@HOST]
+  gss_peer.py --role initiator|acceptor --mech ntlm|spnego
 
 Credentials come from the file named by NTLM_USER_FILE, one 'DOMAIN:USER:PASSWORD' per line:
   initiator  gss-ntlmssp's default credentials: the file's (single) entry. Credentials acquired
@@ -35,6 +35,8 @@ MECH_OIDS = {
     'ntlm': gssapi.OID.from_int_seq('1.3.6.1.4.1.311.2.2.10'),
     'spnego': gssapi.OID.from_int_seq('1.3.6.1.5.5.2'),
 }
+# The initiator's target (a host-based service name); NTLM only echoes it in MsvAvTargetName.
+TARGET = 'HTTP@localhost'
 # GSS_C_INQ_SSPI_SESSION_KEY: the key SSPI's SECPKG_ATTR_SESSION_KEY returns.
 SSPI_SESSION_KEY_OID = gssapi.OID.from_int_seq('1.2.840.113554.1.2.2.5.5')
 
@@ -51,6 +53,7 @@ def b64(data):
 def context_summary(ctx, is_initiator):
     summary = {'flags': int(ctx.actual_flags)}
     if not is_initiator:
+        # gss-ntlmssp 1.2 ends the displayed name with a NUL.
         summary['peer'] = str(ctx.initiator_name).rstrip('\x00')
     try:
         key = gss_raw.inquire_sec_context_by_oid(ctx, SSPI_SESSION_KEY_OID)
@@ -73,7 +76,6 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--role', choices=['initiator', 'acceptor'], required=True)
     parser.add_argument('--mech', choices=sorted(MECH_OIDS), required=True)
-    parser.add_argument('--target', default='HTTP@localhost')
     args = parser.parse_args()
     mech = MECH_OIDS[args.mech]
     is_initiator = args.role == 'initiator'
@@ -81,7 +83,7 @@ def main():
             | gssapi.RequirementFlag.replay_detection | gssapi.RequirementFlag.out_of_sequence_detection)
     try:
         if is_initiator:
-            target = gssapi.Name(args.target, gssapi.NameType.hostbased_service)
+            target = gssapi.Name(TARGET, gssapi.NameType.hostbased_service)
             ctx = gssapi.SecurityContext(name=target, creds=None, mech=mech,
                                          flags=want, usage='initiate')
             step(ctx, None, True)

@@ -4,7 +4,7 @@
 ntlm_auth's helper protocols hand out tokens and the session key but cannot seal; gensec can,
 so this peer proves sealed messages both ways against Samba's NTLMSSP code.
 
-  samba_gensec_peer.py [--target-host HOST]
+  samba_gensec_peer.py
 
 Credentials come from the environment (never argv): PEER_USER, PEER_DOMAIN, PEER_PASSWORD.
 Samba's settings come from the file named by SAMBA_CONFIG (default: Samba's own default file).
@@ -16,7 +16,6 @@ The line protocol is gss_peer.py's (one JSON object per line, base64 payloads), 
   in  {"unwrap": W}                out {"unwrapped": D, "confidential": true}
   any failure                      out {"error": text, "major": 0, "minor": 0}, exit status 2.
 """
-import argparse
 import base64
 import json
 import os
@@ -65,11 +64,8 @@ def step(client, token):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--target-host', default='localhost')
-    args = parser.parse_args()
     try:
-        client = start_client(args.target_host)
+        client = start_client('localhost')
         step(client, b'')
         for line in sys.stdin:
             request = json.loads(line)
