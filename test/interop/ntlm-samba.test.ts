@@ -70,7 +70,11 @@ describeWithPeers(['ntlm_auth'], 'NTLM: our initiator → Samba ntlm_auth accept
 
   test('a wrong password is refused by ntlm_auth', async () => {
     const { verdict } = await logOn(wrongPassword);
-    expect(verdict).toEqual({ accepted: false, reason: 'NA NT_STATUS_LOGON_FAILURE' });
+    // Samba 4.17 says LOGON_FAILURE; other versions may name the wrong password itself.
+    expect(verdict).toEqual({
+      accepted: false,
+      reason: expect.stringMatching(/^NA NT_STATUS_(LOGON_FAILURE|WRONG_PASSWORD)$/),
+    });
   });
 });
 
