@@ -1,8 +1,7 @@
 /**
- * NtlmInitiator <-> NtlmAcceptor in one process: the handshake, every refusal, and session security.
+ * NtlmInitiator <-> NtlmAcceptor in one process: the handshake and every refusal.
  */
-import { isSspiError, type SspiError } from '../../lib/errors';
-import { NtlmAcceptor } from '../../lib/emulated/ntlm/acceptor';
+import { type SspiError } from '../../lib/errors';
 import {
   AV_FLAG_MIC_PRESENT,
   MsvAvFlags,
@@ -16,69 +15,10 @@ import {
   parseAvPairs,
 } from '../../lib/emulated/ntlm/avpairs';
 import * as F from '../../lib/emulated/ntlm/flags';
-import { NtlmInitiator, type NtlmInitiatorOptions } from '../../lib/emulated/ntlm/initiator';
 import { ntHashOf } from '../../lib/emulated/ntlm/keys';
 import { encodeAuthenticate, parseAuthenticate, parseChallenge } from '../../lib/emulated/ntlm/messages';
 import { parseNtlmV2Response } from '../../lib/emulated/ntlm/response';
-
-const PASSWORD_HASH = ntHashOf(Buffer.from('Correct horse 1!', 'utf16le'));
-const WRONG_HASH = ntHashOf(Buffer.from('correct horse 1!', 'utf16le'));
-
-function initiator(overrides: Partial<NtlmInitiatorOptions> = {}): NtlmInitiator {
-  return new NtlmInitiator({
-    user: 'alice',
-    domain: 'CORP',
-    ntHash: PASSWORD_HASH,
-    workstation: 'WS01',
-    targetName: 'TERMSRV/server.corp.example',
-    ...overrides,
-  });
-}
-
-/** Knows alice (in any domain) and nobody else, and records what it was asked. */
-function acceptor(lookups: Array<[string, string]> = []): NtlmAcceptor {
-  return new NtlmAcceptor({
-    lookupNtHash: (user, domain) => {
-      lookups.push([user, domain]);
-      return user.toLowerCase() === 'alice' ? PASSWORD_HASH : undefined;
-    },
-    nbComputerName: 'SERVER',
-    nbDomainName: 'CORP',
-    dnsComputerName: 'server.corp.example',
-    dnsDomainName: 'corp.example',
-  });
-}
-
-/** Run NEGOTIATE and CHALLENGE, and produce the AUTHENTICATE without giving it to the acceptor. */
-function upToAuthenticate(client: NtlmInitiator, server: NtlmAcceptor) {
-  const negotiate = client.step(null);
-  expect(negotiate.complete).toBe(false);
-  const challenge = server.step(negotiate.output);
-  expect(challenge.complete).toBe(false);
-  const authenticate = client.step(challenge.output);
-  return { negotiate: negotiate.output, challenge: challenge.output, authenticate: authenticate.output };
-}
-
-function established(): { client: NtlmInitiator; server: NtlmAcceptor } {
-  const client = initiator();
-  const server = acceptor();
-  const { authenticate } = upToAuthenticate(client, server);
-  server.step(authenticate);
-  return { client, server };
-}
-
-function errorOf(fn: () => unknown): SspiError {
-  try {
-    fn();
-  } catch (err) {
-    if (isSspiError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected an SspiError, but nothing was thrown');
-}
-
-/** Offset of the NT response inside an AUTHENTICATE (its BufferOffset field at 24). */
-const ntOffset = (authenticate: Buffer) => authenticate.readUInt32LE(24);
+import { WRONG_HASH, acceptor, errorOf, initiator, ntOffset, upToAuthenticate } from '../fixtures/ntlm/pair';
 
 describe('NTLM handshake', () => {
   it('completes both sides with the right password and agrees on the session key', () => {
@@ -317,122 +257,5 @@ describe('NTLM refusals', () => {
     expect(errorOf(() => initiator({ user: '', ntHash: ntHashOf(Buffer.alloc(0)) })).code).toBe(
       'SEC_E_NO_CREDENTIALS',
     );
-  });
-});
-
-describe('NTLM session security', () => {
-  it('wraps and unwraps several messages both ways, with sequence numbers advancing', () => {
-    const { client, server } = established();
-    for (let i = 0; i < 4; i++) {
-      const toServer = Buffer.from(`client message ${i}`);
-      const wrapped = client.wrap(toServer);
-      expect(wrapped).toHaveLength(16 + toServer.length);
-      expect(wrapped.readUInt32LE(0)).toBe(1);
-      expect(wrapped.readUInt32LE(12)).toBe(i);
-      expect(wrapped.subarray(16).equals(toServer)).toBe(false);
-      expect(server.unwrap(wrapped).equals(toServer)).toBe(true);
-
-      const toClient = Buffer.from(`server reply ${i}`.repeat(i + 1));
-      expect(client.unwrap(server.wrap(toClient)).equals(toClient)).toBe(true);
-    }
-  });
-
-  it('uses different keys per direction', () => {
-    const { client, server } = established();
-    const data = Buffer.from('same plaintext');
-    expect(client.wrap(data).equals(server.wrap(data))).toBe(false);
-  });
-
-  it('rejects a replayed, an altered, a reordered and a self-addressed message', () => {
-    const { client, server } = established();
-    const first = client.wrap(Buffer.from('one'));
-    server.unwrap(first);
-    expect(errorOf(() => server.unwrap(first)).code).toBe('SEC_E_MESSAGE_ALTERED');
-
-    const pair2 = established();
-    const altered = pair2.client.wrap(Buffer.from('pay 100'));
-    altered[altered.length - 1] ^= 0x01;
-    expect(errorOf(() => pair2.server.unwrap(altered)).code).toBe('SEC_E_MESSAGE_ALTERED');
-
-    const pair3 = established();
-    pair3.client.wrap(Buffer.from('first'));
-    const second = pair3.client.wrap(Buffer.from('second'));
-    expect(errorOf(() => pair3.server.unwrap(second)).code).toBe('SEC_E_MESSAGE_ALTERED');
-
-    const pair4 = established();
-    expect(errorOf(() => pair4.client.unwrap(pair4.client.wrap(Buffer.from('echo')))).code).toBe(
-      'SEC_E_MESSAGE_ALTERED',
-    );
-  });
-
-  it('rejects a message shorter than a signature as SEC_E_INVALID_TOKEN', () => {
-    const { server } = established();
-    expect(errorOf(() => server.unwrap(Buffer.alloc(15))).code).toBe('SEC_E_INVALID_TOKEN');
-  });
-
-  it('signs and verifies, sharing the sequence with wrap', () => {
-    const { client, server } = established();
-    const message = Buffer.from('integrity only');
-    const signature = client.sign(message);
-    expect(signature).toHaveLength(16);
-    server.verify(message, signature);
-    const wrapped = client.wrap(Buffer.from('next'));
-    expect(wrapped.readUInt32LE(12)).toBe(1);
-    expect(server.unwrap(wrapped).toString()).toBe('next');
-    const bad = client.sign(message);
-    expect(errorOf(() => server.verify(Buffer.from('integrity onlY'), bad)).code).toBe(
-      'SEC_E_MESSAGE_ALTERED',
-    );
-  });
-
-  it('resetRc4State restarts the keystream for SPNEGO but keeps the sequence number', () => {
-    const { client, server } = established();
-    const mechList = Buffer.from('3018060a2b06010401823702020a', 'hex');
-    // The mechListMIC exchange of MS-SPNG: client signs, server verifies, both reset that direction.
-    server.verify(mechList, client.sign(mechList));
-    client.resetRc4State('outbound');
-    server.resetRc4State('inbound');
-    client.verify(mechList, server.sign(mechList));
-    server.resetRc4State('outbound');
-    client.resetRc4State('inbound');
-
-    const wrapped = client.wrap(Buffer.from('credentials'));
-    expect(wrapped.readUInt32LE(12)).toBe(1);
-    expect(server.unwrap(wrapped).toString()).toBe('credentials');
-    expect(client.unwrap(server.wrap(Buffer.from('ok'))).toString()).toBe('ok');
-  });
-
-  it('fails the first message when only one side resets its RC4 state', () => {
-    const { client, server } = established();
-    const mic = client.sign(Buffer.from('mechs'));
-    server.verify(Buffer.from('mechs'), mic);
-    client.resetRc4State('outbound');
-    expect(errorOf(() => server.unwrap(client.wrap(Buffer.from('x')))).code).toBe('SEC_E_MESSAGE_ALTERED');
-  });
-
-  it('refuses wrap before the context is established', () => {
-    const client = initiator();
-    client.step(null);
-    expect(errorOf(() => client.wrap(Buffer.from('too early'))).code).toBe('SEC_E_INVALID_HANDLE');
-  });
-
-  it('zeroes the session key on dispose and refuses use afterwards', () => {
-    const { client, server } = established();
-    const clientKey = client.sessionKey!;
-    const serverKey = server.sessionKey!;
-    expect(clientKey.equals(Buffer.alloc(16))).toBe(false);
-    client.dispose();
-    server.dispose();
-    client.dispose();
-    expect(clientKey.equals(Buffer.alloc(16))).toBe(true);
-    expect(serverKey.equals(Buffer.alloc(16))).toBe(true);
-    expect(errorOf(() => client.wrap(Buffer.from('x'))).code).toBe('SEC_E_INVALID_HANDLE');
-  });
-
-  it('does not zero the NT hash the caller passed in', () => {
-    const hash = Buffer.from(PASSWORD_HASH);
-    const client = initiator({ ntHash: hash });
-    client.dispose();
-    expect(hash.equals(PASSWORD_HASH)).toBe(true);
   });
 });

@@ -145,7 +145,7 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
       { id: MsvAvTimestamp, value: fileTime(this.entropy.now()) },
     ]);
 
-    this.negotiatedFlags =
+    this.flags =
       ((negotiate.flags & ECHOED_FLAGS) |
         SERVER_FLAGS |
         (isDomain ? F.NTLMSSP_TARGET_TYPE_DOMAIN : F.NTLMSSP_TARGET_TYPE_SERVER)) >>>
@@ -153,7 +153,7 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
     this.serverChallenge = Buffer.from(this.entropy.randomBytes(8));
     this.negotiateMessage = Buffer.from(negotiateMessage);
     this.challengeMessage = encodeChallenge({
-      flags: this.negotiatedFlags,
+      flags: this.flags,
       targetName: nbDomainName,
       serverChallenge: this.serverChallenge,
       targetInfo,
@@ -171,7 +171,7 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
     if (ntLength === 0 || ntLength === NTLMV1_RESPONSE_LENGTH) throw logonDenied();
     const response = parseNtlmV2Response(message.ntChallengeResponse);
 
-    const finalFlags = (this.negotiatedFlags & message.flags) >>> 0;
+    const finalFlags = (this.flags & message.flags) >>> 0;
     if (!F.hasFlag(finalFlags, F.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY | F.NTLMSSP_NEGOTIATE_128)) {
       throw unsupported('dropped extended session security or 128-bit keys');
     }
@@ -195,9 +195,9 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
 
     if (avFlagsOf(response.avPairs) & AV_FLAG_MIC_PRESENT) {
       this.verifyMic(authenticateMessage, message, exportedSessionKey);
-      this.micPresent = true;
+      this.withMic = true;
     }
-    this.negotiatedFlags = finalFlags;
+    this.flags = finalFlags;
     this.identityValue = {
       user: message.userName,
       domain: message.domainName,

@@ -10,19 +10,27 @@ import { NtlmSessionSecurity, type SealDirection } from './signing';
 
 export abstract class NtlmContextBase {
   readonly mechanism = 'NTLM' as const;
-  /** The NegotiateFlags both sides settled on; 0 until the flags are known. */
-  negotiatedFlags = 0;
-  /**
-   * True when the AUTHENTICATE carried a MIC (MsvAvFlags bit 0x2). SPNEGO then MUST exchange
-   * mechListMICs (MS-SPNG 3.1.5.1), even when NTLM was the preferred mechanism.
-   */
-  micPresent = false;
+  protected flags = 0;
+  protected withMic = false;
   protected identityValue: MechanismIdentity | undefined;
   private exportedSessionKey: Buffer | undefined;
   private security: NtlmSessionSecurity | undefined;
   private done = false;
   private failed = false;
   private disposed = false;
+
+  /** The NegotiateFlags both sides settled on (flags.ts); 0 until known. For ISC_RET/ASC_RET bits. */
+  get negotiatedFlags(): number {
+    return this.flags;
+  }
+
+  /**
+   * True when the AUTHENTICATE carried a MIC (MsvAvFlags bit 0x2). SPNEGO then MUST exchange
+   * mechListMICs (MS-SPNG 3.1.5.1), even when NTLM was the initiator's preferred mechanism.
+   */
+  get micPresent(): boolean {
+    return this.withMic;
+  }
 
   get complete(): boolean {
     return this.done;
@@ -60,7 +68,7 @@ export abstract class NtlmContextBase {
   /** Record the outcome of the last leg: keys for session security, and completion. */
   protected establish(exportedSessionKey: Buffer, mode: NtlmMode): void {
     this.exportedSessionKey = exportedSessionKey;
-    this.security = new NtlmSessionSecurity(exportedSessionKey, mode, this.negotiatedFlags);
+    this.security = new NtlmSessionSecurity(exportedSessionKey, mode, this.flags);
     this.done = true;
   }
 

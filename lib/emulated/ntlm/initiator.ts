@@ -152,7 +152,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
     if (!F.hasFlag(challenge.flags, F.NTLMSSP_NEGOTIATE_128))
       throw unsupported('did not accept 128-bit keys');
 
-    this.negotiatedFlags =
+    this.flags =
       ((challenge.flags & (INITIATOR_NEGOTIATE_FLAGS | F.NTLMSSP_NEGOTIATE_TARGET_INFO)) |
         F.NTLMSSP_NEGOTIATE_VERSION) >>>
       0;
@@ -181,7 +181,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
 
     let exportedSessionKey: Buffer;
     let encryptedRandomSessionKey: Buffer = Buffer.alloc(0);
-    if (F.hasFlag(this.negotiatedFlags, F.NTLMSSP_NEGOTIATE_KEY_EXCH)) {
+    if (F.hasFlag(this.flags, F.NTLMSSP_NEGOTIATE_KEY_EXCH)) {
       exportedSessionKey = Buffer.from(this.entropy.randomBytes(16));
       encryptedRandomSessionKey = rc4k(keyExchangeKey, exportedSessionKey);
     } else {
@@ -193,7 +193,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
 
     const identity = this.identityValue!;
     const authenticateMessage = encodeAuthenticate({
-      flags: this.negotiatedFlags,
+      flags: this.flags,
       lmChallengeResponse,
       ntChallengeResponse: response,
       domainName: identity.domain,
@@ -211,7 +211,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
         .update(authenticateMessage)
         .digest()
         .copy(authenticateMessage, AUTHENTICATE_MIC_OFFSET);
-      this.micPresent = true;
+      this.withMic = true;
     }
     this.establish(exportedSessionKey, 'client');
     return authenticateMessage;
