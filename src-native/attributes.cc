@@ -1,9 +1,10 @@
-// QueryContextAttributesW for the attributes whose structures are plain numbers and strings.
+// QueryContextAttributesW for the attributes whose structures are plain numbers, strings and bytes.
 // Package-allocated strings and SecPkgInfoW blocks are copied, then freed with FreeContextBuffer.
 #include "calls.h"
 #include "handles.h"
 #include "worker.h"
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@ namespace {
 struct AttributeRecord {
   std::vector<std::pair<std::string, double>> numbers;
   std::vector<std::pair<std::string, std::u16string>> strings;
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> bytes;
 };
 
 void AddPackageInfo(AttributeRecord& record, const SecPkgInfoW* info) {
@@ -24,7 +26,7 @@ void AddPackageInfo(AttributeRecord& record, const SecPkgInfoW* info) {
   record.strings.emplace_back("comment", FromWide(info->Comment));
   record.numbers.emplace_back("capabilities", info->fCapabilities);
   record.numbers.emplace_back("version", info->wVersion);
-  record.numbers.emplace_back("rpcId", info->wRPCID);
+  record.numbers.emplace_back("rpcid", info->wRPCID);
   record.numbers.emplace_back("maxToken", info->cbMaxToken);
 }
 
@@ -86,6 +88,17 @@ SECURITY_STATUS Query(CtxtHandle* handle, unsigned long attribute, AttributeReco
       if (info.PackageInfo != nullptr) FreeContextBuffer(info.PackageInfo);
       return status;
     }
+    case SECPKG_ATTR_SESSION_KEY: {
+      SecPkgContext_SessionKey key{};
+      status = QueryContextAttributesW(handle, attribute, &key);
+      if (status != SEC_E_OK) return status;
+      if (key.SessionKey != nullptr) {
+        record.bytes.emplace_back("sessionKey", std::vector<uint8_t>(key.SessionKey, key.SessionKey + key.SessionKeyLength));
+        SecureZeroMemory(key.SessionKey, key.SessionKeyLength);
+        FreeContextBuffer(key.SessionKey);
+      }
+      return status;
+    }
     default:
       return SEC_E_UNSUPPORTED_FUNCTION;
   }
@@ -121,6 +134,10 @@ Napi::Value JsQueryContextAttributes(const Napi::CallbackInfo& info) {
           Napi::Object value = Napi::Object::New(env);
           for (const auto& field : call->record.numbers) value.Set(field.first, Napi::Number::New(env, field.second));
           for (const auto& field : call->record.strings) value.Set(field.first, Napi::String::New(env, field.second));
+          for (auto& field : call->record.bytes) {
+            value.Set(field.first, Napi::Buffer<uint8_t>::Copy(env, field.second.data(), field.second.size()));
+            SecureZeroMemory(field.second.data(), field.second.size());
+          }
           result.Set("value", value);
         }
         return result;

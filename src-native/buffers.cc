@@ -76,28 +76,29 @@ bool InputBuffers::Extra(std::vector<uint8_t>* tail) const {
   return false;
 }
 
-AllocatedOutput::AllocatedOutput() {
-  buffers_[0].BufferType = SECBUFFER_TOKEN;
-  buffers_[0].cbBuffer = 0;
-  buffers_[0].pvBuffer = nullptr;
+OutputToken::OutputToken(unsigned long callerBytes)
+    : packageAllocates_(callerBytes == 0), callerMemory_(callerBytes) {
+  buffer_.BufferType = SECBUFFER_TOKEN;
+  buffer_.cbBuffer = callerBytes;
+  buffer_.pvBuffer = packageAllocates_ ? nullptr : callerMemory_.data();
   desc_.ulVersion = SECBUFFER_VERSION;
   desc_.cBuffers = 1;
-  desc_.pBuffers = buffers_;
+  desc_.pBuffers = &buffer_;
 }
 
-AllocatedOutput::~AllocatedOutput() { TakeAll(); }
+OutputToken::~OutputToken() { Take(); }
 
-std::vector<CopiedBuffer> AllocatedOutput::TakeAll() {
+std::vector<CopiedBuffer> OutputToken::Take() {
   std::vector<CopiedBuffer> copies;
-  for (SecBuffer& sec : buffers_) {
-    if (sec.pvBuffer == nullptr) continue;
-    const uint8_t* bytes = static_cast<const uint8_t*>(sec.pvBuffer);
-    copies.push_back(CopiedBuffer{sec.BufferType & ~SECBUFFER_ATTRMASK,
-                                  std::vector<uint8_t>(bytes, bytes + sec.cbBuffer)});
-    FreeContextBuffer(sec.pvBuffer);
-    sec.pvBuffer = nullptr;
-    sec.cbBuffer = 0;
-  }
+  if (buffer_.pvBuffer == nullptr) return copies;
+  const uint8_t* bytes = static_cast<const uint8_t*>(buffer_.pvBuffer);
+  // Never read past our own memory, whatever cbBuffer says.
+  size_t count = buffer_.cbBuffer;
+  if (!packageAllocates_ && count > callerMemory_.size()) count = callerMemory_.size();
+  copies.push_back(CopiedBuffer{SECBUFFER_TOKEN, std::vector<uint8_t>(bytes, bytes + count)});
+  if (packageAllocates_) FreeContextBuffer(buffer_.pvBuffer);
+  buffer_.pvBuffer = nullptr;
+  buffer_.cbBuffer = 0;
   return copies;
 }
 

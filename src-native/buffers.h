@@ -42,20 +42,26 @@ class InputBuffers {
   SecBufferDesc desc_{};
 };
 
-// One SECBUFFER_TOKEN for the package to allocate (ISC_REQ_ALLOCATE_MEMORY/ASC_REQ_ALLOCATE_MEMORY).
-class AllocatedOutput {
+// The one SECBUFFER_TOKEN output of ISC/ASC. Either the package allocates it
+// (ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY, then freed with FreeContextBuffer after
+// copying) or we pass a buffer of the package's cbMaxToken bytes.
+class OutputToken {
  public:
-  AllocatedOutput();
-  ~AllocatedOutput();
-  AllocatedOutput(const AllocatedOutput&) = delete;
-  AllocatedOutput& operator=(const AllocatedOutput&) = delete;
+  // callerBytes == 0: the package allocates.
+  explicit OutputToken(unsigned long callerBytes);
+  ~OutputToken();
+  OutputToken(const OutputToken&) = delete;
+  OutputToken& operator=(const OutputToken&) = delete;
 
   SecBufferDesc* Desc() { return &desc_; }
-  // Copies every buffer the package filled and frees its memory with FreeContextBuffer.
-  std::vector<CopiedBuffer> TakeAll();
+  // Copies what the package wrote and frees package memory. The buffer is reported as TOKEN,
+  // the role of its slot: Wine's NTLM acceptor retypes it SECBUFFER_DATA.
+  std::vector<CopiedBuffer> Take();
 
  private:
-  SecBuffer buffers_[1];
+  bool packageAllocates_;
+  std::vector<uint8_t> callerMemory_;
+  SecBuffer buffer_;
   SecBufferDesc desc_;
 };
 

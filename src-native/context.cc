@@ -8,10 +8,20 @@ namespace credssp {
 
 namespace {
 
-// ISC_REQ_ALLOCATE_MEMORY and ASC_REQ_ALLOCATE_MEMORY share one bit (0x100): the package
-// allocates the output token, which AllocatedOutput copies and frees with FreeContextBuffer.
-// It is always set: callers never see package memory.
+// ISC_REQ_ALLOCATE_MEMORY and ASC_REQ_ALLOCATE_MEMORY share one bit (0x100). Callers never see
+// package memory, so whether the package allocates is ours to choose: it does (the reference's
+// way), except for AcceptSecurityContext under Wine, whose NTLM acceptor ignores the flag and
+// copies its token through the NULL pointer it was given (dlls/msv1_0/main.c); there we pass
+// a buffer of the package's cbMaxToken.
 constexpr unsigned long kAllocateMemory = 0x100;
+
+bool RunningOnWine() {
+  static const bool onWine = [] {
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+  }();
+  return onWine;
+}
 
 // One ISC or ASC leg: arguments copied on the JavaScript thread, results filled on the worker.
 struct ContextCall {
@@ -55,11 +65,12 @@ void RunLeg(ContextCall& call) {
     call.status = SEC_E_INVALID_HANDLE;
     return;
   }
-  AllocatedOutput output;
+  const bool packageAllocates = call.initiator || !RunningOnWine();
+  OutputToken output(packageAllocates ? 0 : call.credential->MaxToken());
   // On later legs phContext and phNewContext point at the same handle, which the reference
   // allows ("phNewContext can be the same as the handle specified in phContext").
   CtxtHandle* existing = call.context ? target->Handle() : nullptr;
-  const unsigned long flags = call.flags | kAllocateMemory;
+  const unsigned long flags = packageAllocates ? call.flags | kAllocateMemory : call.flags & ~kAllocateMemory;
   if (call.initiator) {
     wchar_t* targetName = call.hasTarget ? &call.targetName[0] : nullptr;
     call.status = InitializeSecurityContextW(call.credential->Handle(), existing, targetName, flags, 0,
@@ -71,7 +82,7 @@ void RunLeg(ContextCall& call) {
                                           &call.expiry);
   }
   // Output is copied on failure too: CredSSP and SPNEGO send error tokens to the peer.
-  call.output = output.TakeAll();
+  call.output = output.Take();
   call.hasMissing = call.input.Missing(&call.missing);
   call.hasExtra = call.input.Extra(&call.extra);
   if (!call.context && (!FAILED(call.status) || HandleIsSet(*target->Handle()))) {

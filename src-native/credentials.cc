@@ -27,6 +27,17 @@ struct AcquireCall {
 
 bool IsCredSsp(const std::wstring& name) { return _wcsicmp(name.c_str(), CREDSSP_NAME) == 0; }
 
+unsigned long MaxTokenOf(std::wstring packageName) {
+  // A fallback that holds any NTLM or SPNEGO token should the query fail.
+  unsigned long maxToken = 48 * 1024;
+  SecPkgInfoW* info = nullptr;
+  if (QuerySecurityPackageInfoW(&packageName[0], &info) == SEC_E_OK && info != nullptr) {
+    if (info->cbMaxToken > 0) maxToken = info->cbMaxToken;
+    FreeContextBuffer(info);
+  }
+  return maxToken;
+}
+
 void Acquire(AcquireCall& call) {
   // NTLM and Negotiate take SEC_WINNT_AUTH_IDENTITY_W; CredSSP wraps it in CREDSSP_CRED
   // (CredsspPasswordCreds, the identity as pSpnegoCred). Without an identity, pAuthData is
@@ -53,9 +64,10 @@ void Acquire(AcquireCall& call) {
   CredHandle handle{};
   call.status = AcquireCredentialsHandleW(nullptr, &call.packageName[0], call.use, nullptr, authData,
                                           nullptr, nullptr, &handle, &call.expiry);
-  if (call.status == SEC_E_OK) call.state = std::make_shared<CredentialState>(handle, call.packageName);
   SecureZeroMemory(password.data(), password.size() * sizeof(wchar_t));
   SecureZeroMemory(call.password.data(), call.password.size() * sizeof(wchar_t));
+  if (call.status != SEC_E_OK) return;
+  call.state = std::make_shared<CredentialState>(handle, call.packageName, MaxTokenOf(call.packageName));
 }
 
 }  // namespace

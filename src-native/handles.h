@@ -20,8 +20,8 @@ namespace credssp {
 // a free waits for the calls in flight instead of pulling the handle from under them.
 class CredentialState {
  public:
-  CredentialState(CredHandle handle, std::wstring packageName)
-      : handle_(handle), packageName_(std::move(packageName)), valid_(true) {}
+  CredentialState(CredHandle handle, std::wstring packageName, unsigned long maxToken)
+      : handle_(handle), packageName_(std::move(packageName)), maxToken_(maxToken), valid_(true) {}
   ~CredentialState();
   CredentialState(const CredentialState&) = delete;
   CredentialState& operator=(const CredentialState&) = delete;
@@ -31,6 +31,8 @@ class CredentialState {
   bool Valid() const { return valid_; }
   CredHandle* Handle() { return &handle_; }
   const std::wstring& PackageName() const { return packageName_; }
+  // The package's cbMaxToken: the size of an output token buffer we supply ourselves.
+  unsigned long MaxToken() const { return maxToken_; }
 
   // FreeCredentialsHandle once; SEC_E_INVALID_HANDLE when already freed.
   SECURITY_STATUS Free();
@@ -41,6 +43,7 @@ class CredentialState {
   std::shared_mutex mutex_;
   CredHandle handle_;
   const std::wstring packageName_;
+  const unsigned long maxToken_;
   bool valid_;
 };
 

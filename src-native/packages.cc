@@ -22,7 +22,7 @@ struct PackageEntry {
 }  // namespace
 
 // enumerateSecurityPackages() → Promise<{status, packages: Array<{name, comment, capabilities,
-//   version, rpcId, maxToken}>}>
+//   version, rpcid, maxToken}>}>
 Napi::Value JsEnumerateSecurityPackages(const Napi::CallbackInfo& info) {
   struct EnumerateCall {
     SECURITY_STATUS status = SEC_E_INTERNAL_ERROR;
@@ -54,7 +54,7 @@ Napi::Value JsEnumerateSecurityPackages(const Napi::CallbackInfo& info) {
           item.Set("comment", Napi::String::New(env, entry.comment));
           item.Set("capabilities", Napi::Number::New(env, entry.capabilities));
           item.Set("version", Napi::Number::New(env, entry.version));
-          item.Set("rpcId", Napi::Number::New(env, entry.rpcId));
+          item.Set("rpcid", Napi::Number::New(env, entry.rpcId));
           item.Set("maxToken", Napi::Number::New(env, entry.maxToken));
           packages.Set(static_cast<uint32_t>(i), item);
         }

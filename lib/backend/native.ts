@@ -1,0 +1,275 @@
+/**
+ * The native backend: Windows' own Secur32.dll through the addon in src-native/. The addon only
+ * marshals and calls, on a worker thread, and resolves with the raw SECURITY_STATUS; this file
+ * turns its results into the Backend shapes. Failure statuses of ISC/ASC and CompleteAuthToken
+ * are returned as numbers for api.ts to map; calls whose Backend result has no status (acquire,
+ * free, delete, query, encrypt, decrypt) throw SspiError here.
+ */
+import path from 'node:path';
+import type { PackageName } from '../constants';
+import { SEC, SECBUFFER } from '../constants';
+import { SspiError, messageForStatus, sspiError } from '../errors';
+import type { AcquireOptions, Backend, ContextRequest, RawContextResult, SecBuffer } from './types';
+
+/** An opaque handle made by the addon (a type-tagged napi External). */
+type NativeHandle = object;
+
+interface NativeLegResult {
+  status: number;
+  /** Only on the call that created the context. */
+  context?: NativeHandle;
+  buffers: SecBuffer[];
+  attributes: number;
+  /** Milliseconds since the Unix epoch; 0 when the package gave none. */
+  expiry: number;
+  /** SECBUFFER_MISSING's count. */
+  missing?: number;
+  /** The input bytes SECBUFFER_EXTRA says were not consumed. */
+  extra?: Buffer;
+}
+
+/** The addon's exports (src-native/addon.cc). */
+export interface NativeAddon {
+  napiVersion: number;
+  acquireCredentialsHandle(
+    packageName: string,
+    use: number,
+    identity: { user: string; domain: string; password: Buffer } | null,
+  ): Promise<{ status: number; credential?: NativeHandle; expiry?: number }>;
+  freeCredentialsHandle(credential: unknown): Promise<number>;
+  initializeSecurityContext(
+    credential: unknown,
+    context: unknown | null,
+    targetName: string | null,
+    flags: number,
+    targetDataRep: number,
+    input: SecBuffer[],
+  ): Promise<NativeLegResult>;
+  acceptSecurityContext(
+    credential: unknown,
+    context: unknown | null,
+    flags: number,
+    targetDataRep: number,
+    input: SecBuffer[],
+  ): Promise<NativeLegResult>;
+  completeAuthToken(context: unknown, buffers: SecBuffer[]): Promise<number>;
+  deleteSecurityContext(context: unknown): Promise<number>;
+  queryContextAttributes(
+    context: unknown,
+    attribute: number,
+  ): Promise<{ status: number; value?: Record<string, number | string | Buffer> }>;
+  encryptMessage(context: unknown, data: Buffer): Promise<{ status: number; data: Buffer }>;
+  decryptMessage(context: unknown, data: Buffer): Promise<{ status: number; data: Buffer }>;
+  enumerateSecurityPackages(): Promise<{ status: number; packages: NativePackageInfo[] }>;
+  release(handle: unknown): void;
+}
+
+/** SecPkgInfoW as the addon returns it. */
+export interface NativePackageInfo {
+  name: string;
+  comment: string;
+  capabilities: number;
+  version: number;
+  rpcid: number;
+  maxToken: number;
+}
+
+/** The names Secur32 knows the packages by (CREDSSP_NAME is "CREDSSP"). */
+const SECUR32_PACKAGE: Record<PackageName, string> = { CredSSP: 'CREDSSP', Negotiate: 'Negotiate', NTLM: 'NTLM' };
+
+/** SECPKG_CRED_INBOUND = 1, SECPKG_CRED_OUTBOUND = 2, SECPKG_CRED_BOTH = 3 (sspi.h). */
+const CREDENTIAL_USE = { inbound: 1, outbound: 2, both: 3 } as const;
+
+/** SECPKG_ATTR_* numbers (sspi.h) of the attributes the addon reads. */
+const ATTRIBUTE_ID: Record<string, number> = {
+  sizes: 0,
+  names: 1,
+  lifespan: 2,
+  streamSizes: 4,
+  sessionKey: 9,
+  packageInfo: 10,
+  negotiationInfo: 12,
+};
+
+/**
+ * NTSTATUS values Wine's secur32 returns where Windows returns a SECURITY_STATUS: Wine runs its
+ * packages as LSA-style modules whose NTSTATUS leaks through some paths (e.g. STATUS_UNSUCCESSFUL,
+ * 0xC0000001, when ntlm_auth cannot be started). Windows itself never returns these from SSPI.
+ */
+const NTSTATUS_TO_SEC: ReadonlyMap<number, number> = new Map([
+  [0xc0000001, SEC.E_INTERNAL_ERROR], // STATUS_UNSUCCESSFUL
+  [0xc0000002, SEC.E_UNSUPPORTED_FUNCTION], // STATUS_NOT_IMPLEMENTED
+  [0xc0000008, SEC.E_INVALID_HANDLE], // STATUS_INVALID_HANDLE
+  [0xc000000d, SEC.E_INVALID_PARAMETER], // STATUS_INVALID_PARAMETER
+  [0xc0000017, SEC.E_INSUFFICIENT_MEMORY], // STATUS_NO_MEMORY
+  [0xc000006d, SEC.E_LOGON_DENIED], // STATUS_LOGON_FAILURE
+]);
+
+/** A SECURITY_STATUS as an unsigned number, with Wine's stray NTSTATUS values mapped. */
+export function normalizeStatus(status: number): number {
+  const unsigned = status >>> 0;
+  return NTSTATUS_TO_SEC.get(unsigned) ?? unsigned;
+}
+
+function failed(status: number): boolean {
+  return (status & 0x80000000) !== 0;
+}
+
+function dateOf(epochMs: number | undefined): Date | null {
+  return epochMs === undefined || epochMs === 0 ? null : new Date(epochMs);
+}
+
+/** The Backend over a loaded addon. Exported for tests that load the addon themselves. */
+export function createNativeBackend(addon: NativeAddon): Backend & {
+  /** EnumerateSecurityPackagesW: what this system's Secur32 offers. */
+  enumerateSecurityPackages(): Promise<NativePackageInfo[]>;
+} {
+  async function leg(run: Promise<NativeLegResult>, context: unknown | null): Promise<RawContextResult> {
+    const raw = await run;
+    const buffers: SecBuffer[] = raw.buffers.slice();
+    // SSPI reports these in the input descriptor; api.ts reads them among the buffers, the
+    // MISSING one with its count as length (cbBuffer, as SSPI gives it with no data).
+    if (raw.extra !== undefined) buffers.push({ type: SECBUFFER.EXTRA, buffer: raw.extra });
+    if (raw.missing !== undefined) buffers.push({ type: SECBUFFER.MISSING, buffer: Buffer.alloc(raw.missing) });
+    return {
+      status: normalizeStatus(raw.status),
+      context: raw.context ?? context,
+      buffers,
+      attributes: raw.attributes >>> 0,
+      expiry: dateOf(raw.expiry),
+    };
+  }
+
+  function check(status: number, call: string): void {
+    const normalized = normalizeStatus(status);
+    if (failed(normalized)) throw new SspiError(normalized, `${call}: ${messageForStatus(normalized)}`);
+  }
+
+  return {
+    name: 'native',
+
+    async acquireCredentialsHandle(opts: AcquireOptions) {
+      // users, tls and policy are emulated-backend options: Windows authenticates against its
+      // own accounts, presents its own certificate and reads its own group policy.
+      const identity = opts.identity;
+      const password =
+        identity === undefined
+          ? undefined
+          : Buffer.from(
+              typeof identity.password === 'string' ? identity.password : identity.password.toString('utf8'),
+              'utf16le',
+            );
+      try {
+        const result = await addon.acquireCredentialsHandle(
+          SECUR32_PACKAGE[opts.package],
+          CREDENTIAL_USE[opts.use],
+          identity === undefined || password === undefined
+            ? null
+            : { user: identity.user, domain: identity.domain ?? '', password },
+        );
+        const status = normalizeStatus(result.status);
+        if (status === SEC.E_SECPKG_NOT_FOUND) {
+          throw sspiError(
+            'SEC_E_SECPKG_NOT_FOUND',
+            `This system's Secur32 has no ${opts.package} package (Wine has no CredSSP); ` +
+              'set CREDSSP_BACKEND=emulated to use the emulated one.',
+          );
+        }
+        check(status, 'AcquireCredentialsHandle');
+        return { credential: result.credential, expiry: dateOf(result.expiry) };
+      } finally {
+        password?.fill(0);
+      }
+    },
+
+    initializeSecurityContext(credential, context, req: ContextRequest) {
+      return leg(
+        addon.initializeSecurityContext(
+          credential,
+          context,
+          req.targetName ?? null,
+          req.flags,
+          req.targetDataRep,
+          req.input,
+        ),
+        context,
+      );
+    },
+
+    acceptSecurityContext(credential, context, req: ContextRequest) {
+      return leg(addon.acceptSecurityContext(credential, context, req.flags, req.targetDataRep, req.input), context);
+    },
+
+    async completeAuthToken(context, buffers) {
+      return normalizeStatus(await addon.completeAuthToken(context, buffers));
+    },
+
+    async deleteSecurityContext(context) {
+      check(await addon.deleteSecurityContext(context), 'DeleteSecurityContext');
+    },
+
+    async freeCredentialsHandle(credential) {
+      check(await addon.freeCredentialsHandle(credential), 'FreeCredentialsHandle');
+    },
+
+    async queryContextAttributes(context, attribute) {
+      const id = ATTRIBUTE_ID[attribute];
+      if (id === undefined) {
+        throw sspiError('SEC_E_UNSUPPORTED_FUNCTION', `The native backend cannot read the '${attribute}' attribute.`);
+      }
+      const result = await addon.queryContextAttributes(context, id);
+      check(result.status, `QueryContextAttributes(${attribute})`);
+      return shapeAttribute(attribute, result.value ?? {});
+    },
+
+    async encryptMessage(context, data) {
+      const result = await addon.encryptMessage(context, data);
+      check(result.status, 'EncryptMessage');
+      return result.data;
+    },
+
+    async decryptMessage(context, data) {
+      const result = await addon.decryptMessage(context, data);
+      check(result.status, 'DecryptMessage');
+      return result.data;
+    },
+
+    release(handle) {
+      addon.release(handle);
+    },
+
+    async enumerateSecurityPackages() {
+      const result = await addon.enumerateSecurityPackages();
+      check(result.status, 'EnumerateSecurityPackages');
+      return result.packages;
+    },
+  };
+}
+
+/** The addon's flat records in the shapes the emulated backend returns, so callers see one API. */
+function shapeAttribute(attribute: string, value: Record<string, number | string | Buffer>): unknown {
+  switch (attribute) {
+    case 'names':
+      return { user: value.userName ?? '' };
+    case 'lifespan':
+      return { start: dateOf(value.start as number), expiry: dateOf(value.expiry as number) };
+    case 'negotiationInfo': {
+      const { state, ...packageInfo } = value;
+      return { packageInfo, state };
+    }
+    default:
+      return value;
+  }
+}
+
+/**
+ * Load the addon with node-gyp-build from the package root (the prebuilds/ directory, or
+ * build/Release after a node-gyp build) and wrap it. Throws when no binding fits this platform.
+ */
+export function loadNativeBackend(): ReturnType<typeof createNativeBackend> {
+  // lib/backend/native.ts and dist/backend/native.js both sit two levels below the root.
+  const root = path.join(__dirname, '..', '..');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const load = require('node-gyp-build') as (dir: string) => unknown;
+  return createNativeBackend(load(root) as NativeAddon);
+}
