@@ -5,7 +5,7 @@
  *        → NegTokenResp { AUTHENTICATE, mechListMIC }
  *   3. NegTokenResp { accept-completed, mechListMIC } → nothing; complete.
  * Our mechListMIC is always sent (Windows requires it when NTLM's own MIC is present, MS-SPNG
- * 3.3.5.1, and it costs nothing); the server's is verified whenever it sends one.
+ * 3.1.5.1, and it costs nothing); the server's is verified whenever it sends one.
  */
 import { sspiError } from '../../errors';
 import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism';
