@@ -61,6 +61,8 @@ export class PropertyBreach extends Error {
 export interface Transcript {
   tokens: Buffer[];
   handshakeLegs: number;
+  /** How the exchange ended: 'complete', or the side and status that stopped it, e.g. 'server SEC_E_INVALID_TOKEN'. */
+  outcome: string;
 }
 
 /** Credentials and options for one package. */
@@ -162,6 +164,7 @@ export async function runExchange(
   const handles: Handles = { credentials: [], contexts: [] };
   const sent: Buffer[] = [];
   let handshakeLegs = 0;
+  let outcome = 'complete';
   let failed = false;
   try {
     const { clientCred, serverCred } = await credentials(setup, handles);
@@ -196,7 +199,7 @@ export async function runExchange(
       );
 
     const first = await call('client', undefined);
-    if (!first.ok) return { tokens: sent, handshakeLegs: 0 };
+    if (!first.ok) return { tokens: sent, handshakeLegs: 0, outcome: `client ${first.error.code}` };
     sides.client = first.value.context;
     handles.contexts.push(first.value.context);
     done.client = first.value.status === SEC.E_OK;
@@ -208,6 +211,7 @@ export async function runExchange(
       const r = await call(receiver, tamper(leg, output));
       handshakeLegs = leg + 1;
       if (!r.ok) {
+        outcome = `${receiver} ${r.error.code}`;
         // The error token (TSRequest errorCode, SPNEGO reject) goes to the peer, as authenticate() sends it.
         const other = sender;
         if (r.error.output && sides[other]) await call(other, r.error.output);
@@ -215,16 +219,22 @@ export async function runExchange(
       }
       if (!sides[receiver]) handles.contexts.push(r.value.context);
       sides[receiver] = r.value.context;
-      if (r.value.status === SEC.E_INCOMPLETE_MESSAGE) break;
+      if (r.value.status === SEC.E_INCOMPLETE_MESSAGE) {
+        outcome = `${receiver} SEC_E_INCOMPLETE_MESSAGE`;
+        break;
+      }
       done[receiver] = r.value.status === SEC.E_OK;
       output = r.value.output;
       sender = receiver;
     }
 
     if (done.client && done.server && sides.client && sides.server) {
-      await sealedMessages(setup, sides.client, sides.server, handshakeLegs, tamper);
+      const refused = await sealedMessages(setup, sides.client, sides.server, handshakeLegs, tamper);
+      if (refused) outcome = `message ${refused}`;
+    } else if (outcome === 'complete') {
+      outcome = `unfinished client=${done.client} server=${done.server}`;
     }
-    return { tokens: sent, handshakeLegs };
+    return { tokens: sent, handshakeLegs, outcome };
   } catch (err) {
     failed = true;
     throw err;
@@ -243,7 +253,7 @@ async function sealedMessages(
   server: SecurityContext,
   firstLeg: number,
   tamper: (leg: number, token: Buffer) => Buffer,
-): Promise<void> {
+): Promise<string | undefined> {
   const pairs: Array<[SecurityContext, SecurityContext, string]> = [
     [client, server, 'to the server'],
     [server, client, 'to the client'],
@@ -259,8 +269,9 @@ async function sealedMessages(
     if (delivered === sealed.value && (!opened.ok || !opened.value.equals(plaintext))) {
       throw new PropertyBreach(`${setup.pkg}: an untouched sealed message did not round-trip`);
     }
-    if (!opened.ok) return; // A context that refused a message is not used further.
+    if (!opened.ok) return opened.error.code; // A context that refused a message is not used further.
   }
+  return undefined;
 }
 
 function tampered(t: Tamper, leg: number, token: Buffer, reference: Transcript, sent: Buffer[]): Buffer {
