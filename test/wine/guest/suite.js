@@ -1,0 +1,306 @@
+/*
+ * Runs under Wine with the official Windows node.exe: the native backend of this package's
+ * compiled dist/, driven through the public API, against Wine's Secur32. It reports every
+ * scenario to the Linux test (test/wine/native.test.ts) over a TCP connection, one JSON line per
+ * message, and asks that side to play the emulated peer in the cross-implementation scenarios.
+ * Plain CommonJS: node.exe runs it as it is.
+ *
+ * Environment: CREDSSP_WINE_PORT (the Linux side), CREDSSP_DIST (dist/ as a Windows path),
+ * CREDSSP_WINE_USER / _DOMAIN / _PASSWORD (the Samba account), CREDSSP_BACKEND=native.
+ */
+'use strict';
+const net = require('node:net');
+const path = require('node:path');
+const { Worker } = require('node:worker_threads');
+
+const dist = process.env.CREDSSP_DIST;
+const api = require(path.join(dist, 'index.js'));
+const { loadNativeBackend } = require(path.join(dist, 'backend', 'native.js'));
+const { ISC_REQ, ASC_REQ, SEC } = api;
+
+const user = process.env.CREDSSP_WINE_USER;
+const domain = process.env.CREDSSP_WINE_DOMAIN;
+const password = process.env.CREDSSP_WINE_PASSWORD;
+const ISC_FLAGS = ISC_REQ.CONFIDENTIALITY | ISC_REQ.INTEGRITY | ISC_REQ.SEQUENCE_DETECT | ISC_REQ.REPLAY_DETECT | ISC_REQ.CONNECTION;
+const ASC_FLAGS = ASC_REQ.CONFIDENTIALITY | ASC_REQ.INTEGRITY | ASC_REQ.SEQUENCE_DETECT | ASC_REQ.REPLAY_DETECT | ASC_REQ.CONNECTION;
+
+// --- the line protocol to the Linux side -------------------------------------------------------
+const socket = net.connect(Number(process.env.CREDSSP_WINE_PORT), '127.0.0.1');
+let inbox = '';
+const waiting = [];
+socket.setEncoding('utf8');
+socket.on('data', (chunk) => {
+  inbox += chunk;
+  let newline;
+  while ((newline = inbox.indexOf('\n')) >= 0) {
+    const line = inbox.slice(0, newline);
+    inbox = inbox.slice(newline + 1);
+    waiting.shift()(JSON.parse(line));
+  }
+});
+function send(message) {
+  socket.write(JSON.stringify(message) + '\n');
+}
+/** Ask the Linux side something; it answers every request with one line. */
+function ask(message) {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    send(message);
+  });
+}
+function report(name, details) {
+  send({ op: 'result', name, details });
+}
+function describeError(err) {
+  return err && typeof err === 'object'
+    ? { name: err.name, code: err.code, status: err.status, message: err.message }
+    : { message: String(err) };
+}
+async function scenario(name, body) {
+  try {
+    report(name, { ok: true, ...(await body()) });
+  } catch (err) {
+    report(name, { ok: false, error: describeError(err) });
+  }
+}
+const b64 = (buffer) => Buffer.from(buffer).toString('base64');
+
+// --- helpers over the public API ---------------------------------------------------------------
+function identity(pw = password) {
+  return { user, domain, password: pw };
+}
+
+/** A full ISC/ASC exchange in this process; returns both contexts and the statuses seen. */
+async function handshake(pkg, clientPassword = password) {
+  const client = await api.acquireCredentialsHandle({ package: pkg, use: 'outbound', identity: identity(clientPassword) });
+  const server = await api.acquireCredentialsHandle({ package: pkg, use: 'inbound' });
+  const legs = [];
+  let clientContext = null;
+  let serverContext = null;
+  let token;
+  try {
+    for (let i = 0; i < 5; i++) {
+      const isc = await api.initializeSecurityContext({
+        credential: client, context: clientContext, targetName: 'HOST/localhost', flags: ISC_FLAGS, input: token,
+      });
+      clientContext = isc.context;
+      legs.push(`ISC ${isc.statusName} ${isc.output.length}`);
+      if (isc.output.length === 0) break;
+      const asc = await api.acceptSecurityContext({ credential: server, context: serverContext, flags: ASC_FLAGS, input: isc.output });
+      serverContext = asc.context;
+      legs.push(`ASC ${asc.statusName} ${asc.output.length}`);
+      if (asc.status === SEC.E_OK && isc.status === SEC.E_OK) break;
+      if (asc.status === SEC.E_OK && asc.output.length === 0) break;
+      token = asc.output;
+    }
+    return { client, server, clientContext, serverContext, legs };
+  } catch (err) {
+    err.legs = legs;
+    await api.freeCredentialsHandle(client).catch(() => {});
+    await api.freeCredentialsHandle(server).catch(() => {});
+    throw err;
+  }
+}
+
+async function closeAll(h) {
+  for (const context of [h.clientContext, h.serverContext]) if (context && context.isValid) await api.deleteSecurityContext(context);
+  await api.freeCredentialsHandle(h.client);
+  await api.freeCredentialsHandle(h.server);
+}
+
+// --- scenarios ---------------------------------------------------------------------------------
+async function main() {
+  await scenario('backend', async () => ({ backend: api.backend }));
+
+  await scenario('packages', async () => {
+    const packages = await loadNativeBackend().enumerateSecurityPackages();
+    return { names: packages.map((p) => p.name) };
+  });
+
+  for (const pkg of ['NTLM', 'Negotiate']) {
+    await scenario(`handshake ${pkg}`, async () => {
+      const h = await handshake(pkg);
+      const names = await api.queryContextAttributes(h.clientContext, 'sizes');
+      const sealed = await api.encryptMessage(h.clientContext, Buffer.from('sealed by the native client'));
+      let unsealed;
+      try {
+        unsealed = (await api.decryptMessage(h.serverContext, sealed)).toString();
+      } catch (err) {
+        unsealed = describeError(err);
+      }
+      await closeAll(h);
+      return { legs: h.legs, sizes: names, sealedLength: sealed.length, unsealed };
+    });
+  }
+
+  await scenario('wrong password', async () => {
+    const h = await handshake('NTLM', 'not-the-password');
+    await closeAll(h);
+    return { legs: h.legs, unexpected: 'the handshake succeeded' };
+  });
+
+  await scenario('CredSSP package', async () => {
+    const credential = await api.acquireCredentialsHandle({ package: 'CredSSP', use: 'outbound', identity: identity() });
+    await api.freeCredentialsHandle(credential);
+    return { unexpected: 'Wine offered a CredSSP package' };
+  });
+
+  await scenario('handle misuse', async () => {
+    const outcomes = {};
+    const attempt = async (label, op) => {
+      try {
+        await op();
+        outcomes[label] = 'resolved';
+      } catch (err) {
+        outcomes[label] = err.code || String(err);
+      }
+    };
+    const credential = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
+    const first = await api.initializeSecurityContext({ credential, targetName: 'HOST/localhost', flags: ISC_FLAGS });
+    await api.deleteSecurityContext(first.context);
+    await attempt('second delete', () => api.deleteSecurityContext(first.context));
+    await attempt('leg after delete', () =>
+      api.initializeSecurityContext({ credential, context: first.context, flags: ISC_FLAGS, input: Buffer.alloc(8) }));
+    await api.freeCredentialsHandle(credential);
+    await attempt('second free', () => api.freeCredentialsHandle(credential));
+    await attempt('use after free', () => api.initializeSecurityContext({ credential, flags: ISC_FLAGS }));
+    // The same misuse below api.ts, straight at the addon: it must answer SEC_E_INVALID_HANDLE
+    // itself (type-tagged handles), never crash on a foreign or freed handle.
+    const native = loadNativeBackend();
+    const raw = await native.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
+    const leg = await native.initializeSecurityContext(raw.credential, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
+    const swapped = await native.initializeSecurityContext(leg.context, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
+    outcomes['native: context as credential'] = swapped.status;
+    const bogus = await native.initializeSecurityContext({}, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
+    outcomes['native: plain object as credential'] = bogus.status;
+    await native.freeCredentialsHandle(raw.credential);
+    await attempt('native: free twice', () => native.freeCredentialsHandle(raw.credential));
+    const afterFree = await native.initializeSecurityContext(raw.credential, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
+    outcomes['native: leg on freed credential'] = afterFree.status;
+    await native.deleteSecurityContext(leg.context);
+    await attempt('native: delete twice', () => native.deleteSecurityContext(leg.context));
+    return { outcomes };
+  });
+
+  await scenario('delete while a leg is in flight', async () => {
+    const native = loadNativeBackend();
+    const client = await native.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
+    const server = await native.acquireCredentialsHandle({ package: 'NTLM', use: 'inbound' });
+    const first = await native.initializeSecurityContext(client.credential, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
+    const token = first.buffers[0].buffer;
+    const accept = await native.acceptSecurityContext(server.credential, null, { flags: ASC_FLAGS, targetDataRep: 0x10, input: [{ type: 2, buffer: token }, { type: 0, buffer: Buffer.alloc(0) }] });
+    // The second ISC leg talks to ntlm_auth (slow); delete and free are issued while it runs.
+    const challenge = accept.buffers[0].buffer;
+    const inFlight = native.initializeSecurityContext(client.credential, first.context, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [{ type: 2, buffer: challenge }, { type: 0, buffer: Buffer.alloc(0) }] });
+    const deleting = native.deleteSecurityContext(first.context).then(() => 'deleted', (err) => err.code);
+    const freeing = native.freeCredentialsHandle(client.credential).then(() => 'freed', (err) => err.code);
+    const leg = await inFlight;
+    const after = await native.initializeSecurityContext(client.credential, first.context, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [{ type: 2, buffer: challenge }, { type: 0, buffer: Buffer.alloc(0) }] });
+    await native.deleteSecurityContext(accept.context);
+    await native.freeCredentialsHandle(server.credential);
+    return { inFlight: leg.status, deleted: await deleting, freed: await freeing, after: after.status };
+  });
+
+  await scenario('1000 sequential contexts', async () => {
+    const credential = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
+    const round = async (count) => {
+      for (let i = 0; i < count; i++) {
+        const leg = await api.initializeSecurityContext({ credential, targetName: 'HOST/localhost', flags: ISC_FLAGS });
+        await api.deleteSecurityContext(leg.context);
+      }
+    };
+    await round(100); // warm-up: allocator pools, JIT
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const helpersBefore = (await ask({ op: 'helpers' })).count;
+    await round(1000);
+    global.gc?.();
+    const rssAfter = process.memoryUsage().rss;
+    const helpersAfter = (await ask({ op: 'helpers' })).count;
+    await api.freeCredentialsHandle(credential);
+    return { rssGrowth: rssAfter - rssBefore, helpersBefore, helpersAfter };
+  });
+
+  await scenario('worker threads', async () => {
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const api = require(workerData.index);
+      (async () => {
+        const credential = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: workerData.identity });
+        const leg = await api.initializeSecurityContext({ credential, flags: workerData.flags });
+        await api.deleteSecurityContext(leg.context);
+        await api.freeCredentialsHandle(credential);
+        parentPort.postMessage({ backend: api.backend, status: leg.statusName, token: leg.output.length });
+      })().catch((err) => parentPort.postMessage({ error: String(err) }));`;
+    const run = () =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(source, { eval: true, workerData: { index: path.join(dist, 'index.js'), identity: identity(), flags: ISC_FLAGS } });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    const results = await Promise.all([run(), run()]);
+    // A worker torn down with a call in flight must not take the process with it.
+    const doomed = new Worker(source, { eval: true, workerData: { index: path.join(dist, 'index.js'), identity: identity(), flags: ISC_FLAGS } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await doomed.terminate();
+    return { results, mainStillWorks: (await run()).status };
+  });
+
+  // Cross-implementation: the native client here against the emulated acceptor on Linux.
+  await scenario('native client -> emulated acceptor', async () => {
+    const credential = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
+    let context = null;
+    let input;
+    const legs = [];
+    let answer = await ask({ op: 'emulated-acceptor-start' });
+    for (let i = 0; i < 4; i++) {
+      const isc = await api.initializeSecurityContext({ credential, context, targetName: 'HOST/linux', flags: ISC_FLAGS, input });
+      context = isc.context;
+      legs.push(`ISC ${isc.statusName}`);
+      if (isc.output.length === 0) break;
+      answer = await ask({ op: 'emulated-accept', token: b64(isc.output) });
+      legs.push(`ASC ${answer.statusName || answer.error}`);
+      if (answer.error || answer.statusName === 'SEC_E_OK') break;
+      input = Buffer.from(answer.token, 'base64');
+    }
+    let sealed = null;
+    if (answer.statusName === 'SEC_E_OK') {
+      const message = await api.encryptMessage(context, Buffer.from('native to emulated'));
+      sealed = (await ask({ op: 'emulated-decrypt', data: b64(message) })).text;
+    }
+    await api.deleteSecurityContext(context);
+    await api.freeCredentialsHandle(credential);
+    return { legs, peer: answer, sealed };
+  });
+
+  // And the reverse: the emulated client on Linux against the native acceptor here.
+  await scenario('emulated client -> native acceptor', async () => {
+    const credential = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'inbound' });
+    let context = null;
+    const legs = [];
+    let answer = await ask({ op: 'emulated-initiate', user, domain, password });
+    let last;
+    for (let i = 0; i < 4 && !answer.error; i++) {
+      legs.push(`ISC ${answer.statusName}`);
+      if (!answer.token) break;
+      last = await api.acceptSecurityContext({ credential, context, flags: ASC_FLAGS, input: Buffer.from(answer.token, 'base64') });
+      context = last.context;
+      legs.push(`ASC ${last.statusName}`);
+      if (last.status === SEC.E_OK) break;
+      answer = await ask({ op: 'emulated-initiate', token: b64(last.output) });
+    }
+    const names = last && last.status === SEC.E_OK ? await api.queryContextAttributes(context, 'names').catch(describeError) : null;
+    if (context) await api.deleteSecurityContext(context);
+    await api.freeCredentialsHandle(credential);
+    return { legs, peerError: answer.error, names };
+  });
+}
+
+socket.once('connect', () => {
+  main()
+    .catch((err) => report('suite', { ok: false, error: describeError(err) }))
+    .finally(() => {
+      send({ op: 'done' });
+      socket.end();
+    });
+});

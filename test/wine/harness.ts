@@ -1,0 +1,132 @@
+/**
+ * Runs test/wine/guest/suite.js under Wine with the official Windows node.exe and collects what
+ * it reports over a TCP line protocol. The Linux side also plays the emulated peer for the
+ * cross-implementation scenarios and counts Wine's ntlm_auth helpers (one per live NTLM context,
+ * so a leaked context shows up as a helper that stays).
+ */
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export const root = path.resolve(__dirname, '..', '..');
+
+export interface GuestReport {
+  /** Scenario name → what the guest reported ({ ok, ... }). */
+  results: Map<string, Record<string, unknown>>;
+  exitCode: number | null;
+  /** The guest's stdout and stderr (node.exe needs a file, not a pipe). */
+  log: string;
+}
+
+/** Answers the guest's requests; returns the reply line's object. */
+export type PeerHandler = (request: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+export function wineInstalled(): boolean {
+  return spawnSync('wine', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** scripts/wine/prepare.sh: node.exe, the prefix, Samba; returns the environment it printed. */
+export function prepareWine(): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    execFile(path.join(root, 'scripts/wine/prepare.sh'), { timeout: 240_000 }, (err, stdout, stderr) => {
+      if (err) {
+        reject(new Error(`scripts/wine/prepare.sh failed: ${err.message}\n${stderr}`));
+        return;
+      }
+      const env: Record<string, string> = {};
+      for (const line of stdout.split('\n')) {
+        const eq = line.indexOf('=');
+        if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+      }
+      resolve(env);
+    });
+  });
+}
+
+export function stopWine(): void {
+  spawnSync(path.join(root, 'scripts/wine/samba.sh'), ['stop'], { stdio: 'ignore' });
+}
+
+/** Wine maps the Unix root to drive Z:. */
+export function windowsPath(unixPath: string): string {
+  return 'Z:' + unixPath.replace(/\//g, '\\');
+}
+
+/** How many ntlm_auth processes Wine started from this prefix are alive. */
+export function countNtlmHelpers(winePrefix: string): number {
+  let count = 0;
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (comm !== 'ntlm_auth') continue;
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (environ.includes(`WINEPREFIX=${winePrefix}`)) count++;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return count;
+}
+
+/** Runs the guest suite to the end (or the timeout) and returns what it reported. */
+export async function runGuest(env: Record<string, string>, peer: PeerHandler, timeoutMs: number): Promise<GuestReport> {
+  const results = new Map<string, Record<string, unknown>>();
+  const server = net.createServer((socket) => {
+    let inbox = '';
+    let queue = Promise.resolve();
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      inbox += chunk;
+      let newline: number;
+      while ((newline = inbox.indexOf('\n')) >= 0) {
+        const message = JSON.parse(inbox.slice(0, newline)) as Record<string, unknown>;
+        inbox = inbox.slice(newline + 1);
+        if (message.op === 'result') {
+          results.set(String(message.name), message.details as Record<string, unknown>);
+        } else if (message.op !== 'done') {
+          // Requests are answered in order, one line each.
+          queue = queue.then(async () => {
+            const reply = await peer(message).catch((err: unknown) => ({ error: String(err) }));
+            socket.write(JSON.stringify(reply) + '\n');
+          });
+        }
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+
+  const logFile = path.join(root, 'build', 'wine', 'guest.log');
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const logFd = fs.openSync(logFile, 'w');
+  try {
+    const child = spawn(
+      'wine',
+      [env.CREDSSP_WINE_NODE_EXE, '--expose-gc', windowsPath(path.join(root, 'test/wine/guest/suite.js'))],
+      {
+        env: {
+          ...process.env,
+          ...env,
+          CREDSSP_BACKEND: 'native',
+          CREDSSP_DIST: windowsPath(path.join(root, 'dist')),
+          CREDSSP_WINE_PORT: String(port),
+        },
+        // node.exe under Wine fails with EBADF writing to a pipe: give it a file.
+        stdio: ['ignore', logFd, logFd],
+      },
+    );
+    const exitCode = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+    return { results, exitCode, log: fs.readFileSync(logFile, 'utf8') };
+  } finally {
+    fs.closeSync(logFd);
+    server.close();
+  }
+}

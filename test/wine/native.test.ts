@@ -1,0 +1,206 @@
+/**
+ * The native backend under Wine: the Windows DLL ABI for real (official node.exe, Wine's
+ * Secur32, Samba's ntlm_auth and winbindd), driven through this package's compiled dist/.
+ * Run with `npm run test:wine` (builds dist/ and the cross-built addon first).
+ * Skipped when Wine is missing, except in CI (CI=true), where a missing Wine is a failure.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  countNtlmHelpers,
+  prepareWine,
+  root,
+  runGuest,
+  stopWine,
+  wineInstalled,
+  type GuestReport,
+  type PeerHandler,
+} from './harness';
+
+const inCi = process.env.CI === 'true';
+const haveWine = wineInstalled();
+const describeWine = haveWine || inCi ? describe : describe.skip;
+
+const SEC_E_INVALID_HANDLE = 0x80090301;
+
+/** The emulated side of the cross-implementation scenarios, in this (Linux) process. */
+function emulatedPeer(winePrefix: string, account: { user: string; password: string }): PeerHandler {
+  // Loaded lazily so the other scenarios still run while the emulated backend is unavailable.
+  type Api = typeof import('../../lib/index');
+  let api: Api | undefined;
+  let acceptor: { credential?: unknown; context?: unknown } = {};
+  let initiator: { credential?: unknown; context?: unknown } = {};
+  return async (request) => {
+    if (request.op === 'helpers') return { count: countNtlmHelpers(winePrefix) };
+    api ??= (await import('../../lib/index')) as Api;
+    const a = api;
+    const flags = a.ISC_REQ.CONFIDENTIALITY | a.ISC_REQ.INTEGRITY | a.ISC_REQ.CONNECTION;
+    const ascFlags = a.ASC_REQ.CONFIDENTIALITY | a.ASC_REQ.INTEGRITY | a.ASC_REQ.CONNECTION;
+    try {
+      switch (request.op) {
+        case 'emulated-acceptor-start':
+          acceptor = {
+            credential: await a.acquireCredentialsHandle({
+              package: 'NTLM',
+              use: 'inbound',
+              backend: 'emulated',
+              users: { [account.user]: account.password },
+            }),
+          };
+          return {};
+        case 'emulated-accept': {
+          const result = await a.acceptSecurityContext({
+            credential: acceptor.credential as never,
+            context: (acceptor.context ?? null) as never,
+            flags: ascFlags,
+            input: Buffer.from(String(request.token), 'base64'),
+          });
+          acceptor.context = result.context;
+          return { statusName: result.statusName, token: result.output.toString('base64') };
+        }
+        case 'emulated-decrypt': {
+          const plain = await a.decryptMessage(acceptor.context as never, Buffer.from(String(request.data), 'base64'));
+          return { text: plain.toString() };
+        }
+        case 'emulated-initiate': {
+          if (request.user !== undefined) {
+            initiator = {
+              credential: await a.acquireCredentialsHandle({
+                package: 'NTLM',
+                use: 'outbound',
+                backend: 'emulated',
+                identity: { user: String(request.user), domain: String(request.domain), password: String(request.password) },
+              }),
+            };
+          }
+          const result = await a.initializeSecurityContext({
+            credential: initiator.credential as never,
+            context: (initiator.context ?? null) as never,
+            targetName: 'HOST/wine',
+            flags,
+            input: request.token === undefined ? undefined : Buffer.from(String(request.token), 'base64'),
+          });
+          initiator.context = result.context;
+          return { statusName: result.statusName, token: result.output.toString('base64') };
+        }
+        default:
+          return { error: `unknown request ${String(request.op)}` };
+      }
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      return { error: e.code ?? String(err), message: e.message };
+    }
+  };
+}
+
+describeWine('native backend under Wine', () => {
+  let report: GuestReport;
+  const result = (name: string): Record<string, unknown> => {
+    const found = report.results.get(name);
+    if (!found) throw new Error(`the guest did not report "${name}"; its log:\n${report.log}`);
+    return found;
+  };
+
+  beforeAll(async () => {
+    if (!haveWine) throw new Error('CI=true but Wine is missing: apt-get install wine64 wine winbind');
+    for (const built of ['dist/index.js', 'prebuilds/win32-x64/node.napi.node']) {
+      if (!fs.existsSync(path.join(root, built))) {
+        throw new Error(`${built} is missing: run npm run build and npm run build:win-cross (npm run test:wine does both)`);
+      }
+    }
+    const env = await prepareWine();
+    const account = { user: env.CREDSSP_WINE_USER, password: env.CREDSSP_WINE_PASSWORD };
+    report = await runGuest(env, emulatedPeer(env.WINEPREFIX, account), 240_000);
+  }, 480_000);
+
+  afterAll(() => {
+    if (haveWine) stopWine();
+  });
+
+  test('the guest ran to the end and chose the native backend', () => {
+    expect(report.exitCode).toBe(0);
+    expect(result('backend')).toEqual({ ok: true, backend: 'native' });
+  });
+
+  test("EnumerateSecurityPackagesW lists Wine's NTLM and Negotiate, and no CredSSP", () => {
+    const names = result('packages').names as string[];
+    expect(names).toEqual(expect.arrayContaining(['NTLM', 'Negotiate']));
+    expect(names.map((n) => n.toUpperCase())).not.toContain('CREDSSP');
+  });
+
+  test.each(['NTLM', 'Negotiate'])('%s: a full ISC/ASC handshake in one process', (pkg) => {
+    const r = result(`handshake ${pkg}`);
+    expect(r).toMatchObject({ ok: true });
+    const legs = r.legs as string[];
+    expect(legs[0]).toMatch(/^ISC SEC_I_CONTINUE_NEEDED [1-9]/);
+    expect(legs[1]).toMatch(/^ASC SEC_I_CONTINUE_NEEDED [1-9]/);
+    expect(legs).toContain('ASC SEC_E_OK 0');
+    expect(r.sizes).toMatchObject({ maxSignature: 16, securityTrailer: 16 });
+    // EncryptMessage: the 16-byte NTLM signature, then the sealed bytes.
+    expect(r.sealedLength).toBe(16 + 'sealed by the native client'.length);
+  });
+
+  test('a wrong password is SEC_E_LOGON_DENIED', () => {
+    expect(result('wrong password')).toMatchObject({ ok: false, error: { name: 'SspiError', code: 'SEC_E_LOGON_DENIED' } });
+  });
+
+  test("no CredSSP package under Wine: a clear SEC_E_SECPKG_NOT_FOUND", () => {
+    const r = result('CredSSP package');
+    expect(r).toMatchObject({ ok: false, error: { name: 'SspiError', code: 'SEC_E_SECPKG_NOT_FOUND' } });
+    expect((r.error as { message: string }).message).toMatch(/CREDSSP_BACKEND=emulated/);
+  });
+
+  test('handle misuse is SEC_E_INVALID_HANDLE, in api.ts and in the addon itself', () => {
+    expect(result('handle misuse')).toEqual({
+      ok: true,
+      outcomes: {
+        'second delete': 'SEC_E_INVALID_HANDLE',
+        'leg after delete': 'SEC_E_INVALID_HANDLE',
+        'second free': 'SEC_E_INVALID_HANDLE',
+        'use after free': 'SEC_E_INVALID_HANDLE',
+        'native: context as credential': SEC_E_INVALID_HANDLE,
+        'native: plain object as credential': SEC_E_INVALID_HANDLE,
+        'native: free twice': 'SEC_E_INVALID_HANDLE',
+        'native: leg on freed credential': SEC_E_INVALID_HANDLE,
+        'native: delete twice': 'SEC_E_INVALID_HANDLE',
+      },
+    });
+  });
+
+  test('delete and free wait for a leg in flight, which completes; later legs see an invalid handle', () => {
+    expect(result('delete while a leg is in flight')).toEqual({
+      ok: true,
+      inFlight: 0,
+      deleted: 'deleted',
+      freed: 'freed',
+      after: SEC_E_INVALID_HANDLE,
+    });
+  });
+
+  test('1,000 sequential contexts leave no helper process and no memory growth behind', () => {
+    const r = result('1000 sequential contexts');
+    expect(r).toMatchObject({ ok: true });
+    expect(r.helpersAfter).toBe(r.helpersBefore);
+    expect(r.rssGrowth as number).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  test('the addon loads and works in worker threads, and survives one terminated mid-call', () => {
+    const r = result('worker threads');
+    expect(r).toMatchObject({ ok: true, mainStillWorks: 'SEC_I_CONTINUE_NEEDED' });
+    expect(r.results).toEqual([
+      { backend: 'native', status: 'SEC_I_CONTINUE_NEEDED', token: expect.any(Number) },
+      { backend: 'native', status: 'SEC_I_CONTINUE_NEEDED', token: expect.any(Number) },
+    ]);
+  });
+
+  test('native NTLM client (Wine) against the emulated acceptor (Linux)', () => {
+    const r = result('native client -> emulated acceptor');
+    expect(r).toMatchObject({ ok: true, peer: { statusName: 'SEC_E_OK' }, sealed: 'native to emulated' });
+  });
+
+  test('emulated NTLM client (Linux) against the native acceptor (Wine)', () => {
+    const r = result('emulated client -> native acceptor');
+    expect(r).toMatchObject({ ok: true });
+    expect(r.legs as string[]).toContain('ASC SEC_E_OK');
+  });
+});
