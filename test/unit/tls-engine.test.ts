@@ -33,7 +33,7 @@ async function handshake(client: TlsEngine, server: TlsEngine): Promise<Buffer[]
 describe.each(['TLSv1.2', 'TLSv1.3'] as const)('TlsEngine over %s', (version) => {
   it('completes the handshake in the expected number of flights and carries data both ways', async () => {
     const client = TlsEngine.client({ maxVersion: version });
-    const server = TlsEngine.server({ secureContext, maxVersion: version });
+    const server = TlsEngine.server({ secureContext });
     const flights = await handshake(client, server);
     expect(client.handshakeComplete).toBe(true);
     expect(server.handshakeComplete).toBe(true);
@@ -59,7 +59,7 @@ describe.each(['TLSv1.2', 'TLSv1.3'] as const)('TlsEngine over %s', (version) =>
 
   it('takes a flight fed one record at a time', async () => {
     const client = TlsEngine.client({ maxVersion: version });
-    const server = TlsEngine.server({ secureContext, maxVersion: version });
+    const server = TlsEngine.server({ secureContext });
     await client.start();
     await server.feed(client.takeOutput());
     const serverFlight = splitRecords(server.takeOutput()).records;
@@ -74,12 +74,12 @@ describe.each(['TLSv1.2', 'TLSv1.3'] as const)('TlsEngine over %s', (version) =>
 
   it('resumes a session it was given', async () => {
     const first = TlsEngine.client({ maxVersion: version });
-    const server1 = TlsEngine.server({ secureContext, maxVersion: version });
+    const server1 = TlsEngine.server({ secureContext });
     await handshake(first, server1);
     // TLS 1.3 tickets can come after the handshake; they are already in (flight 4).
     const session = first.session!;
     const second = TlsEngine.client({ maxVersion: version, session });
-    const server2 = TlsEngine.server({ secureContext, maxVersion: version });
+    const server2 = TlsEngine.server({ secureContext });
     await handshake(second, server2);
     expect(second.resumed).toBe(true);
     expect(subjectPublicKeyOf(second.peerCertificate()!.raw)).toEqual(subjectPublicKeyOf(certDer));

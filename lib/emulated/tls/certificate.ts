@@ -13,7 +13,6 @@ import {
   DerError,
   TagClass,
   bitString,
-  boolean,
   contextExplicit,
   expectSequence,
   integer,
@@ -36,8 +35,6 @@ const OID = {
   commonName: '2.5.4.3',
   sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
   ecdsaWithSHA256: '1.2.840.10045.4.3.2',
-  basicConstraints: '2.5.29.19',
-  keyUsage: '2.5.29.15',
   extKeyUsage: '2.5.29.37',
   subjectAltName: '2.5.29.17',
   serverAuth: '1.3.6.1.5.5.7.3.1',
@@ -88,7 +85,7 @@ export async function generateSelfSignedCertificate(
     sequence(utcTime(notBefore), utcTime(notAfter)),
     name,
     publicKey.export({ type: 'spki', format: 'der' }),
-    contextExplicit(3, sequence(...serverExtensions(options.commonName, keyType))),
+    contextExplicit(3, sequence(...serverExtensions(options.commonName))),
   );
   const signature = sign('sha256', tbsCertificate, privateKey);
   const der = sequence(tbsCertificate, signatureAlgorithm, bitString(signature));
@@ -138,23 +135,21 @@ function serialNumber(): Buffer {
   return serial;
 }
 
-/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return critical
-    ? sequence(oid(id), boolean(true), octetString(value))
-    : sequence(oid(id), octetString(value));
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue }; ours are not critical. */
+function extension(id: string, value: Buffer): Buffer {
+  return sequence(oid(id), octetString(value));
 }
 
-/** A TLS server leaf: not a CA, serverAuth, and the host as a dNSName (RFC 5280 4.2.1). */
-function serverExtensions(commonName: string, keyType: CertificateKeyType): Buffer[] {
-  // KeyUsage bits: digitalSignature(0) for ECDHE signatures; RSA also keyEncipherment(2).
-  const keyUsageBits = keyType === 'rsa' ? 0b1010_0000 : 0b1000_0000;
-  const keyUsageUnused = keyType === 'rsa' ? 5 : 7;
+/**
+ * A TLS server certificate: serverAuth, and the host in subjectAltName (RFC 5280 4.2.1).
+ * No keyUsage or basicConstraints: with them OpenSSL no longer treats the certificate as its own
+ * issuer, and a client could not trust it by listing it as a root (`ca`), which is how a
+ * self-signed RDP certificate is pinned.
+ */
+function serverExtensions(commonName: string): Buffer[] {
   return [
-    extension(OID.basicConstraints, true, sequence()),
-    extension(OID.keyUsage, true, bitString(Buffer.from([keyUsageBits]), keyUsageUnused)),
-    extension(OID.extKeyUsage, false, sequence(oid(OID.serverAuth))),
-    extension(OID.subjectAltName, false, sequence(generalName(commonName))),
+    extension(OID.extKeyUsage, sequence(oid(OID.serverAuth))),
+    extension(OID.subjectAltName, sequence(generalName(commonName))),
   ];
 }
 

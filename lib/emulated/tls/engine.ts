@@ -32,12 +32,13 @@ export interface TlsClientOptions {
   session?: Buffer;
   /** Highest version to offer; the lowest is always TLS 1.2. */
   maxVersion?: tls.SecureVersion;
+  /** Trusted roots for `authorized`; Node's root store when absent. */
+  ca?: string | Buffer | Array<string | Buffer>;
 }
 
 export interface TlsServerOptions {
-  /** The server's certificate and key, made once per credential handle. */
+  /** The server's certificate, key and protocol range, made once per credential handle. */
   secureContext: tls.SecureContext;
-  maxVersion?: tls.SecureVersion;
 }
 
 /** One TLS connection, client or server side, driven by feeding records in. */
@@ -85,6 +86,7 @@ export class TlsEngine {
         maxVersion: client.maxVersion ?? 'TLSv1.3',
         servername: client.servername,
         session: client.session,
+        ca: client.ca,
       });
       this.socket.once('secureConnect', () => this.onHandshakeDone());
       this.socket.on('session', (session: Buffer) => {
@@ -174,6 +176,15 @@ export class TlsEngine {
   /** The server's certificate (client side, once the handshake is done), also after resumption. */
   peerCertificate(): X509Certificate | undefined {
     return this.handshakeCertificate;
+  }
+
+  /**
+   * Whether the server's chain verified against the trusted roots (OpenSSL's verdict; the
+   * handshake goes on either way, CredSSP decides), and why not when it did not.
+   */
+  get authorization(): { authorized: boolean; error?: string } {
+    const error = this.socket.authorizationError;
+    return { authorized: this.socket.authorized, error: error ? String(error) : undefined };
   }
 
   /** The negotiated cipher, e.g. { name: 'TLS_AES_256_GCM_SHA384', version: 'TLSv1.3' }. */

@@ -1,0 +1,236 @@
+/**
+ * The CredSSP server (MS-CSSP 3.1.5), AcceptSecurityContext. The exchange, top to bottom:
+ *   1. TLS handshake with the credential's certificate (or one made once per handle).
+ *   2. The client's NTLM legs, raw NTLMSSP or SPNEGO alike.
+ *   3. The client's pubKeyAuth is checked against our own SubjectPublicKey: a client that did TLS
+ *      with someone else's key (a relay) is refused here.
+ *   4. Our answer: the Server-To-Client hash (v5+) or the key with its first byte plus one (v2-4).
+ *   5. The client's TSCredentials, kept for query('delegatedCredentials').
+ * A failure after TLS is up carries, in SspiError.output, a TSRequest with errorCode (versions 3,
+ * 4 and 6) already encrypted for the client.
+ */
+import type { X509Certificate } from 'node:crypto';
+import { ASC_REQ } from '../../constants';
+import { sspiError, type SspiError } from '../../errors';
+import type { MechanismContext } from '../mechanism';
+import { createAcceptorMechanism } from '../mechanisms';
+import { TlsEngine } from '../tls/engine';
+import { CredsspChannel } from './channel';
+import { CredsspContext, type Exchange } from './context';
+import { formatName } from './context-info';
+import { credsspOptions } from './options';
+import { errorCodeOfSecStatus } from './ntstatus';
+import { FIRST_HASHED_VERSION, bindingMatches, clientPubKeyAuth, serverPubKeyAuth } from './pubkeyauth';
+import { serverIdentityOf, type ServerIdentity } from './server-identity';
+import { encodeTsRequest, versionCarriesErrorCode, type TsRequest } from './tsrequest';
+import {
+  CRED_TYPE_PASSWORD,
+  CRED_TYPE_SMARTCARD,
+  decodeTsCredentials,
+  wipeTsCredentials,
+  type TsCredentials,
+} from './tscredentials';
+
+/** ASC bits reported back when asked for; the REQ and RET bits share positions. */
+const ASC_SUPPORTED =
+  ASC_REQ.DELEGATE |
+  ASC_REQ.MUTUAL_AUTH |
+  ASC_REQ.REPLAY_DETECT |
+  ASC_REQ.SEQUENCE_DETECT |
+  ASC_REQ.CONFIDENTIALITY |
+  ASC_REQ.ALLOCATE_MEMORY |
+  ASC_REQ.CONNECTION |
+  ASC_REQ.EXTENDED_ERROR |
+  ASC_REQ.STREAM |
+  ASC_REQ.INTEGRITY;
+
+export class CredsspAcceptor extends CredsspContext {
+  private identity: ServerIdentity | undefined;
+  private delegated: TsCredentials | undefined;
+  /** The view query('delegatedCredentials') hands out, made once so dispose() can zero its secrets. */
+  private delegatedAnswer: { view: unknown; secrets: Buffer[] } | undefined;
+
+  protected checkFlags(): void {
+    // The acceptor takes any ASC_REQ bits and reports the ones it honours.
+  }
+
+  protected attributes(): number {
+    return (this.request.flags & ASC_SUPPORTED) >>> 0;
+  }
+
+  protected get serverCertificate(): X509Certificate | undefined {
+    return this.identity?.certificate;
+  }
+
+  override query(attribute: string): unknown {
+    if (attribute === 'names') {
+      this.established();
+      return { user: formatName(this.mechanism?.identity) };
+    }
+    if (attribute === 'delegatedCredentials') {
+      this.established();
+      if (!this.delegated) throw sspiError('SEC_E_NO_CREDENTIALS', 'The client delegated no credentials.');
+      this.delegatedAnswer ??= delegatedView(this.delegated);
+      return this.delegatedAnswer.view;
+    }
+    if (attribute === 'remoteCertificate') {
+      // The CredSSP server never asks for a client certificate (MS-CSSP 3.1.5 step 1).
+      throw sspiError('SEC_E_NO_CREDENTIALS', 'CredSSP clients present no certificate.');
+    }
+    return super.query(attribute);
+  }
+
+  override dispose(): void {
+    this.forgetDelegated();
+    super.dispose();
+  }
+
+  protected async begin(): Promise<Exchange> {
+    this.forgetDelegated();
+    this.ownVersion = credsspOptions(this.credential).version;
+    this.identity = await serverIdentityOf(this.credential);
+    this.mechanism = createAcceptorMechanism(this.credential);
+    this.channel = new CredsspChannel(TlsEngine.server({ secureContext: this.identity.secureContext }));
+    return this.exchangeLegs(this.mechanism, this.identity.subjectPublicKey);
+  }
+
+  private async *exchangeLegs(mech: MechanismContext, subjectPublicKey: Buffer): Exchange {
+    const channel = this.channel!;
+
+    // Step 1: the TLS handshake.
+    while (!(await channel.handshake())) yield channel.takeOutput();
+
+    // Step 2: the client's NTLM legs.
+    let message = yield* this.receive();
+    this.refuseOldClient();
+    let finalToken: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const { output, complete } = mech.step(this.negoTokenOf(message));
+      if (complete) {
+        finalToken = output;
+        break;
+      }
+      message = yield* this.roundTrip({ negoTokens: [output] });
+    }
+    if (!message.pubKeyAuth) {
+      // SPNEGO clients that seal only once complete send pubKeyAuth after our final token.
+      if (finalToken.length === 0) {
+        throw sspiError('SEC_E_INVALID_TOKEN', 'The client finished NTLM but sent no pubKeyAuth.');
+      }
+      message = yield* this.roundTrip({ negoTokens: [finalToken] });
+      finalToken = Buffer.alloc(0);
+    }
+
+    // Step 3: the client's binding must be to our own key.
+    const version = this.negotiatedVersion;
+    const clientNonce = version >= FIRST_HASHED_VERSION ? message.clientNonce : undefined;
+    this.verifyClientBinding(mech, message, clientPubKeyAuth(version, subjectPublicKey, clientNonce));
+
+    // Step 4: our answer, with SPNEGO's final token if there is one.
+    message = yield* this.roundTrip({
+      negoTokens: finalToken.length > 0 ? [finalToken] : undefined,
+      pubKeyAuth: mech.wrap(serverPubKeyAuth(version, subjectPublicKey, clientNonce)),
+    });
+
+    // Step 5: the delegated credentials.
+    if (!message.authInfo)
+      throw sspiError('SEC_E_INVALID_TOKEN', 'The client sent no authInfo (TSCredentials).');
+    const plaintext = mech.unwrap(message.authInfo);
+    try {
+      this.delegated = decodeTsCredentials(plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
+    return channel.takeOutput();
+  }
+
+  /** encryptionOracle 'force-updated-clients' refuses clients below version 5 (CVE-2018-0886). */
+  private refuseOldClient(): void {
+    if ((this.peerVersion ?? 0) >= FIRST_HASHED_VERSION) return;
+    if (this.credential.policy.encryptionOracle !== 'force-updated-clients') return;
+    throw sspiError(
+      'SEC_E_UNSUPPORTED_FUNCTION',
+      `The client speaks CredSSP version ${this.peerVersion}, without the CVE-2018-0886 fix, and the policy ` +
+        `(encryptionOracle 'force-updated-clients') accepts only updated clients.`,
+    );
+  }
+
+  private verifyClientBinding(mech: MechanismContext, message: TsRequest, expected: Buffer): void {
+    if (!message.pubKeyAuth) throw sspiError('SEC_E_INVALID_TOKEN', 'The client sent no pubKeyAuth.');
+    const received = mech.unwrap(message.pubKeyAuth);
+    if (!bindingMatches(expected, received)) {
+      throw sspiError(
+        'SEC_E_MESSAGE_ALTERED',
+        'The client’s pubKeyAuth is bound to a different TLS key than ours: the connection is relayed by a man in the middle.',
+      );
+    }
+  }
+
+  /** Tell the client why (MS-CSSP 2.2.1 errorCode), encrypted, when the version has the field. */
+  protected override async failureToken(error: SspiError): Promise<Buffer | undefined> {
+    const channel = this.channel;
+    if (!channel?.tls.handshakeComplete || this.peerVersion === undefined) return undefined;
+    if (!versionCarriesErrorCode(this.negotiatedVersion)) return undefined;
+    await channel.send(
+      encodeTsRequest({ version: this.ownVersion, errorCode: errorCodeOfSecStatus(error.status) }),
+    );
+    return channel.takeOutput();
+  }
+
+  private forgetDelegated(): void {
+    if (this.delegated) wipeTsCredentials(this.delegated);
+    this.delegated = undefined;
+    for (const secret of this.delegatedAnswer?.secrets ?? []) secret.fill(0);
+    this.delegatedAnswer = undefined;
+  }
+}
+
+/** What query('delegatedCredentials') returns; secrets as UTF-8 Buffers, listed so they can be zeroed. */
+function delegatedView(credentials: TsCredentials): { view: unknown; secrets: Buffer[] } {
+  const secrets: Buffer[] = [];
+  const text = (b: Buffer | undefined) => (b === undefined ? undefined : b.toString('utf16le'));
+  const secret = (b: Buffer) => {
+    const utf8 = Buffer.from(b.toString('utf16le'), 'utf8');
+    secrets.push(utf8);
+    return utf8;
+  };
+  const binarySecret = (b: Buffer) => {
+    const copy = Buffer.from(b);
+    secrets.push(copy);
+    return copy;
+  };
+  const answer = (view: unknown) => ({ view, secrets });
+  if (credentials.credType === CRED_TYPE_PASSWORD) {
+    const p = credentials.password;
+    return answer({
+      type: 'password',
+      domain: text(p.domainName),
+      user: text(p.userName),
+      password: secret(p.password),
+    });
+  }
+  if (credentials.credType === CRED_TYPE_SMARTCARD) {
+    const s = credentials.smartCard;
+    return answer({
+      type: 'smartcard',
+      pin: secret(s.pin),
+      keySpec: s.cspData.keySpec,
+      cardName: text(s.cspData.cardName),
+      readerName: text(s.cspData.readerName),
+      containerName: text(s.cspData.containerName),
+      cspName: text(s.cspData.cspName),
+      userHint: text(s.userHint),
+      domainHint: text(s.domainHint),
+    });
+  }
+  const r = credentials.remoteGuard;
+  const packageCred = (c: { packageName: Buffer; credBuffer: Buffer }) => ({
+    packageName: text(c.packageName),
+    credBuffer: binarySecret(c.credBuffer),
+  });
+  return answer({
+    type: 'remoteGuard',
+    logonCred: packageCred(r.logonCred),
+    supplementalCreds: (r.supplementalCreds ?? []).map(packageCred),
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * The TLS side of one CredSSP exchange, as the state machines see it: the records of the current
+ * input token queue up, and the machine takes them one at a time — into the handshake, or until
+ * one whole TSRequest has been decrypted. Whatever is still queued when a leg ends belongs to the
+ * next message and goes back to the caller as SECBUFFER_EXTRA.
+ */
+import { sspiError } from '../../errors';
+import type { TlsEngine } from '../tls/engine';
+import { splitRecords } from '../tls/records';
+
+/** A TSRequest is small; this bounds what a peer can make us buffer (Windows' cbMaxToken is 90567). */
+const MAX_TSREQUEST_LENGTH = 1 << 20;
+
+/** Result of cutting a caller's token: records to use, or how many bytes are still missing. */
+export type InputToken = { records: Buffer[] } | { missing: number };
+
+/** Cut a caller's token at TLS record boundaries (SEC_E_INCOMPLETE_MESSAGE when it ends mid-record). */
+export function cutToken(token: Buffer): InputToken {
+  const { records, partial, missing } = splitRecords(token);
+  return partial.length > 0 ? { missing } : { records };
+}
+
+export class CredsspChannel {
+  private queue: Buffer[] = [];
+  private plaintext: Buffer = Buffer.alloc(0);
+
+  constructor(readonly tls: TlsEngine) {}
+
+  /** The records of a new input token, appended after any still queued. */
+  receive(records: Buffer[]): void {
+    this.queue.push(...records);
+  }
+
+  /** Queued records the current leg did not need (SECBUFFER_EXTRA), removed from the queue. */
+  takeExtra(): Buffer | undefined {
+    if (this.queue.length === 0) return undefined;
+    const extra = Buffer.concat(this.queue);
+    this.queue = [];
+    return extra;
+  }
+
+  /** Everything TLS wrote: the token to send. */
+  takeOutput(): Buffer {
+    return this.tls.takeOutput();
+  }
+
+  /** Feed queued records until the handshake completes; false when they ran out first. */
+  async handshake(): Promise<boolean> {
+    while (!this.tls.handshakeComplete) {
+      const record = this.queue.shift();
+      if (!record) return false;
+      await this.tls.feed(record);
+      this.throwOnTlsError();
+    }
+    return true;
+  }
+
+  /**
+   * Feed queued records until one whole DER element (a TSRequest) is decrypted and return it;
+   * undefined when the records ran out first (the rest of the message is still on the wire).
+   */
+  async readMessage(): Promise<Buffer | undefined> {
+    for (;;) {
+      const length = derLength(this.plaintext);
+      if (length !== undefined && this.plaintext.length >= length) {
+        if (this.plaintext.length > length) {
+          throw sspiError(
+            'SEC_E_INVALID_TOKEN',
+            'The peer sent data after its CredSSP TSRequest in the same record.',
+          );
+        }
+        const message = this.plaintext;
+        this.plaintext = Buffer.alloc(0);
+        return message;
+      }
+      const record = this.queue.shift();
+      if (!record) return undefined;
+      await this.tls.feed(record);
+      this.throwOnTlsError();
+      this.plaintext = Buffer.concat([this.plaintext, this.tls.takePlaintext()]);
+    }
+  }
+
+  /** Encrypt one TSRequest; its records join the output. */
+  async send(message: Buffer): Promise<void> {
+    await this.tls.write(message);
+  }
+
+  dispose(): void {
+    this.plaintext.fill(0);
+    this.queue = [];
+    this.tls.dispose();
+  }
+
+  private throwOnTlsError(): void {
+    const error = this.tls.error;
+    if (!error) return;
+    throw tlsFailure(error, this.tls.takeOutput());
+  }
+}
+
+/** Map a TLS failure to the status Schannel would give, carrying any alert TLS wants to send. */
+export function tlsFailure(error: Error, alert: Buffer): Error {
+  const reason = (error as Error & { code?: string }).code ?? error.message;
+  const mismatch =
+    /NO_SHARED_CIPHER|UNSUPPORTED_PROTOCOL|VERSION_TOO_LOW|WRONG_VERSION_NUMBER|PROTOCOL_VERSION/i;
+  const code = mismatch.test(reason) ? 'SEC_E_ALGORITHM_MISMATCH' : 'SEC_E_ILLEGAL_MESSAGE';
+  return sspiError(code, `The TLS layer of CredSSP failed: ${reason}.`, alert);
+}
+
+/**
+ * The total length of the DER element at the start of `buf`, or undefined while its header has
+ * not fully arrived. Only the outer length is read here; decodeTsRequest checks the rest.
+ */
+function derLength(buf: Buffer): number | undefined {
+  if (buf.length < 2) return undefined;
+  if (buf[0] !== 0x30)
+    throw sspiError('SEC_E_INVALID_TOKEN', 'The peer’s CredSSP message is not a TSRequest.');
+  const first = buf[1];
+  if (first < 0x80) return 2 + first;
+  const count = first & 0x7f;
+  if (count === 0 || count > 4)
+    throw sspiError('SEC_E_INVALID_TOKEN', 'The peer’s TSRequest has an invalid length.');
+  if (buf.length < 2 + count) return undefined;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + buf[2 + i];
+  if (length > MAX_TSREQUEST_LENGTH) {
+    throw sspiError('SEC_E_INVALID_TOKEN', 'The peer’s TSRequest is larger than CredSSP allows.');
+  }
+  return 2 + count + length;
+}

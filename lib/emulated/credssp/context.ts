@@ -1,0 +1,260 @@
+/**
+ * What the CredSSP initiator and acceptor share: the SSPI step() around an exchange written as an
+ * async generator (each `yield` hands a token to the caller and waits for the peer's answer, the
+ * final `return` is SEC_E_OK), TSRequest send/receive with the version rules, and the calls that
+ * work on an established context (EncryptMessage/DecryptMessage are TLS records).
+ */
+import type { X509Certificate } from 'node:crypto';
+import { SEC, SECBUFFER } from '../../constants';
+import { SspiError, sspiError } from '../../errors';
+import type { EmulatedCredential } from '../credential';
+import type { MechanismContext } from '../mechanism';
+import type { PackageContext, PackageStepRequest, PackageStepResult } from '../packages/types';
+import { CredsspChannel, cutToken, tlsFailure } from './channel';
+import { credsspPackageInfo, sizesOf, streamSizesOf } from './context-info';
+import { describeErrorCode, secStatusOfErrorCode } from './ntstatus';
+import { CREDSSP_MAX_VERSION, decodeTsRequest, encodeTsRequest, type TsRequest } from './tsrequest';
+
+/** One CredSSP exchange: yields tokens to send while it waits, returns the last token at SEC_E_OK. */
+export type Exchange = AsyncGenerator<Buffer, Buffer, void>;
+
+type State = 'idle' | 'running' | 'established' | 'failed' | 'disposed';
+
+export abstract class CredsspContext implements PackageContext {
+  protected channel: CredsspChannel | undefined;
+  protected mechanism: MechanismContext | undefined;
+  /** The request of the current step() call (flags, target name). */
+  protected request!: PackageStepRequest;
+  /** The version we advertise in every TSRequest. */
+  protected ownVersion = CREDSSP_MAX_VERSION;
+  /** The version the peer sent first; a later TSRequest with another version is refused. */
+  protected peerVersion: number | undefined;
+  protected readonly started = new Date();
+  private exchange: Exchange | undefined;
+  private state: State = 'idle';
+
+  constructor(protected readonly credential: EmulatedCredential) {
+    credential.retain();
+  }
+
+  /** Start a new exchange: set up TLS and the inner mechanism; checks that fail fast go here. */
+  protected abstract begin(): Promise<Exchange>;
+  /** The ISC_RET / ASC_RET bits for the current request. */
+  protected abstract attributes(): number;
+  /** Check the request flags before anything else happens (ISC: SEC_E_UNSUPPORTED_FUNCTION). */
+  protected abstract checkFlags(flags: number): void;
+  /** The server certificate this context authenticated against. */
+  protected abstract get serverCertificate(): X509Certificate | undefined;
+  /** A token telling the peer why we failed (acceptor: TSRequest.errorCode), if any. */
+  protected failureToken(_error: SspiError): Promise<Buffer | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  /** The version both sides speak: the lower of ours and the peer's (MS-CSSP 2.2.1). */
+  protected get negotiatedVersion(): number {
+    return Math.min(this.ownVersion, this.peerVersion ?? this.ownVersion);
+  }
+
+  async step(request: PackageStepRequest): Promise<PackageStepResult> {
+    this.assertAlive();
+    this.request = request;
+    this.checkFlags(request.flags);
+    const token = request.input.find((b) => b.type === SECBUFFER.TOKEN)?.buffer;
+    let records: Buffer[] = [];
+    if (token && token.length > 0) {
+      const cut = cutToken(token);
+      if ('missing' in cut) {
+        return {
+          status: SEC.E_INCOMPLETE_MESSAGE,
+          output: Buffer.alloc(0),
+          attributes: this.attributes(),
+          missing: cut.missing,
+          expiry: this.expiry(),
+        };
+      }
+      records = cut.records;
+    }
+    if (this.state === 'failed') {
+      throw sspiError(
+        'SEC_E_INVALID_HANDLE',
+        'This CredSSP context failed earlier; delete it and start a new one.',
+      );
+    }
+    try {
+      if (this.state !== 'running') {
+        // A first call, or a call after SEC_E_OK: a new exchange (re-authentication).
+        this.resetExchange();
+        this.exchange = await this.begin();
+        this.state = 'running';
+      }
+      this.channel!.receive(records);
+      const next = await this.exchange!.next();
+      const extra = this.channel!.takeExtra();
+      if (next.done) this.state = 'established';
+      return {
+        status: next.done ? SEC.E_OK : SEC.I_CONTINUE_NEEDED,
+        output: next.value,
+        attributes: this.attributes(),
+        extra,
+        expiry: this.expiry(),
+      };
+    } catch (err) {
+      this.state = 'failed';
+      const error = asSspiError(err);
+      if (!error.output) {
+        const token = await this.failureToken(error).catch(() => undefined);
+        if (token && token.length > 0) error.output = token;
+      }
+      throw error;
+    }
+  }
+
+  async encrypt(data: Buffer): Promise<Buffer> {
+    const channel = this.established();
+    await channel.tls.write(data);
+    return channel.takeOutput();
+  }
+
+  async decrypt(data: Buffer): Promise<Buffer> {
+    const channel = this.established();
+    const cut = cutToken(data);
+    if ('missing' in cut) {
+      throw sspiError(
+        'SEC_E_INCOMPLETE_MESSAGE',
+        `The TLS record is incomplete: ${cut.missing} more bytes are needed.`,
+      );
+    }
+    for (const record of cut.records) {
+      await channel.tls.feed(record);
+      if (channel.tls.error) throw tlsFailure(channel.tls.error, channel.takeOutput());
+    }
+    return channel.tls.takePlaintext();
+  }
+
+  query(attribute: string): unknown {
+    this.assertAlive();
+    switch (attribute) {
+      case 'streamSizes':
+        return streamSizesOf(this.established().tls);
+      case 'sizes':
+        return sizesOf(this.established().tls);
+      case 'packageInfo':
+        return credsspPackageInfo();
+      case 'negotiationInfo':
+        // SECPKG_NEGOTIATION_COMPLETE = 0, SECPKG_NEGOTIATION_IN_PROGRESS = 2
+        return { packageInfo: credsspPackageInfo(), state: this.state === 'established' ? 0 : 2 };
+      case 'lifespan':
+        return { start: this.started, expiry: this.expiry() };
+      case 'remoteCertificate': {
+        const certificate = this.serverCertificate;
+        if (!certificate)
+          throw sspiError(
+            'SEC_E_NO_CREDENTIALS',
+            'No server certificate is known yet: the TLS handshake has not finished.',
+          );
+        return certificate;
+      }
+      default:
+        throw sspiError('SEC_E_UNSUPPORTED_FUNCTION', `The CredSSP package has no '${attribute}' attribute.`);
+    }
+  }
+
+  dispose(): void {
+    if (this.state === 'disposed') return;
+    this.resetExchange();
+    this.state = 'disposed';
+    this.credential.release();
+  }
+
+  /** Send one TSRequest and wait for the peer's next one. */
+  protected async *roundTrip(message: Omit<TsRequest, 'version'>): AsyncGenerator<Buffer, TsRequest, void> {
+    await this.channel!.send(encodeTsRequest({ version: this.ownVersion, ...message }));
+    return yield* this.receive();
+  }
+
+  /**
+   * Wait for the peer's next TSRequest, handing our pending output to the caller meanwhile.
+   * Checks the version rules and turns a received errorCode into the matching SEC_E_* status.
+   */
+  protected async *receive(): AsyncGenerator<Buffer, TsRequest, void> {
+    for (;;) {
+      const encoded = await this.channel!.readMessage();
+      if (encoded) return this.accept(decodeTsRequest(encoded));
+      yield this.channel!.takeOutput();
+    }
+  }
+
+  private accept(message: TsRequest): TsRequest {
+    // A version above ours means "compatible with ours" (MS-CSSP 2.2.1).
+    const version = Math.min(message.version, CREDSSP_MAX_VERSION);
+    if (this.peerVersion === undefined) {
+      this.peerVersion = version;
+    } else if (this.peerVersion !== version) {
+      // A peer that changes its version mid-exchange is refused, as FreeRDP does: the version
+      // decides how pubKeyAuth is computed, so a change is either a bug or a downgrade attempt.
+      throw sspiError(
+        'SEC_E_INVALID_TOKEN',
+        `The CredSSP peer changed its protocol version from ${this.peerVersion} to ${message.version} during the exchange.`,
+      );
+    }
+    if (message.errorCode !== undefined && message.errorCode !== 0) {
+      throw sspiError(
+        secStatusOfErrorCode(message.errorCode),
+        `The CredSSP server refused the logon: ${describeErrorCode(message.errorCode)}. Check the user name, domain and password.`,
+      );
+    }
+    return message;
+  }
+
+  /** The inner mechanism's next token from a TSRequest that must carry one. */
+  protected negoTokenOf(message: TsRequest): Buffer {
+    const token = message.negoTokens?.[0];
+    if (!token || token.length === 0) {
+      throw sspiError(
+        'SEC_E_INVALID_TOKEN',
+        'The CredSSP peer’s TSRequest carries no negoToken where one was due.',
+      );
+    }
+    return token;
+  }
+
+  protected expiry(): Date | null {
+    const certificate = this.serverCertificate;
+    return certificate ? new Date(certificate.validTo) : null;
+  }
+
+  protected assertAlive(): void {
+    if (this.state === 'disposed')
+      throw sspiError('SEC_E_INVALID_HANDLE', 'The security context was deleted.');
+  }
+
+  protected established(): CredsspChannel {
+    this.assertAlive();
+    if (this.state !== 'established' || !this.channel) {
+      throw sspiError(
+        'SEC_E_INVALID_HANDLE',
+        'The CredSSP context is not established yet: finish the handshake first.',
+      );
+    }
+    return this.channel;
+  }
+
+  /** Drop the previous exchange's TLS session, mechanism and peer version. */
+  protected resetExchange(): void {
+    void this.exchange?.return(Buffer.alloc(0)).catch(() => undefined);
+    this.exchange = undefined;
+    this.channel?.dispose();
+    this.channel = undefined;
+    this.mechanism?.dispose();
+    this.mechanism = undefined;
+    this.peerVersion = undefined;
+  }
+}
+
+function asSspiError(err: unknown): SspiError {
+  if (err instanceof SspiError) return err;
+  return sspiError(
+    'SEC_E_INTERNAL_ERROR',
+    `CredSSP failed unexpectedly: ${(err as Error)?.message ?? String(err)}.`,
+  );
+}

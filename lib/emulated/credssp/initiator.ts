@@ -1,0 +1,256 @@
+/**
+ * The CredSSP client (MS-CSSP 3.1.5), InitializeSecurityContext. The exchange, top to bottom:
+ *   1. TLS handshake; the tokens are TLS records. With ISC_REQ_MUTUAL_AUTH the server
+ *      certificate must chain to a trusted root and name the target's host.
+ *   2. The inner NTLM legs (raw, or in SPNEGO) in TSRequest.negoTokens, inside TLS.
+ *   3. With the last NTLM token, pubKeyAuth: the server's SubjectPublicKey (v2-4) or its
+ *      SHA-256 binding with a fresh clientNonce (v5+), sealed by NTLM.
+ *   4. The server's answer is verified; on any mismatch we stop, and no credential is encrypted.
+ *   5. TSCredentials sealed into authInfo: the password with ISC_REQ_DELEGATE, empty otherwise.
+ * Delegation policy is checked on the first call, before any byte leaves.
+ */
+import { randomBytes, type X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { ISC_REQ, ISC_RET } from '../../constants';
+import { isSspiError, sspiError } from '../../errors';
+import type { MechanismContext } from '../mechanism';
+import { createInitiatorMechanism } from '../mechanisms';
+import { subjectPublicKeyOf } from '../tls/certificate';
+import { TlsEngine } from '../tls/engine';
+import { CredsspChannel } from './channel';
+import { CredsspContext, type Exchange } from './context';
+import { formatName } from './context-info';
+import { credsspOptions, type CredsspOptions } from './options';
+import { checkDelegationPolicy, parseSpn } from './policy';
+import { FIRST_HASHED_VERSION, bindingMatches, clientPubKeyAuth, serverPubKeyAuth } from './pubkeyauth';
+import { CLIENT_NONCE_LENGTH, encodeTsRequest, type TsRequest } from './tsrequest';
+import {
+  CRED_TYPE_PASSWORD,
+  encodeTsCredentials,
+  wipeTsCredentials,
+  type TsCredentials,
+} from './tscredentials';
+
+/** The request bits CredSSP takes (InitializeSecurityContext (CredSSP) reference); others are refused. */
+const ISC_ALLOWED =
+  ISC_REQ.DELEGATE |
+  ISC_REQ.MUTUAL_AUTH |
+  ISC_REQ.SEQUENCE_DETECT |
+  ISC_REQ.USE_SUPPLIED_CREDS |
+  ISC_REQ.ALLOCATE_MEMORY |
+  ISC_REQ.CONNECTION |
+  ISC_REQ.EXTENDED_ERROR |
+  ISC_REQ.STREAM |
+  ISC_REQ.MANUAL_CRED_VALIDATION;
+
+/** How long a TLS session stays in the credential's cache (Schannel's client default: 10 hours). */
+const SESSION_CACHE_MS = 10 * 60 * 60 * 1000;
+
+export class CredsspInitiator extends CredsspContext {
+  private options!: CredsspOptions;
+  private tlsEngine: TlsEngine | undefined;
+
+  protected checkFlags(flags: number): void {
+    const unsupported = flags & ~ISC_ALLOWED;
+    if (unsupported) {
+      throw sspiError(
+        'SEC_E_UNSUPPORTED_FUNCTION',
+        `CredSSP does not support the request flag(s) 0x${(unsupported >>> 0).toString(16)}.`,
+      );
+    }
+  }
+
+  /** The REQ bits asked for share their positions with the RET bits; MANUAL_CRED_VALIDATION is always set. */
+  protected attributes(): number {
+    return ((this.request.flags & ISC_ALLOWED) | ISC_RET.MANUAL_CRED_VALIDATION) >>> 0;
+  }
+
+  protected get serverCertificate(): X509Certificate | undefined {
+    return this.tlsEngine?.handshakeComplete ? this.tlsEngine.peerCertificate() : undefined;
+  }
+
+  override query(attribute: string): unknown {
+    if (attribute === 'names') {
+      this.established();
+      const identity = this.credential.identity;
+      return { user: formatName(identity && { user: identity.user, domain: identity.domain }) };
+    }
+    return super.query(attribute);
+  }
+
+  protected async begin(): Promise<Exchange> {
+    const { flags, targetName } = this.request;
+    this.options = credsspOptions(this.credential);
+    this.ownVersion = this.options.version;
+    const mutualAuth = (flags & ISC_REQ.MUTUAL_AUTH) !== 0;
+    // Policy before anything leaves (reference: "Delegation policies are still enforced").
+    // Only real credentials are gated; without ISC_REQ_DELEGATE an empty set is sent.
+    if (flags & ISC_REQ.DELEGATE) checkDelegationPolicy(this.credential.policy, targetName, mutualAuth);
+    this.mechanism = createInitiatorMechanism(this.credential, {
+      spnego: this.options.inner === 'spnego',
+      targetName,
+    });
+    const host = targetName ? parseSpn(targetName).host : '';
+    this.tlsEngine = TlsEngine.client({
+      servername: host && !isIP(host) ? host : undefined,
+      session: this.cachedSession(),
+      maxVersion: this.options.tlsMaxVersion,
+      ca: this.options.ca,
+    });
+    this.channel = new CredsspChannel(this.tlsEngine);
+    return this.exchangeLegs(this.mechanism, mutualAuth);
+  }
+
+  private async *exchangeLegs(mech: MechanismContext, mutualAuth: boolean): Exchange {
+    const channel = this.channel!;
+
+    // Step 1: the TLS handshake.
+    await channel.tls.start();
+    while (!(await channel.handshake())) yield channel.takeOutput();
+    const certificate = this.serverCertificate;
+    if (!certificate) throw sspiError('SEC_E_INTERNAL_ERROR', 'TLS finished without a server certificate.');
+    if (mutualAuth) this.authenticateServer(certificate);
+    const subjectPublicKey = subjectPublicKeyOf(certificate.raw);
+
+    // Step 2: the inner mechanism's legs, until it has produced its last token (and has keys).
+    let outgoing = mech.step(null).output;
+    while (!mech.complete && mech.sessionKey === undefined) {
+      const reply = yield* this.roundTrip({ negoTokens: [outgoing] });
+      this.refuseOldServer();
+      outgoing = mech.step(this.negoTokenOf(reply)).output;
+    }
+
+    // Step 3: the last token travels with pubKeyAuth (and clientNonce from version 5).
+    const version = this.negotiatedVersion;
+    const clientNonce = version >= FIRST_HASHED_VERSION ? randomBytes(CLIENT_NONCE_LENGTH) : undefined;
+    const ourBinding = clientPubKeyAuth(version, subjectPublicKey, clientNonce);
+    let sealed = sealEarly(mech, ourBinding);
+    let reply = yield* this.roundTrip({
+      negoTokens: outgoing.length > 0 ? [outgoing] : undefined,
+      pubKeyAuth: sealed,
+      clientNonce: sealed ? clientNonce : undefined,
+    });
+    if (!mech.complete) {
+      // SPNEGO: the server's final token (accept-completed, mechListMIC) comes back first.
+      mech.step(this.negoTokenOf(reply));
+      if (!mech.complete)
+        throw sspiError('SEC_E_INVALID_TOKEN', 'The server did not finish the SPNEGO exchange.');
+    }
+    if (!sealed) {
+      sealed = mech.wrap(ourBinding);
+      reply = yield* this.roundTrip({ pubKeyAuth: sealed, clientNonce });
+    }
+
+    // Step 4: verify the server's answer before any credential is encrypted.
+    this.verifyServerBinding(mech, reply, serverPubKeyAuth(version, subjectPublicKey, clientNonce));
+
+    // Step 5: the credentials.
+    const credentials = this.credentialsToDelegate();
+    const plaintext = encodeTsCredentials(credentials);
+    wipeTsCredentials(credentials);
+    const authInfo = mech.wrap(plaintext);
+    plaintext.fill(0);
+    await channel.send(encodeTsRequest({ version: this.ownVersion, authInfo }));
+    this.rememberSession();
+    return channel.takeOutput();
+  }
+
+  /** MUTUAL_AUTH: a chain to a trusted root, then the target's host (SEC_E_WRONG_PRINCIPAL if not). */
+  private authenticateServer(certificate: X509Certificate): void {
+    const { authorized, error } = this.tlsEngine!.authorization;
+    if (!authorized) {
+      throw sspiError(
+        'SEC_E_MUTUAL_AUTH_FAILED',
+        `The server certificate is not trusted (${error ?? 'unknown reason'}). Pass its root in the ca option, or do not request ISC_REQ_MUTUAL_AUTH.`,
+      );
+    }
+    const host = this.request.targetName ? parseSpn(this.request.targetName).host : '';
+    if (!host) {
+      throw sspiError(
+        'SEC_E_MUTUAL_AUTH_FAILED',
+        'ISC_REQ_MUTUAL_AUTH needs a target name such as TERMSRV/host to check the certificate against.',
+      );
+    }
+    const matches = isIP(host) ? certificate.checkIP(host) : certificate.checkHost(host);
+    if (!matches) {
+      throw sspiError(
+        'SEC_E_WRONG_PRINCIPAL',
+        `The server certificate (${certificate.subject.replace(/\n/g, ', ')}) is valid but was not issued to '${host}'.`,
+      );
+    }
+  }
+
+  /** CVE-2018-0886: unless 'vulnerable', a server below version 5 gets nothing more from us. */
+  private refuseOldServer(): void {
+    if ((this.peerVersion ?? 0) >= FIRST_HASHED_VERSION) return;
+    if (this.credential.policy.encryptionOracle === 'vulnerable') return;
+    // Windows reports this case as SEC_E_UNSUPPORTED_FUNCTION ("The function requested is not
+    // supported ... This could be due to CredSSP encryption oracle remediation").
+    throw sspiError(
+      'SEC_E_UNSUPPORTED_FUNCTION',
+      `The server speaks CredSSP version ${this.peerVersion}, which lacks the CVE-2018-0886 fix (version 5+). ` +
+        `Update the server, or set policy.encryptionOracle to 'vulnerable' to connect anyway.`,
+    );
+  }
+
+  private verifyServerBinding(mech: MechanismContext, reply: TsRequest, expected: Buffer): void {
+    if (!reply.pubKeyAuth) {
+      throw sspiError(
+        'SEC_E_INVALID_TOKEN',
+        'The server did not answer with its pubKeyAuth; no credentials were sent.',
+      );
+    }
+    const received = mech.unwrap(reply.pubKeyAuth);
+    if (!bindingMatches(expected, received)) {
+      throw sspiError(
+        'SEC_E_MESSAGE_ALTERED',
+        'The server’s pubKeyAuth does not match the TLS key it presented: a man in the middle may be relaying ' +
+          'the connection. No credentials were sent.',
+      );
+    }
+  }
+
+  /** Password credentials with ISC_REQ_DELEGATE; an empty set without it (reference). */
+  private credentialsToDelegate(): TsCredentials {
+    const identity = this.credential.identity;
+    const delegate = (this.request.flags & ISC_REQ.DELEGATE) !== 0 && identity;
+    return {
+      credType: CRED_TYPE_PASSWORD,
+      password: {
+        domainName: Buffer.from(delegate ? identity.domain : '', 'utf16le'),
+        userName: Buffer.from(delegate ? identity.user : '', 'utf16le'),
+        password: delegate ? Buffer.from(identity.passwordUtf16) : Buffer.alloc(0),
+      },
+    };
+  }
+
+  /** Reference: a session is reused only for the same target, the same credential handle, unexpired. */
+  private cachedSession(): Buffer | undefined {
+    const entry = this.credential.tlsSessions.get(this.request.targetName ?? '');
+    return entry && entry.expires > Date.now() ? entry.session : undefined;
+  }
+
+  private rememberSession(): void {
+    const session = this.tlsEngine?.session;
+    if (session) {
+      this.credential.tlsSessions.set(this.request.targetName ?? '', {
+        session,
+        expires: Date.now() + SESSION_CACHE_MS,
+      });
+    }
+  }
+}
+
+/**
+ * Seal pubKeyAuth while the mechanism's last token is still on its way, as Windows does; undefined
+ * when the mechanism seals only once complete (an SPNEGO initiator waiting for the server's
+ * mechListMIC), in which case pubKeyAuth follows in the next message.
+ */
+function sealEarly(mech: MechanismContext, binding: Buffer): Buffer | undefined {
+  try {
+    return mech.wrap(binding);
+  } catch (err) {
+    if (!mech.complete && isSspiError(err, 'SEC_E_OUT_OF_SEQUENCE')) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The CredSSP options an emulated credential may carry (acquireCredentialsHandle extras), read
+ * and checked in one place.
+ *
+ * credsspInner — how the client wraps NTLM: 'ntlm' sends raw NTLMSSP messages in negoTokens,
+ * 'spnego' wraps them in SPNEGO. The default is 'ntlm'. Why: MS-CSSP 2.2.1 lets negoTokens carry
+ * "SPNEGO tokens or Kerberos/NTLM messages"; Windows' Negotiate package sends raw NTLMSSP when NTLM
+ * is the only mechanism it can use (no KDC for a workgroup target), and SPNEGO only when Kerberos
+ * is in play — so raw NTLM is what a Windows client sends to a non-domain server. NTLM-only servers
+ * such as FreeRDP 2.x (WinPR's NTLM behind its Negotiate name) accept only raw NTLMSSP, while
+ * Windows servers and our acceptor take both.
+ *
+ * Test and tuning options: credsspVersion (2..6, the version we advertise; default 6),
+ * tlsMaxVersion ('TLSv1.2' | 'TLSv1.3', default 'TLSv1.3'), keyType ('rsa' | 'ecdsa', the key of a
+ * generated acceptor certificate), ca (trusted roots for ISC_REQ_MUTUAL_AUTH, else tls.ca, else
+ * Node's root store).
+ */
+import type { SecureVersion } from 'node:tls';
+import { invalidArgValue } from '../../errors';
+import type { EmulatedCredential } from '../credential';
+import type { CertificateKeyType } from '../tls/certificate';
+import { CREDSSP_MAX_VERSION, CREDSSP_MIN_VERSION } from './tsrequest';
+
+export interface CredsspOptions {
+  inner: 'ntlm' | 'spnego';
+  version: number;
+  tlsMaxVersion: SecureVersion;
+  keyType: CertificateKeyType;
+  ca: string | Buffer | Array<string | Buffer> | undefined;
+}
+
+export function credsspOptions(credential: EmulatedCredential): CredsspOptions {
+  const o = credential.options;
+  const inner = o.credsspInner ?? 'ntlm';
+  if (inner !== 'ntlm' && inner !== 'spnego')
+    throw invalidArgValue('credsspInner', inner, "must be 'ntlm' or 'spnego'");
+  const version = o.credsspVersion ?? CREDSSP_MAX_VERSION;
+  if (
+    typeof version !== 'number' ||
+    !Number.isInteger(version) ||
+    version < CREDSSP_MIN_VERSION ||
+    version > CREDSSP_MAX_VERSION
+  ) {
+    throw invalidArgValue('credsspVersion', version, 'must be an integer from 2 to 6');
+  }
+  const tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.3';
+  if (tlsMaxVersion !== 'TLSv1.2' && tlsMaxVersion !== 'TLSv1.3') {
+    throw invalidArgValue('tlsMaxVersion', tlsMaxVersion, "must be 'TLSv1.2' or 'TLSv1.3'");
+  }
+  const keyType = o.keyType ?? 'rsa';
+  if (keyType !== 'rsa' && keyType !== 'ecdsa')
+    throw invalidArgValue('keyType', keyType, "must be 'rsa' or 'ecdsa'");
+  const ca = (o.ca ?? credential.tls?.ca) as CredsspOptions['ca'];
+  return { inner, version, tlsMaxVersion, keyType, ca };
+}

@@ -1,0 +1,57 @@
+/**
+ * The acceptor's TLS identity: the certificate and key of the credential (`tls`), or a
+ * self-signed one made once per credential handle — not per context, since making an RSA key
+ * takes time and a server's key should not change between connections.
+ */
+import { X509Certificate } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { sspiError } from '../../errors';
+import type { EmulatedCredential } from '../credential';
+import { generateSelfSignedCertificate, subjectPublicKeyOf } from '../tls/certificate';
+import { credsspOptions } from './options';
+
+export interface ServerIdentity {
+  secureContext: SecureContext;
+  certificate: X509Certificate;
+  /** What pubKeyAuth binds to (MS-CSSP 3.1.5). */
+  subjectPublicKey: Buffer;
+}
+
+const identities = new WeakMap<EmulatedCredential, Promise<ServerIdentity>>();
+
+export function serverIdentityOf(credential: EmulatedCredential): Promise<ServerIdentity> {
+  let identity = identities.get(credential);
+  if (!identity) {
+    identity = makeIdentity(credential);
+    identities.set(credential, identity);
+    // A failure is not cached: the next context tries again.
+    identity.catch(() => identities.delete(credential));
+  }
+  return identity;
+}
+
+async function makeIdentity(credential: EmulatedCredential): Promise<ServerIdentity> {
+  const { keyType, tlsMaxVersion } = credsspOptions(credential);
+  let cert: string | Buffer;
+  let key: string | Buffer;
+  if (credential.tls) {
+    ({ cert, key } = credential.tls);
+  } else {
+    const made = await generateSelfSignedCertificate({ commonName: hostname(), keyType });
+    cert = made.certPem;
+    key = made.keyPem;
+  }
+  let secureContext: SecureContext;
+  let certificate: X509Certificate;
+  try {
+    secureContext = createSecureContext({ cert, key, minVersion: 'TLSv1.2', maxVersion: tlsMaxVersion });
+    certificate = new X509Certificate(cert);
+  } catch (err) {
+    throw sspiError(
+      'SEC_E_NO_CREDENTIALS',
+      `The acceptor's TLS certificate or key could not be loaded (${(err as Error).message}). Check the tls option.`,
+    );
+  }
+  return { secureContext, certificate, subjectPublicKey: subjectPublicKeyOf(certificate.raw) };
+}

@@ -1,0 +1,59 @@
+import { SEC } from '../../lib/constants';
+import {
+  CredsspAcceptor,
+  CredsspInitiator,
+  authenticate,
+  clientCredential,
+  serverCredential,
+} from './credssp-helpers';
+
+const servers = {
+  rsa: serverCredential(),
+  ecdsa: serverCredential({ keyType: 'ecdsa' }),
+};
+
+const cases: Array<[number, 'ntlm' | 'spnego', 'rsa' | 'ecdsa', 'TLSv1.2' | 'TLSv1.3']> = [];
+for (const version of [2, 3, 4, 5, 6])
+  for (const inner of ['ntlm', 'spnego'] as const)
+    for (const key of ['rsa', 'ecdsa'] as const)
+      for (const tls of ['TLSv1.2', 'TLSv1.3'] as const) cases.push([version, inner, key, tls]);
+
+describe.each(cases)('client version %i, %s, %s key, %s', (version, inner, key, tls) => {
+  it('authenticates, delegates the password and carries data both ways', async () => {
+    const client = new CredsspInitiator(
+      clientCredential({ credsspVersion: version, credsspInner: inner, tlsMaxVersion: tls }),
+    );
+    const server = new CredsspAcceptor(servers[key]);
+    const transcript = await authenticate(client, server);
+    expect(transcript.client.at(-1)!.status).toBe(SEC.E_OK);
+    expect(client.query('remoteCertificate')).toBeDefined();
+    expect(
+      (client.query('remoteCertificate') as { publicKey: { asymmetricKeyType: string } }).publicKey
+        .asymmetricKeyType,
+    ).toBe(key === 'rsa' ? 'rsa' : 'ec');
+    const delegated = server.query('delegatedCredentials') as {
+      type: string;
+      domain: string;
+      user: string;
+      password: Buffer;
+    };
+    expect(delegated.type).toBe('password');
+    expect(delegated.user).toBe('alice');
+    expect(delegated.domain).toBe('CORP');
+    expect(delegated.password.toString('utf8')).toBe('Secret1!');
+    expect(server.query('names')).toEqual({ user: 'CORP\\alice' });
+
+    const sealed = await client.encrypt(Buffer.from('from client'));
+    expect((await server.decrypt(sealed)).toString()).toBe('from client');
+    const back = await server.encrypt(Buffer.from('from server'));
+    expect((await client.decrypt(back)).toString()).toBe('from server');
+    const sizes = client.query('streamSizes') as { header: number; trailer: number };
+    // TLS 1.3 records have a bare 5-byte header; TLS 1.2 AES-GCM adds an 8-byte explicit nonce.
+    expect(sizes.header).toBe(tls === 'TLSv1.3' ? 5 : 13);
+    expect(sealed.length).toBe(sizes.header + 'from client'.length + sizes.trailer);
+
+    client.dispose();
+    server.dispose();
+    expect(delegated.password.every((b) => b === 0)).toBe(true);
+  });
+});
