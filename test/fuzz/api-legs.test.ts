@@ -5,7 +5,9 @@
  * settle within a bound with a status or an SspiError (SEC_E_*), no promise may be left to
  * reject unhandled, and after delete/free no handle is alive.
  */
+import { readFileSync, readdirSync } from 'node:fs';
 import Module from 'node:module';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { generateSelfSignedCertificate } from '../../lib/emulated/tls/certificate';
 import { fcParams, runs, timeoutFor } from './support/budget';
@@ -69,6 +71,20 @@ const CASES: Array<{ name: string; pkg: PackageUnderTest; runs: number; msEach: 
     { name: 'CredSSP (SPNEGO inner)', pkg: 'CredSSP', runs: 120, msEach: 60, inner: 'spnego' },
   ];
 
+/** A crash the fuzzer found, kept with its input (regressions/api-*.json, see the README there). */
+interface ApiRegression {
+  pkg: PackageUnderTest;
+  inner?: 'spnego';
+  /** `leg` counts every token; `messageLeg` instead counts sealed messages after the handshake. */
+  case: { leg?: number; messageLeg?: number; tamper: Tamper };
+  found: string;
+}
+
+const regressionDir = join(__dirname, 'regressions');
+const apiRegressions = readdirSync(regressionDir)
+  .filter((f) => /^api-.*\.json$/.test(f))
+  .map((f) => [f, JSON.parse(readFileSync(join(regressionDir, f), 'utf8')) as ApiRegression] as const);
+
 describe.each(CASES)('$name: mutated legs through the public API', ({ pkg, runs: ciRuns, msEach, inner }) => {
   let setup: Setup;
   let reference: Transcript;
@@ -90,6 +106,16 @@ describe.each(CASES)('$name: mutated legs through the public API', ({ pkg, runs:
   it('completes a clean exchange and both sealed messages (the fuzzer starts from a working one)', () => {
     expect(reference.handshakeLegs).toBeGreaterThanOrEqual(2);
     expect(reference.tokens.length).toBe(reference.handshakeLegs + 2);
+  });
+
+  const mine = apiRegressions.filter(([, r]) => r.pkg === pkg && r.inner === inner);
+  (mine.length > 0 ? it.each(mine) : it.skip.each([['(none)', null]]))('regression %s', async (_file, r) => {
+    const { leg, messageLeg, tamper } = (r as ApiRegression).case;
+    await runExchange(
+      setup,
+      { leg: messageLeg === undefined ? leg! : reference.handshakeLegs + messageLeg, tamper },
+      reference,
+    );
   });
 
   it(

@@ -79,12 +79,11 @@ export function setupFor(pkg: PackageUnderTest, tls?: { cert: string; key: strin
     pkg,
     clientOptions: { identity: { user: 'alice', domain: 'LAB', password: 'Passw0rd!' } },
     serverOptions: { users: { alice: 'Passw0rd!' }, ...(tls ? { tls } : {}) },
+    // CredSSP takes only the request bits its reference lists (no CONFIDENTIALITY/INTEGRITY).
     flags:
-      ISC_REQ.CONFIDENTIALITY |
-      ISC_REQ.INTEGRITY |
-      ISC_REQ.SEQUENCE_DETECT |
-      ISC_REQ.REPLAY_DETECT |
-      (pkg === 'CredSSP' ? ISC_REQ.DELEGATE : 0),
+      pkg === 'CredSSP'
+        ? ISC_REQ.DELEGATE | ISC_REQ.SEQUENCE_DETECT | ISC_REQ.ALLOCATE_MEMORY
+        : ISC_REQ.CONFIDENTIALITY | ISC_REQ.INTEGRITY | ISC_REQ.SEQUENCE_DETECT | ISC_REQ.REPLAY_DETECT,
     targetName: 'TERMSRV/server.lab',
   };
 }
@@ -268,6 +267,13 @@ async function sealedMessages(
     const opened = await settle(`${setup.pkg} decryptMessage`, () => decryptMessage(to, delivered));
     if (delivered === sealed.value && (!opened.ok || !opened.value.equals(plaintext))) {
       throw new PropertyBreach(`${setup.pkg}: an untouched sealed message did not round-trip`);
+    }
+    // A damaged message is refused; one that decrypts must give back exactly what was sealed,
+    // anything else is silent corruption (an empty Buffer for a record that failed its MAC).
+    if (opened.ok && !opened.value.equals(plaintext)) {
+      throw new PropertyBreach(
+        `${setup.pkg}: decryptMessage of a tampered message resolved with ${opened.value.length} bytes that are not the sealed plaintext (expected a SEC_E_* rejection)`,
+      );
     }
     if (!opened.ok) return opened.error.code; // A context that refused a message is not used further.
   }

@@ -1,0 +1,368 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --json] [-- --quick]`: what the emulated CredSSP costs on top of the TLS it
+ * cannot avoid, measured in one run on one machine so the ratios hold on a noisy box.
+ *
+ * - the floor: a bare TLS handshake between two TLSSockets over an in-memory duplex, with the
+ *   same certificate, key type and TLS version the CredSSP acceptor uses;
+ * - a full emulated CredSSP v6 handshake (client and acceptor in this process, NTLM inner,
+ *   credential delegation), sequential, and handshakes per second at concurrency 1 and 100;
+ * - the longest event-loop stall (perf_hooks.monitorEventLoopDelay) while 1,000 run at once;
+ * - encryptMessage + decryptMessage throughput vs. a TLSSocket pair moving the same messages;
+ * - heap per established context: heapUsed after GC with 1,000 live context pairs, minus the
+ *   same for 1,000 bare TLS socket pairs.
+ *
+ * Runs against dist/ (the build). Re-spawns itself with --expose-gc. With --json the last line
+ * of output is one JSON object with the figures.
+ */
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+
+if (typeof global.gc !== 'function') {
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', ...process.execArgv, __filename, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(child.status ?? 1);
+}
+
+const os = require('node:os');
+const tls = require('node:tls');
+const { Duplex } = require('node:stream');
+const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
+const path = require('node:path');
+
+const dist = path.join(__dirname, '..', 'dist');
+const sspi = require(dist);
+const { generateSelfSignedCertificate } = require(path.join(dist, 'emulated', 'tls', 'certificate'));
+
+const args = new Set(process.argv.slice(2));
+const json = args.has('--json');
+/** --quick: a smoke run (CI checks the script works, not the numbers). */
+const quick = args.has('--quick');
+const scale = (n) => (quick ? Math.max(1, Math.ceil(n / 20)) : n);
+
+const N_SEQUENTIAL = scale(200);
+const N_AT_100 = scale(1000);
+const N_STALL = scale(1000);
+const N_HEAP = scale(1000);
+const MESSAGE_BYTES = 16000; // one TLS record's worth, as RDP and WinRM send them
+const MESSAGE_TOTAL_BYTES = quick ? 2 * 2 ** 20 : 32 * 2 ** 20;
+const TARGET = 'TERMSRV/server.bench';
+const CLIENT_FLAGS = sspi.ISC_REQ.DELEGATE | sspi.ISC_REQ.ALLOCATE_MEMORY;
+
+const log = (line) => process.stdout.write(`${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// The floor: two TLSSockets over an in-memory duplex.
+
+/** Two Duplex streams wired to each other: what one writes, the other reads. */
+function duplexPair() {
+  let a = null;
+  let b = null;
+  a = new Duplex({
+    read() {},
+    write(chunk, _encoding, callback) {
+      b.push(chunk);
+      callback();
+    },
+  });
+  b = new Duplex({
+    read() {},
+    write(chunk, _encoding, callback) {
+      a.push(chunk);
+      callback();
+    },
+  });
+  return [a, b];
+}
+
+/** A TLS client and server socket pair; resolves once both sides finished the handshake. */
+function tlsPair(secureContext) {
+  const [clientEnd, serverEnd] = duplexPair();
+  const server = new tls.TLSSocket(serverEnd, { isServer: true, secureContext, requestCert: false });
+  // The same options the CredSSP client engine uses (lib/emulated/tls/engine.ts).
+  const client = tls.connect({
+    socket: clientEnd,
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+  });
+  const ready = Promise.all([
+    new Promise((resolve, reject) => {
+      client.once('secureConnect', resolve);
+      client.once('error', reject);
+    }),
+    new Promise((resolve, reject) => {
+      server.once('secure', resolve);
+      server.once('error', reject);
+    }),
+  ]);
+  return ready.then(() => ({
+    client,
+    server,
+    destroy() {
+      client.destroy();
+      server.destroy();
+      clientEnd.destroy();
+      serverEnd.destroy();
+    },
+  }));
+}
+
+/** Send `data` from one TLSSocket and resolve once the other has read all of it. */
+function tlsMove(from, to, data) {
+  return new Promise((resolve) => {
+    let received = 0;
+    const onData = (chunk) => {
+      received += chunk.length;
+      if (received >= data.length) {
+        to.off('data', onData);
+        resolve();
+      }
+    };
+    to.on('data', onData);
+    from.write(data);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// CredSSP through the public API.
+
+/** One full CredSSP handshake; resolves both established contexts. */
+async function credsspHandshake(clientCred, serverCred) {
+  let client = await sspi.initializeSecurityContext({
+    credential: clientCred,
+    targetName: TARGET,
+    flags: CLIENT_FLAGS,
+  });
+  let server;
+  for (;;) {
+    server = await sspi.acceptSecurityContext({
+      credential: serverCred,
+      context: server?.context,
+      flags: 0,
+      input: client.output,
+    });
+    if (client.status === sspi.SEC.E_OK) break;
+    client = await sspi.initializeSecurityContext({
+      credential: clientCred,
+      context: client.context,
+      targetName: TARGET,
+      flags: CLIENT_FLAGS,
+      input: server.output,
+    });
+    if (client.status === sspi.SEC.E_OK && client.output.length === 0 && server.status === sspi.SEC.E_OK)
+      break;
+  }
+  if (server.status !== sspi.SEC.E_OK || client.status !== sspi.SEC.E_OK) {
+    throw new Error(`handshake ended with client ${client.statusName}, server ${server.statusName}`);
+  }
+  return {
+    client: client.context,
+    server: server.context,
+    async destroy() {
+      await sspi.deleteSecurityContext(client.context);
+      await sspi.deleteSecurityContext(server.context);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring.
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Run `once` n times in a row; the median of the wall times in ms (after a short warm-up). */
+async function sequentialMs(n, once) {
+  for (let i = 0; i < Math.min(20, n); i++) await (await once()).destroy();
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    const made = await once();
+    times.push(performance.now() - started);
+    await made.destroy();
+  }
+  return median(times);
+}
+
+/** Handshakes per second with `concurrency` running at any time, `total` in all. */
+async function ratePerSec(total, concurrency, once) {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < total) {
+      next++;
+      await (await once()).destroy();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return total / ((performance.now() - started) / 1000);
+}
+
+/** The longest event-loop stall (ms) while `count` handshakes run at once. */
+async function maxStallMs(count, once) {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const made = await Promise.all(Array.from({ length: count }, once));
+  histogram.disable();
+  for (const m of made) await m.destroy();
+  return histogram.max / 1e6;
+}
+
+/** MB/s (10^6 bytes of plaintext per second) moving `total` bytes in `size`-byte messages. */
+async function throughputMBps(total, size, move) {
+  const message = Buffer.alloc(size, 0x5a);
+  for (let i = 0; i < 50; i++) await move(message);
+  const count = Math.ceil(total / size);
+  const started = performance.now();
+  for (let i = 0; i < count; i++) await move(message);
+  return (count * size) / 1e6 / ((performance.now() - started) / 1000);
+}
+
+/** heapUsed after a full GC, in bytes. */
+async function settledHeap() {
+  for (let i = 0; i < 3; i++) {
+    global.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return process.memoryUsage();
+}
+
+/** Heap growth (bytes, heapUsed and external) of keeping `count` things made by `make` alive. */
+async function liveHeapDelta(count, make) {
+  const before = await settledHeap();
+  const live = [];
+  for (let i = 0; i < count; i++) live.push(await make());
+  const after = await settledHeap();
+  for (const item of live) await item.destroy();
+  return {
+    heapUsed: after.heapUsed - before.heapUsed,
+    external: after.external + after.arrayBuffers - (before.external + before.arrayBuffers),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const certificate = await generateSelfSignedCertificate({ commonName: 'server.bench', keyType: 'rsa' });
+  const secureContext = tls.createSecureContext({ cert: certificate.certPem, key: certificate.keyPem });
+  const serverCred = await sspi.acquireCredentialsHandle({
+    package: 'CredSSP',
+    use: 'inbound',
+    users: { alice: 'Passw0rd!' },
+    tls: { cert: certificate.certPem, key: certificate.keyPem },
+  });
+  const clientCred = await sspi.acquireCredentialsHandle({
+    package: 'CredSSP',
+    use: 'outbound',
+    identity: { user: 'alice', domain: 'LAB', password: 'Passw0rd!' },
+    credsspInner: 'ntlm',
+  });
+  const tlsOnce = () => tlsPair(secureContext);
+  const credsspOnce = () => credsspHandshake(clientCred, serverCred);
+
+  const probe = await tlsOnce();
+  const tlsVersion = probe.client.getProtocol();
+  const tlsCipher = probe.client.getCipher().name;
+  probe.destroy();
+
+  log(
+    `credssp bench: node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cpus${quick ? ' (quick run)' : ''}`,
+  );
+  log(`TLS: ${tlsVersion} ${tlsCipher}, RSA-2048 certificate (the same for both)`);
+
+  const results = {};
+  results.tlsHandshakeMs = await sequentialMs(N_SEQUENTIAL, tlsOnce);
+  results.credsspHandshakeMs = await sequentialMs(N_SEQUENTIAL, credsspOnce);
+  results.credsspOverTls = results.credsspHandshakeMs / results.tlsHandshakeMs;
+
+  results.tlsHandshakesPerSec = await ratePerSec(N_SEQUENTIAL, 1, tlsOnce);
+  results.handshakesPerSec = await ratePerSec(N_SEQUENTIAL, 1, credsspOnce);
+  results.handshakesPerSecAt100 = await ratePerSec(N_AT_100, 100, credsspOnce);
+  results.tlsHandshakesPerSecAt100 = await ratePerSec(N_AT_100, 100, tlsOnce);
+
+  results.tlsMaxEventLoopDelayMs = await maxStallMs(N_STALL, tlsOnce);
+  results.maxEventLoopDelayMs = await maxStallMs(N_STALL, credsspOnce);
+
+  const pair = await tlsOnce();
+  results.tlsMBps = await throughputMBps(MESSAGE_TOTAL_BYTES, MESSAGE_BYTES, (m) =>
+    tlsMove(pair.client, pair.server, m),
+  );
+  pair.destroy();
+  const ctx = await credsspOnce();
+  results.encryptMBps = await throughputMBps(MESSAGE_TOTAL_BYTES, MESSAGE_BYTES, async (m) => {
+    const sealed = await sspi.encryptMessage(ctx.client, m);
+    const opened = await sspi.decryptMessage(ctx.server, sealed);
+    if (opened.length !== m.length) throw new Error('a message did not round-trip');
+  });
+  await ctx.destroy();
+  results.encryptOverTls = results.encryptMBps / results.tlsMBps;
+
+  const tlsHeap = await liveHeapDelta(N_HEAP, tlsOnce);
+  const credsspHeap = await liveHeapDelta(N_HEAP, credsspOnce);
+  results.tlsHeapPerPairKiB = tlsHeap.heapUsed / N_HEAP / 1024;
+  results.credsspHeapPerPairKiB = credsspHeap.heapUsed / N_HEAP / 1024;
+  results.heapPerContextKiB = (credsspHeap.heapUsed - tlsHeap.heapUsed) / N_HEAP / 1024;
+  results.externalPerContextKiB = (credsspHeap.external - tlsHeap.external) / N_HEAP / 1024;
+
+  await sspi.freeCredentialsHandle(clientCred);
+  await sspi.freeCredentialsHandle(serverCred);
+
+  const goals = {
+    credsspOverTls: (v) => v <= 1.25,
+    encryptOverTls: (v) => v >= 0.9,
+    maxEventLoopDelayMs: (v) => v < 50,
+    heapPerContextKiB: (v) => v < 64,
+  };
+  const goalText = {
+    credsspOverTls: '≤ 1.25',
+    encryptOverTls: '≥ 0.9',
+    maxEventLoopDelayMs: '< 50',
+    heapPerContextKiB: '< 64',
+  };
+  const rows = [
+    ['TLS handshake (the floor), median', 'tlsHandshakeMs', 'ms'],
+    ['CredSSP v6 handshake (NTLM inner, delegation), median', 'credsspHandshakeMs', 'ms'],
+    ['CredSSP / TLS handshake time', 'credsspOverTls', '×'],
+    ['TLS handshakes/s, concurrency 1', 'tlsHandshakesPerSec', '/s'],
+    ['CredSSP handshakes/s, concurrency 1', 'handshakesPerSec', '/s'],
+    ['TLS handshakes/s, concurrency 100', 'tlsHandshakesPerSecAt100', '/s'],
+    ['CredSSP handshakes/s, concurrency 100', 'handshakesPerSecAt100', '/s'],
+    [`max event-loop delay, ${N_STALL} TLS handshakes at once`, 'tlsMaxEventLoopDelayMs', 'ms'],
+    [`max event-loop delay, ${N_STALL} CredSSP handshakes at once`, 'maxEventLoopDelayMs', 'ms'],
+    [`TLSSocket pair, ${MESSAGE_BYTES}-byte messages`, 'tlsMBps', 'MB/s'],
+    ['encryptMessage + decryptMessage, same messages', 'encryptMBps', 'MB/s'],
+    ['CredSSP / TLS message throughput', 'encryptOverTls', '×'],
+    ['heap per live TLS socket pair', 'tlsHeapPerPairKiB', 'KiB'],
+    ['heap per live CredSSP context pair', 'credsspHeapPerPairKiB', 'KiB'],
+    ['heap per CredSSP context beyond TLS', 'heapPerContextKiB', 'KiB'],
+    ['external memory per context beyond TLS (informative)', 'externalPerContextKiB', 'KiB'],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  log('');
+  for (const [label, key, unit] of rows) {
+    const value = results[key];
+    const shown = Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
+    const goal = goals[key] ? `  goal ${goalText[key]}: ${goals[key](value) ? 'met' : 'NOT MET'}` : '';
+    log(`${label.padEnd(width)}  ${shown.padStart(9)} ${unit}${goal}`);
+  }
+  if (json) {
+    const rounded = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(v.toFixed(3))]));
+    log(JSON.stringify({ ...rounded, tlsVersion, node: process.version, cpus: os.cpus().length }));
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
