@@ -11,7 +11,9 @@ import {
   freeCredentialsHandle,
   initializeSecurityContext,
   ISC_REQ,
+  queryContextAttributes,
 } from '../index';
+import type { X509Certificate } from 'node:crypto';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { promptPassword, readPasswordFromStdin } from './password';
@@ -138,6 +140,7 @@ async function checkOverSocket(
 
   const targetName = `TERMSRV/${args.host}`;
   let sentTokens = 0;
+  let certificate: X509Certificate | undefined;
   try {
     const result = await runSecurityExchange({
       role: 'initiator',
@@ -149,15 +152,17 @@ async function checkOverSocket(
         if (leg.direction === 'sent') sentTokens++;
       },
     });
+    certificate = await queryContextAttributes(result.context, 'remoteCertificate').catch(() => undefined);
     await deleteSecurityContext(result.context);
   } catch (err) {
-    // MS-CSSP 3.1.5: a server that rejects the NTLM AUTHENTICATE message may close the
-    // connection without a TSRequest errorCode (FreeRDP does). The client sends that message
-    // with its pubKeyAuth in its third token (TLS 1.3) or fourth (TLS 1.2), so a close after
-    // the third token means the server refused what it had just verified.
+    // A server that rejects the NTLM exchange may close the connection without a TSRequest
+    // errorCode (FreeRDP does; errorCode only exists from version 3, MS-CSSP 2.2.1). Our tokens
+    // are: ClientHello, (TLS 1.2: ClientKeyExchange/Finished,) NTLM NEGOTIATE, NTLM AUTHENTICATE.
+    // After the third, the server is judging our NTLM messages, so a close then is a refusal.
     if (err instanceof PeerClosedError && sentTokens >= 3) {
       throw new CliError(
-        `${target} closed the connection after receiving our NTLM response: the user name, domain or password was refused.`,
+        `${target} closed the connection during the NTLM exchange without saying why, as servers do when ` +
+          'they refuse the user name, domain or password.',
         EXIT.REFUSED,
       );
     }
@@ -167,6 +172,11 @@ async function checkOverSocket(
   io.out(
     `NLA succeeded: ${args.domain ? `${args.domain}\\` : ''}${args.user} authenticated to ${targetName} (${target}).`,
   );
+  // Not validated (no ISC_REQ_MUTUAL_AUTH): shown so the user can compare it with the server's.
+  if (certificate) {
+    const subject = certificate.subject.replace(/\n/g, ', ');
+    io.out(`server certificate (not validated): ${subject}, SHA-256 ${certificate.fingerprint256}`);
+  }
   return EXIT.SUCCESS;
 }
 

@@ -29,8 +29,11 @@ export const SERVE_USAGE = 'usage: credssp serve [--host H] [--port N] --users F
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 3389;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
-/** Connections handled at once; more wait in the kernel's backlog. */
-const MAX_CONNECTIONS = 64;
+/**
+ * Connections handled at once; beyond it Node closes new ones at once. Each connection is also
+ * bounded in time by the handshake timeout, so a flood cannot hold the server for long.
+ */
+const MAX_CONNECTIONS = 1024;
 /** EXTENDED_ERROR: a refused client gets a TSRequest with errorCode (MS-CSSP 2.2.1, v3+). */
 const ASC_FLAGS = ASC_REQ.CONNECTION | ASC_REQ.EXTENDED_ERROR;
 
