@@ -57,16 +57,30 @@ export function checkParser(target: ParserTarget, input: Buffer): void {
     }
     return;
   } finally {
-    const elapsed = performance.now() - started;
-    if (elapsed > PARSE_TIME_LIMIT_MS) {
-      // eslint-disable-next-line no-unsafe-finally
-      throw new Error(
-        `${target.name} took ${elapsed.toFixed(0)} ms on ${input.length} bytes: ${hexOf(input)}`,
-      );
-    }
+    checkTime(target, input, performance.now() - started);
   }
   const limit = Math.max(input.length * (target.growth ?? 1), 16);
   checkSize(target.name, result, limit, input, 0);
+}
+
+/**
+ * A slow parse is timed once more before it counts: on a shared CI box a GC pause or a busy
+ * neighbour can stall one call, but a parser that is slow on an input is slow every time.
+ */
+function checkTime(target: ParserTarget, input: Buffer, elapsed: number): void {
+  if (elapsed <= PARSE_TIME_LIMIT_MS) return;
+  const again = performance.now();
+  try {
+    target.parse(input);
+  } catch {
+    // The error itself was judged by the first run.
+  }
+  const second = performance.now() - again;
+  if (second > PARSE_TIME_LIMIT_MS) {
+    throw new Error(
+      `${target.name} took ${elapsed.toFixed(0)} and ${second.toFixed(0)} ms on ${input.length} bytes: ${hexOf(input)}`,
+    );
+  }
 }
 
 /** Walk a parse result: no Buffer, string or array in it may exceed the input's size. */
