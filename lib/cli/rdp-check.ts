@@ -4,6 +4,8 @@
  * RDP_NEG_REQ, an RDP_NEG_RSP that must select PROTOCOL_HYBRID (MS-RDPBCGR 1.3.1.1), then the
  * CredSSP exchange over TLS (MS-CSSP 3.1.5), then the connection is closed.
  */
+import type { X509Certificate } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import {
   acquireCredentialsHandle,
@@ -12,8 +14,8 @@ import {
   initializeSecurityContext,
   ISC_REQ,
   queryContextAttributes,
+  type CredentialsHandle,
 } from '../index';
-import type { X509Certificate } from 'node:crypto';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { promptPassword, readPasswordFromStdin } from './password';
@@ -108,8 +110,8 @@ export async function rdpCheck(argv: string[], io: CliIo): Promise<ExitCode> {
 
 async function checkOverSocket(
   args: RdpCheckArgs,
-  credential: Awaited<ReturnType<typeof acquireCredentialsHandle>>,
-  socket: import('node:net').Socket,
+  credential: CredentialsHandle,
+  socket: Socket,
   io: CliIo,
 ): Promise<ExitCode> {
   const reader = new SocketReader(socket);

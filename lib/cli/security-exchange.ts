@@ -26,8 +26,6 @@ export type ContextCall = (
 export interface LegEvent {
   direction: 'sent' | 'received';
   bytes: number;
-  /** The status of the call that produced (sent) or consumed (received) the token. */
-  statusName: string;
 }
 
 /**
@@ -46,7 +44,7 @@ export async function runSecurityExchange(opts: {
   let context: SecurityContext | null = null;
   const receive = async () => {
     const bytes = await reader.readAvailable('the next CredSSP token');
-    onLeg?.({ direction: 'received', bytes: bytes.length, statusName: '' });
+    onLeg?.({ direction: 'received', bytes: bytes.length });
     return bytes;
   };
   try {
@@ -60,7 +58,7 @@ export async function runSecurityExchange(opts: {
       }
       if (result.output.length > 0) {
         await writeAll(socket, result.output);
-        onLeg?.({ direction: 'sent', bytes: result.output.length, statusName: result.statusName });
+        onLeg?.({ direction: 'sent', bytes: result.output.length });
       }
       if (result.status === SEC.E_OK) return result;
       if (result.status !== SEC.I_CONTINUE_NEEDED) {
