@@ -175,19 +175,22 @@ describe('credssp serve: the RDP preamble', () => {
     const samFile = join(dir, 'sam');
     writeFileSync(samFile, `alice:::${ntHashOf(Buffer.from(PASSWORD, 'utf16le')).toString('hex')}:::\n`);
     io = captureIo();
-    running = await startServe(['--port', '0', '--users', samFile, '--timeout', '3'], io);
+    running = await startServe(['--port', '0', '--users', samFile, '--timeout', '0.5'], io);
   });
   afterAll(async () => {
     await running?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Send `bytes`, collect the answer until the server closes. */
-  function exchange(bytes: Buffer): Promise<Buffer> {
+  /** Send `bytes`, collect the answer until the server closes or `enough` bytes arrived. */
+  function exchange(bytes: Buffer, enough = Infinity): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const socket = connect(running.port, '127.0.0.1', () => socket.write(bytes));
       let answer = Buffer.alloc(0);
-      socket.on('data', (d) => (answer = Buffer.concat([answer, d])));
+      socket.on('data', (d) => {
+        answer = Buffer.concat([answer, d]);
+        if (answer.length >= enough) socket.destroy();
+      });
       socket.on('close', () => resolve(answer));
       socket.on('error', reject);
     });
@@ -202,8 +205,7 @@ describe('credssp serve: the RDP preamble', () => {
       requestedProtocols: PROTOCOL.HYBRID | PROTOCOL.SSL,
       cookie: 'x',
     });
-    // The client then says nothing: serve gives up after its handshake timeout.
-    const answer = await exchange(request);
+    const answer = await exchange(request, 19);
     expect(answer).toEqual(Buffer.from('030000130ed00000123400020008000200000000', 'hex').subarray(0, 19));
   });
 
@@ -213,6 +215,15 @@ describe('credssp serve: the RDP preamble', () => {
     expect(io.stdout.map((l) => JSON.parse(l))).toContainEqual(
       expect.objectContaining({ event: 'refused', reason: 'HYBRID_REQUIRED_BY_SERVER' }),
     );
+  });
+
+  it('cuts off a client that stalls after the preamble at the handshake timeout', async () => {
+    const started = Date.now();
+    const request = encodeConnectionRequest({ requestedProtocols: PROTOCOL.HYBRID });
+    expect((await exchange(request)).length).toBe(19);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    const last = JSON.parse(io.stdout[io.stdout.length - 1]);
+    expect(last).toEqual(expect.objectContaining({ event: 'disconnect', reason: 'handshake timeout' }));
   });
 
   it('closes on a malformed request and logs why, without an auth line', async () => {
