@@ -14,6 +14,12 @@ interface HandleState {
   queue: Promise<unknown>;
 }
 
+/**
+ * Node 20 defines Symbol.asyncDispose as Symbol.for('nodejs.asyncDispose'); a vm context (jest)
+ * may lack the property, so the key is taken from the registry when it is missing.
+ */
+const asyncDispose = (Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')) as typeof Symbol.asyncDispose;
+
 const finalizer = new FinalizationRegistry<{ backend: Backend; raw: unknown; live: { value: boolean } }>(
   (held) => {
     if (held.live.value) held.backend.release(held.raw);
@@ -83,7 +89,7 @@ export class CredentialsHandle extends Handle {
     this.expiry = info.expiry;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  async [asyncDispose](): Promise<void> {
     if (!this.isValid) return;
     const { freeCredentialsHandle } = await import('./api');
     await freeCredentialsHandle(this);
@@ -104,7 +110,7 @@ export class SecurityContext extends Handle {
     this.package = info.package;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  async [asyncDispose](): Promise<void> {
     if (!this.isValid) return;
     const { deleteSecurityContext } = await import('./api');
     await deleteSecurityContext(this);
