@@ -124,6 +124,8 @@ export async function runGuest(env: Record<string, string>, peer: PeerHandler, t
         resolve(code);
       });
     });
+    // Kept for a look after a failure, next to the guest's log.
+    fs.writeFileSync(path.join(path.dirname(logFile), 'guest-results.json'), JSON.stringify(Object.fromEntries(results), null, 2));
     return { results, exitCode, log: fs.readFileSync(logFile, 'utf8') };
   } finally {
     fs.closeSync(logFd);

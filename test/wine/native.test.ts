@@ -23,6 +23,16 @@ const describeWine = haveWine || inCi ? describe : describe.skip;
 
 const SEC_E_INVALID_HANDLE = 0x80090301;
 
+/** The ntlm_auth count once helpers of just-deleted contexts have exited (they exit async). */
+async function settledHelperCount(winePrefix: string): Promise<number> {
+  let count = countNtlmHelpers(winePrefix);
+  for (let i = 0; i < 30 && count > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    count = countNtlmHelpers(winePrefix);
+  }
+  return count;
+}
+
 /** The emulated side of the cross-implementation scenarios, in this (Linux) process. */
 function emulatedPeer(winePrefix: string, account: { user: string; password: string }): PeerHandler {
   // Loaded lazily so the other scenarios still run while the emulated backend is unavailable.
@@ -31,7 +41,7 @@ function emulatedPeer(winePrefix: string, account: { user: string; password: str
   let acceptor: { credential?: unknown; context?: unknown } = {};
   let initiator: { credential?: unknown; context?: unknown } = {};
   return async (request) => {
-    if (request.op === 'helpers') return { count: countNtlmHelpers(winePrefix) };
+    if (request.op === 'helpers') return { count: await settledHelperCount(winePrefix) };
     api ??= (await import('../../lib/index')) as Api;
     const a = api;
     const flags = a.ISC_REQ.CONFIDENTIALITY | a.ISC_REQ.INTEGRITY | a.ISC_REQ.CONNECTION;
@@ -61,6 +71,14 @@ function emulatedPeer(winePrefix: string, account: { user: string; password: str
         case 'emulated-decrypt': {
           const plain = await a.decryptMessage(acceptor.context as never, Buffer.from(String(request.data), 'base64'));
           return { text: plain.toString() };
+        }
+        case 'emulated-initiator-decrypt': {
+          const plain = await a.decryptMessage(initiator.context as never, Buffer.from(String(request.data), 'base64'));
+          return { text: plain.toString() };
+        }
+        case 'emulated-initiator-encrypt': {
+          const sealed = await a.encryptMessage(initiator.context as never, Buffer.from(String(request.text)));
+          return { data: sealed.toString('base64') };
         }
         case 'emulated-initiate': {
           if (request.user !== undefined) {
@@ -119,7 +137,7 @@ describeWine('native backend under Wine', () => {
 
   test('the guest ran to the end and chose the native backend', () => {
     expect(report.exitCode).toBe(0);
-    expect(result('backend')).toEqual({ ok: true, backend: 'native' });
+    expect(result('backend')).toMatchObject({ ok: true, backend: 'native' });
   });
 
   test("EnumerateSecurityPackagesW lists Wine's NTLM and Negotiate, and no CredSSP", () => {
@@ -151,7 +169,7 @@ describeWine('native backend under Wine', () => {
   });
 
   test('handle misuse is SEC_E_INVALID_HANDLE, in api.ts and in the addon itself', () => {
-    expect(result('handle misuse')).toEqual({
+    expect(result('handle misuse')).toMatchObject({
       ok: true,
       outcomes: {
         'second delete': 'SEC_E_INVALID_HANDLE',
@@ -168,7 +186,7 @@ describeWine('native backend under Wine', () => {
   });
 
   test('delete and free wait for a leg in flight, which completes; later legs see an invalid handle', () => {
-    expect(result('delete while a leg is in flight')).toEqual({
+    expect(result('delete while a leg is in flight')).toMatchObject({
       ok: true,
       inFlight: 0,
       deleted: 'deleted',
@@ -180,7 +198,8 @@ describeWine('native backend under Wine', () => {
   test('1,000 sequential contexts leave no helper process and no memory growth behind', () => {
     const r = result('1000 sequential contexts');
     expect(r).toMatchObject({ ok: true });
-    expect(r.helpersAfter).toBe(r.helpersBefore);
+    expect(r.helpersBefore).toBe(0);
+    expect(r.helpersAfter).toBe(0);
     expect(r.rssGrowth as number).toBeLessThan(16 * 1024 * 1024);
   });
 
@@ -202,5 +221,8 @@ describeWine('native backend under Wine', () => {
     const r = result('emulated client -> native acceptor');
     expect(r).toMatchObject({ ok: true });
     expect(r.legs as string[]).toContain('ASC SEC_E_OK');
+    // Not asserted: message sealing by Wine's NTLM *acceptor*. It fails with
+    // SEC_E_MESSAGE_ALTERED against Wine's own initiator as well as against ours, both ways,
+    // so it is Wine's (the initiator side above interoperates). The Windows workflow covers it.
   });
 });

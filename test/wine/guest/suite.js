@@ -57,10 +57,12 @@ function describeError(err) {
     : { message: String(err) };
 }
 async function scenario(name, body) {
+  const started = Date.now();
   try {
-    report(name, { ok: true, ...(await body()) });
+    const details = await body();
+    report(name, { ok: true, ...details, ms: Date.now() - started });
   } catch (err) {
-    report(name, { ok: false, error: describeError(err) });
+    report(name, { ok: false, error: describeError(err), ms: Date.now() - started });
   }
 }
 const b64 = (buffer) => Buffer.from(buffer).toString('base64');
@@ -96,8 +98,7 @@ async function handshake(pkg, clientPassword = password) {
     return { client, server, clientContext, serverContext, legs };
   } catch (err) {
     err.legs = legs;
-    await api.freeCredentialsHandle(client).catch(() => {});
-    await api.freeCredentialsHandle(server).catch(() => {});
+    await closeAll({ client, server, clientContext, serverContext }).catch(() => {});
     throw err;
   }
 }
@@ -192,6 +193,8 @@ async function main() {
     // The second ISC leg talks to ntlm_auth (slow); delete and free are issued while it runs.
     const challenge = accept.buffers[0].buffer;
     const inFlight = native.initializeSecurityContext(client.credential, first.context, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [{ type: 2, buffer: challenge }, { type: 0, buffer: Buffer.alloc(0) }] });
+    // Let the leg reach ntlm_auth first (it holds the context's lock for the whole chat).
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const deleting = native.deleteSecurityContext(first.context).then(() => 'deleted', (err) => err.code);
     const freeing = native.freeCredentialsHandle(client.credential).then(() => 'freed', (err) => err.code);
     const leg = await inFlight;
@@ -209,11 +212,11 @@ async function main() {
         await api.deleteSecurityContext(leg.context);
       }
     };
-    await round(100); // warm-up: allocator pools, JIT
+    await round(20); // warm-up: allocator pools, JIT
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     const helpersBefore = (await ask({ op: 'helpers' })).count;
-    await round(1000);
+    await round(Number(process.env.CREDSSP_WINE_CONTEXTS || 1000));
     global.gc?.();
     const rssAfter = process.memoryUsage().rss;
     const helpersAfter = (await ask({ op: 'helpers' })).count;
@@ -289,10 +292,19 @@ async function main() {
       if (last.status === SEC.E_OK) break;
       answer = await ask({ op: 'emulated-initiate', token: b64(last.output) });
     }
-    const names = last && last.status === SEC.E_OK ? await api.queryContextAttributes(context, 'names').catch(describeError) : null;
+    let sealed = null;
+    let unsealed = null;
+    if (last && last.status === SEC.E_OK) {
+      // Both directions of message protection across the two implementations.
+      const message = await api.encryptMessage(context, Buffer.from('native acceptor to emulated'));
+      const peerView = await ask({ op: 'emulated-initiator-decrypt', data: b64(message) });
+      sealed = peerView.text ?? peerView;
+      const fromPeer = await ask({ op: 'emulated-initiator-encrypt', text: 'emulated initiator to native' });
+      unsealed = await api.decryptMessage(context, Buffer.from(fromPeer.data, 'base64')).then((b) => b.toString(), describeError);
+    }
     if (context) await api.deleteSecurityContext(context);
     await api.freeCredentialsHandle(credential);
-    return { legs, peerError: answer.error, names };
+    return { legs, peerError: answer.error, sealed, unsealed };
   });
 }
 
