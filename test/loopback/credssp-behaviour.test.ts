@@ -243,3 +243,49 @@ describe('queries', () => {
     expect(await codeOf(client.encrypt(Buffer.from('x')))).toBe('SEC_E_INVALID_HANDLE');
   });
 });
+
+describe('sealed messages that were tampered with', () => {
+  it.each(['client', 'server'] as const)(
+    'the %s refuses an altered record and the context stays refused',
+    async (receiverSide) => {
+      const client = new CredsspInitiator(clientCredential());
+      const acceptor = new CredsspAcceptor(server);
+      await authenticate(client, acceptor);
+      const [sender, receiver] = receiverSide === 'server' ? [client, acceptor] : [acceptor, client];
+      const sealed = await sender.encrypt(Buffer.from('payload'));
+      sealed[sealed.length - 1] ^= 0x01;
+      expect(await codeOf(receiver.decrypt(sealed))).toBe('SEC_E_DECRYPT_FAILURE');
+      expect(await codeOf(receiver.encrypt(Buffer.from('more')))).toBe('SEC_E_CONTEXT_EXPIRED');
+    },
+  );
+
+  it('refuses a good record followed by one from another connection', async () => {
+    const pair = async () => {
+      const c = new CredsspInitiator(clientCredential());
+      const a = new CredsspAcceptor(server);
+      await authenticate(c, a);
+      return { c, a };
+    };
+    const first = await pair();
+    const second = await pair();
+    const mixed = Buffer.concat([
+      await first.c.encrypt(Buffer.from('ok')),
+      await second.c.encrypt(Buffer.from('foreign')),
+    ]);
+    expect(await codeOf(first.a.decrypt(mixed))).toBe('SEC_E_DECRYPT_FAILURE');
+  });
+
+  it('answers an empty message with SEC_E_INCOMPLETE_MESSAGE, not an empty plaintext', async () => {
+    const client = new CredsspInitiator(clientCredential());
+    const acceptor = new CredsspAcceptor(server);
+    await authenticate(client, acceptor);
+    expect(await codeOf(acceptor.decrypt(Buffer.alloc(0)))).toBe('SEC_E_INCOMPLETE_MESSAGE');
+  });
+
+  it('refuses a handshake record delivered again', async () => {
+    const client = new CredsspInitiator(clientCredential());
+    const acceptor = new CredsspAcceptor(server);
+    const transcript = await authenticate(client, acceptor);
+    expect(await codeOf(acceptor.decrypt(transcript.client.at(-1)!.output))).toBe('SEC_E_DECRYPT_FAILURE');
+  });
+});

@@ -10,7 +10,7 @@ import { SspiError, sspiError } from '../../errors';
 import type { EmulatedCredential } from '../credential';
 import type { MechanismContext } from '../mechanism';
 import type { PackageContext, PackageStepRequest, PackageStepResult } from '../packages/types';
-import { CredsspChannel, cutToken, tlsFailure } from './channel';
+import { CredsspChannel, cutToken } from './channel';
 import { credsspPackageInfo, sizesOf, streamSizesOf } from './context-info';
 import { describeErrorCode, secStatusOfErrorCode } from './ntstatus';
 import { CREDSSP_MAX_VERSION, decodeTsRequest, encodeTsRequest, type TsRequest } from './tsrequest';
@@ -110,14 +110,15 @@ export abstract class CredsspContext implements PackageContext {
   }
 
   async encrypt(data: Buffer): Promise<Buffer> {
-    const channel = this.established();
+    const channel = this.usableChannel();
     await channel.tls.write(data);
     return channel.takeOutput();
   }
 
   async decrypt(data: Buffer): Promise<Buffer> {
-    const channel = this.established();
-    const cut = cutToken(data);
+    const channel = this.usableChannel();
+    // Nothing is not a message: Schannel asks for at least a record header.
+    const cut = data.length === 0 ? { missing: 5 } : cutToken(data);
     if ('missing' in cut) {
       throw sspiError(
         'SEC_E_INCOMPLETE_MESSAGE',
@@ -126,9 +127,31 @@ export abstract class CredsspContext implements PackageContext {
     }
     for (const record of cut.records) {
       await channel.tls.feed(record);
-      if (channel.tls.error) throw tlsFailure(channel.tls.error, channel.takeOutput());
+      const error = channel.tls.error;
+      if (error) {
+        // Whatever was decrypted before the bad record goes down with the connection.
+        channel.tls.takePlaintext().fill(0);
+        const reason = (error as Error & { code?: string }).code ?? error.message;
+        throw sspiError(
+          'SEC_E_DECRYPT_FAILURE',
+          `The TLS record could not be decrypted (${reason}): it was altered, replayed or belongs to another ` +
+            'connection. The context can no longer be used.',
+        );
+      }
     }
     return channel.tls.takePlaintext();
+  }
+
+  /** The established channel, unless TLS failed on it: a broken TLS connection carries nothing more. */
+  private usableChannel(): CredsspChannel {
+    const channel = this.established();
+    if (channel.tls.error) {
+      throw sspiError(
+        'SEC_E_CONTEXT_EXPIRED',
+        'The TLS connection under this CredSSP context failed earlier; start a new one.',
+      );
+    }
+    return channel;
   }
 
   query(attribute: string): unknown {

@@ -109,10 +109,16 @@ export class TlsEngine {
       this.cleartext.push(Buffer.from(chunk));
       touch();
     });
-    this.socket.on('error', (err: Error) => {
+    const fail = (err: Error) => {
       this.failure ??= err;
       touch();
-    });
+    };
+    this.socket.on('error', fail);
+    // A server TLSSocket that no tls.Server owns never "releases control", and Node then reports
+    // its errors after the handshake (a tampered or foreign record) only as '_tlsError', never as
+    // 'error' (lib/_tls_wrap.js, TLSSocket.prototype._tlsError). Without this a broken
+    // connection would look like one that simply produced no data.
+    this.socket.on('_tlsError', fail);
   }
 
   /** A client engine; its ClientHello is ready in takeOutput() once `start()` resolves. */
