@@ -75,7 +75,11 @@ export interface NativePackageInfo {
 }
 
 /** The names Secur32 knows the packages by (CREDSSP_NAME is "CREDSSP"). */
-const SECUR32_PACKAGE: Record<PackageName, string> = { CredSSP: 'CREDSSP', Negotiate: 'Negotiate', NTLM: 'NTLM' };
+const SECUR32_PACKAGE: Record<PackageName, string> = {
+  CredSSP: 'CREDSSP',
+  Negotiate: 'Negotiate',
+  NTLM: 'NTLM',
+};
 
 /** SECPKG_CRED_INBOUND = 1, SECPKG_CRED_OUTBOUND = 2, SECPKG_CRED_BOTH = 3 (sspi.h). */
 const CREDENTIAL_USE = { inbound: 1, outbound: 2, both: 3 } as const;
@@ -130,7 +134,8 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
     // SSPI reports these in the input descriptor; api.ts reads them among the buffers, the
     // MISSING one with its count as length (cbBuffer, as SSPI gives it with no data).
     if (raw.extra !== undefined) buffers.push({ type: SECBUFFER.EXTRA, buffer: raw.extra });
-    if (raw.missing !== undefined) buffers.push({ type: SECBUFFER.MISSING, buffer: Buffer.alloc(raw.missing) });
+    if (raw.missing !== undefined)
+      buffers.push({ type: SECBUFFER.MISSING, buffer: Buffer.alloc(raw.missing) });
     return {
       status: normalizeStatus(raw.status),
       context: raw.context ?? context,
@@ -197,7 +202,10 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
     },
 
     acceptSecurityContext(credential, context, req: ContextRequest) {
-      return leg(addon.acceptSecurityContext(credential, context, req.flags, req.targetDataRep, req.input), context);
+      return leg(
+        addon.acceptSecurityContext(credential, context, req.flags, req.targetDataRep, req.input),
+        context,
+      );
     },
 
     async completeAuthToken(context, buffers) {
@@ -215,7 +223,10 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
     async queryContextAttributes(context, attribute) {
       const id = ATTRIBUTE_ID[attribute];
       if (id === undefined) {
-        throw sspiError('SEC_E_UNSUPPORTED_FUNCTION', `The native backend cannot read the '${attribute}' attribute.`);
+        throw sspiError(
+          'SEC_E_UNSUPPORTED_FUNCTION',
+          `The native backend cannot read the '${attribute}' attribute.`,
+        );
       }
       const result = await addon.queryContextAttributes(context, id);
       check(result.status, `QueryContextAttributes(${attribute})`);
@@ -269,7 +280,6 @@ function shapeAttribute(attribute: string, value: Record<string, number | string
 export function loadNativeBackend(): ReturnType<typeof createNativeBackend> {
   // lib/backend/native.ts and dist/backend/native.js both sit two levels below the root.
   const root = path.join(__dirname, '..', '..');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const load = require('node-gyp-build') as (dir: string) => unknown;
   return createNativeBackend(load(root) as NativeAddon);
 }

@@ -70,7 +70,11 @@ export function countNtlmHelpers(winePrefix: string): number {
 }
 
 /** Runs the guest suite to the end (or the timeout) and returns what it reported. */
-export async function runGuest(env: Record<string, string>, peer: PeerHandler, timeoutMs: number): Promise<GuestReport> {
+export async function runGuest(
+  env: Record<string, string>,
+  peer: PeerHandler,
+  timeoutMs: number,
+): Promise<GuestReport> {
   const results = new Map<string, Record<string, unknown>>();
   const server = net.createServer((socket) => {
     let inbox = '';
@@ -125,7 +129,10 @@ export async function runGuest(env: Record<string, string>, peer: PeerHandler, t
       });
     });
     // Kept for a look after a failure, next to the guest's log.
-    fs.writeFileSync(path.join(path.dirname(logFile), 'guest-results.json'), JSON.stringify(Object.fromEntries(results), null, 2));
+    fs.writeFileSync(
+      path.join(path.dirname(logFile), 'guest-results.json'),
+      JSON.stringify(Object.fromEntries(results), null, 2),
+    );
     return { results, exitCode, log: fs.readFileSync(logFile, 'utf8') };
   } finally {
     fs.closeSync(logFd);

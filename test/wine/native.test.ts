@@ -69,15 +69,24 @@ function emulatedPeer(winePrefix: string, account: { user: string; password: str
           return { statusName: result.statusName, token: result.output.toString('base64') };
         }
         case 'emulated-decrypt': {
-          const plain = await a.decryptMessage(acceptor.context as never, Buffer.from(String(request.data), 'base64'));
+          const plain = await a.decryptMessage(
+            acceptor.context as never,
+            Buffer.from(String(request.data), 'base64'),
+          );
           return { text: plain.toString() };
         }
         case 'emulated-initiator-decrypt': {
-          const plain = await a.decryptMessage(initiator.context as never, Buffer.from(String(request.data), 'base64'));
+          const plain = await a.decryptMessage(
+            initiator.context as never,
+            Buffer.from(String(request.data), 'base64'),
+          );
           return { text: plain.toString() };
         }
         case 'emulated-initiator-encrypt': {
-          const sealed = await a.encryptMessage(initiator.context as never, Buffer.from(String(request.text)));
+          const sealed = await a.encryptMessage(
+            initiator.context as never,
+            Buffer.from(String(request.text)),
+          );
           return { data: sealed.toString('base64') };
         }
         case 'emulated-initiate': {
@@ -87,7 +96,11 @@ function emulatedPeer(winePrefix: string, account: { user: string; password: str
                 package: 'NTLM',
                 use: 'outbound',
                 backend: 'emulated',
-                identity: { user: String(request.user), domain: String(request.domain), password: String(request.password) },
+                identity: {
+                  user: String(request.user),
+                  domain: String(request.domain),
+                  password: String(request.password),
+                },
               }),
             };
           }
@@ -123,7 +136,9 @@ describeWine('native backend under Wine', () => {
     if (!haveWine) throw new Error('CI=true but Wine is missing: apt-get install wine64 wine winbind');
     for (const built of ['dist/index.js', 'prebuilds/win32-x64/node.napi.node']) {
       if (!fs.existsSync(path.join(root, built))) {
-        throw new Error(`${built} is missing: run npm run build and npm run build:win-cross (npm run test:wine does both)`);
+        throw new Error(
+          `${built} is missing: run npm run build and npm run build:win-cross (npm run test:wine does both)`,
+        );
       }
     }
     const env = await prepareWine();
@@ -159,10 +174,13 @@ describeWine('native backend under Wine', () => {
   });
 
   test('a wrong password is SEC_E_LOGON_DENIED', () => {
-    expect(result('wrong password')).toMatchObject({ ok: false, error: { name: 'SspiError', code: 'SEC_E_LOGON_DENIED' } });
+    expect(result('wrong password')).toMatchObject({
+      ok: false,
+      error: { name: 'SspiError', code: 'SEC_E_LOGON_DENIED' },
+    });
   });
 
-  test("no CredSSP package under Wine: a clear SEC_E_SECPKG_NOT_FOUND", () => {
+  test('no CredSSP package under Wine: a clear SEC_E_SECPKG_NOT_FOUND', () => {
     const r = result('CredSSP package');
     expect(r).toMatchObject({ ok: false, error: { name: 'SspiError', code: 'SEC_E_SECPKG_NOT_FOUND' } });
     expect((r.error as { message: string }).message).toMatch(/CREDSSP_BACKEND=emulated/);

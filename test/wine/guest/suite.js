@@ -21,8 +21,18 @@ const { ISC_REQ, ASC_REQ, SEC } = api;
 const user = process.env.CREDSSP_WINE_USER;
 const domain = process.env.CREDSSP_WINE_DOMAIN;
 const password = process.env.CREDSSP_WINE_PASSWORD;
-const ISC_FLAGS = ISC_REQ.CONFIDENTIALITY | ISC_REQ.INTEGRITY | ISC_REQ.SEQUENCE_DETECT | ISC_REQ.REPLAY_DETECT | ISC_REQ.CONNECTION;
-const ASC_FLAGS = ASC_REQ.CONFIDENTIALITY | ASC_REQ.INTEGRITY | ASC_REQ.SEQUENCE_DETECT | ASC_REQ.REPLAY_DETECT | ASC_REQ.CONNECTION;
+const ISC_FLAGS =
+  ISC_REQ.CONFIDENTIALITY |
+  ISC_REQ.INTEGRITY |
+  ISC_REQ.SEQUENCE_DETECT |
+  ISC_REQ.REPLAY_DETECT |
+  ISC_REQ.CONNECTION;
+const ASC_FLAGS =
+  ASC_REQ.CONFIDENTIALITY |
+  ASC_REQ.INTEGRITY |
+  ASC_REQ.SEQUENCE_DETECT |
+  ASC_REQ.REPLAY_DETECT |
+  ASC_REQ.CONNECTION;
 
 // --- the line protocol to the Linux side -------------------------------------------------------
 const socket = net.connect(Number(process.env.CREDSSP_WINE_PORT), '127.0.0.1');
@@ -74,7 +84,11 @@ function identity(pw = password) {
 
 /** A full ISC/ASC exchange in this process; returns both contexts and the statuses seen. */
 async function handshake(pkg, clientPassword = password) {
-  const client = await api.acquireCredentialsHandle({ package: pkg, use: 'outbound', identity: identity(clientPassword) });
+  const client = await api.acquireCredentialsHandle({
+    package: pkg,
+    use: 'outbound',
+    identity: identity(clientPassword),
+  });
   const server = await api.acquireCredentialsHandle({ package: pkg, use: 'inbound' });
   const legs = [];
   let clientContext = null;
@@ -83,12 +97,21 @@ async function handshake(pkg, clientPassword = password) {
   try {
     for (let i = 0; i < 5; i++) {
       const isc = await api.initializeSecurityContext({
-        credential: client, context: clientContext, targetName: 'HOST/localhost', flags: ISC_FLAGS, input: token,
+        credential: client,
+        context: clientContext,
+        targetName: 'HOST/localhost',
+        flags: ISC_FLAGS,
+        input: token,
       });
       clientContext = isc.context;
       legs.push(`ISC ${isc.statusName} ${isc.output.length}`);
       if (isc.output.length === 0) break;
-      const asc = await api.acceptSecurityContext({ credential: server, context: serverContext, flags: ASC_FLAGS, input: isc.output });
+      const asc = await api.acceptSecurityContext({
+        credential: server,
+        context: serverContext,
+        flags: ASC_FLAGS,
+        input: isc.output,
+      });
       serverContext = asc.context;
       legs.push(`ASC ${asc.statusName} ${asc.output.length}`);
       if (asc.status === SEC.E_OK && isc.status === SEC.E_OK) break;
@@ -104,7 +127,8 @@ async function handshake(pkg, clientPassword = password) {
 }
 
 async function closeAll(h) {
-  for (const context of [h.clientContext, h.serverContext]) if (context && context.isValid) await api.deleteSecurityContext(context);
+  for (const context of [h.clientContext, h.serverContext])
+    if (context && context.isValid) await api.deleteSecurityContext(context);
   await api.freeCredentialsHandle(h.client);
   await api.freeCredentialsHandle(h.server);
 }
@@ -141,7 +165,11 @@ async function main() {
   });
 
   await scenario('CredSSP package', async () => {
-    const credential = await api.acquireCredentialsHandle({ package: 'CredSSP', use: 'outbound', identity: identity() });
+    const credential = await api.acquireCredentialsHandle({
+      package: 'CredSSP',
+      use: 'outbound',
+      identity: identity(),
+    });
     await api.freeCredentialsHandle(credential);
     return { unexpected: 'Wine offered a CredSSP package' };
   });
@@ -156,27 +184,61 @@ async function main() {
         outcomes[label] = err.code || String(err);
       }
     };
-    const credential = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
-    const first = await api.initializeSecurityContext({ credential, targetName: 'HOST/localhost', flags: ISC_FLAGS });
+    const credential = await api.acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: identity(),
+    });
+    const first = await api.initializeSecurityContext({
+      credential,
+      targetName: 'HOST/localhost',
+      flags: ISC_FLAGS,
+    });
     await api.deleteSecurityContext(first.context);
     await attempt('second delete', () => api.deleteSecurityContext(first.context));
     await attempt('leg after delete', () =>
-      api.initializeSecurityContext({ credential, context: first.context, flags: ISC_FLAGS, input: Buffer.alloc(8) }));
+      api.initializeSecurityContext({
+        credential,
+        context: first.context,
+        flags: ISC_FLAGS,
+        input: Buffer.alloc(8),
+      }),
+    );
     await api.freeCredentialsHandle(credential);
     await attempt('second free', () => api.freeCredentialsHandle(credential));
     await attempt('use after free', () => api.initializeSecurityContext({ credential, flags: ISC_FLAGS }));
     // The same misuse below api.ts, straight at the addon: it must answer SEC_E_INVALID_HANDLE
     // itself (type-tagged handles), never crash on a foreign or freed handle.
     const native = loadNativeBackend();
-    const raw = await native.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
-    const leg = await native.initializeSecurityContext(raw.credential, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
-    const swapped = await native.initializeSecurityContext(leg.context, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
+    const raw = await native.acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: identity(),
+    });
+    const leg = await native.initializeSecurityContext(raw.credential, null, {
+      flags: ISC_FLAGS,
+      targetDataRep: 0x10,
+      input: [],
+    });
+    const swapped = await native.initializeSecurityContext(leg.context, null, {
+      flags: ISC_FLAGS,
+      targetDataRep: 0x10,
+      input: [],
+    });
     outcomes['native: context as credential'] = swapped.status;
-    const bogus = await native.initializeSecurityContext({}, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
+    const bogus = await native.initializeSecurityContext({}, null, {
+      flags: ISC_FLAGS,
+      targetDataRep: 0x10,
+      input: [],
+    });
     outcomes['native: plain object as credential'] = bogus.status;
     await native.freeCredentialsHandle(raw.credential);
     await attempt('native: free twice', () => native.freeCredentialsHandle(raw.credential));
-    const afterFree = await native.initializeSecurityContext(raw.credential, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
+    const afterFree = await native.initializeSecurityContext(raw.credential, null, {
+      flags: ISC_FLAGS,
+      targetDataRep: 0x10,
+      input: [],
+    });
     outcomes['native: leg on freed credential'] = afterFree.status;
     await native.deleteSecurityContext(leg.context);
     await attempt('native: delete twice', () => native.deleteSecurityContext(leg.context));
@@ -185,30 +247,73 @@ async function main() {
 
   await scenario('delete while a leg is in flight', async () => {
     const native = loadNativeBackend();
-    const client = await native.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
+    const client = await native.acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: identity(),
+    });
     const server = await native.acquireCredentialsHandle({ package: 'NTLM', use: 'inbound' });
-    const first = await native.initializeSecurityContext(client.credential, null, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [] });
+    const first = await native.initializeSecurityContext(client.credential, null, {
+      flags: ISC_FLAGS,
+      targetDataRep: 0x10,
+      input: [],
+    });
     const token = first.buffers[0].buffer;
-    const accept = await native.acceptSecurityContext(server.credential, null, { flags: ASC_FLAGS, targetDataRep: 0x10, input: [{ type: 2, buffer: token }, { type: 0, buffer: Buffer.alloc(0) }] });
+    const accept = await native.acceptSecurityContext(server.credential, null, {
+      flags: ASC_FLAGS,
+      targetDataRep: 0x10,
+      input: [
+        { type: 2, buffer: token },
+        { type: 0, buffer: Buffer.alloc(0) },
+      ],
+    });
     // The second ISC leg talks to ntlm_auth (slow); delete and free are issued while it runs.
     const challenge = accept.buffers[0].buffer;
-    const inFlight = native.initializeSecurityContext(client.credential, first.context, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [{ type: 2, buffer: challenge }, { type: 0, buffer: Buffer.alloc(0) }] });
+    const inFlight = native.initializeSecurityContext(client.credential, first.context, {
+      flags: ISC_FLAGS,
+      targetDataRep: 0x10,
+      input: [
+        { type: 2, buffer: challenge },
+        { type: 0, buffer: Buffer.alloc(0) },
+      ],
+    });
     // Let the leg reach ntlm_auth first (it holds the context's lock for the whole chat).
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const deleting = native.deleteSecurityContext(first.context).then(() => 'deleted', (err) => err.code);
-    const freeing = native.freeCredentialsHandle(client.credential).then(() => 'freed', (err) => err.code);
+    const deleting = native.deleteSecurityContext(first.context).then(
+      () => 'deleted',
+      (err) => err.code,
+    );
+    const freeing = native.freeCredentialsHandle(client.credential).then(
+      () => 'freed',
+      (err) => err.code,
+    );
     const leg = await inFlight;
-    const after = await native.initializeSecurityContext(client.credential, first.context, { flags: ISC_FLAGS, targetDataRep: 0x10, input: [{ type: 2, buffer: challenge }, { type: 0, buffer: Buffer.alloc(0) }] });
+    const after = await native.initializeSecurityContext(client.credential, first.context, {
+      flags: ISC_FLAGS,
+      targetDataRep: 0x10,
+      input: [
+        { type: 2, buffer: challenge },
+        { type: 0, buffer: Buffer.alloc(0) },
+      ],
+    });
     await native.deleteSecurityContext(accept.context);
     await native.freeCredentialsHandle(server.credential);
     return { inFlight: leg.status, deleted: await deleting, freed: await freeing, after: after.status };
   });
 
   await scenario('1000 sequential contexts', async () => {
-    const credential = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
+    const credential = await api.acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: identity(),
+    });
     const round = async (count) => {
       for (let i = 0; i < count; i++) {
-        const leg = await api.initializeSecurityContext({ credential, targetName: 'HOST/localhost', flags: ISC_FLAGS });
+        const leg = await api.initializeSecurityContext({
+          credential,
+          targetName: 'HOST/localhost',
+          flags: ISC_FLAGS,
+        });
         await api.deleteSecurityContext(leg.context);
       }
     };
@@ -237,13 +342,19 @@ async function main() {
       })().catch((err) => parentPort.postMessage({ error: String(err) }));`;
     const run = () =>
       new Promise((resolve, reject) => {
-        const worker = new Worker(source, { eval: true, workerData: { index: path.join(dist, 'index.js'), identity: identity(), flags: ISC_FLAGS } });
+        const worker = new Worker(source, {
+          eval: true,
+          workerData: { index: path.join(dist, 'index.js'), identity: identity(), flags: ISC_FLAGS },
+        });
         worker.once('message', resolve);
         worker.once('error', reject);
       });
     const results = await Promise.all([run(), run()]);
     // A worker torn down with a call in flight must not take the process with it.
-    const doomed = new Worker(source, { eval: true, workerData: { index: path.join(dist, 'index.js'), identity: identity(), flags: ISC_FLAGS } });
+    const doomed = new Worker(source, {
+      eval: true,
+      workerData: { index: path.join(dist, 'index.js'), identity: identity(), flags: ISC_FLAGS },
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     await doomed.terminate();
     return { results, mainStillWorks: (await run()).status };
@@ -251,13 +362,23 @@ async function main() {
 
   // Cross-implementation: the native client here against the emulated acceptor on Linux.
   await scenario('native client -> emulated acceptor', async () => {
-    const credential = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: identity() });
+    const credential = await api.acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: identity(),
+    });
     let context = null;
     let input;
     const legs = [];
     let answer = await ask({ op: 'emulated-acceptor-start' });
     for (let i = 0; i < 4; i++) {
-      const isc = await api.initializeSecurityContext({ credential, context, targetName: 'HOST/linux', flags: ISC_FLAGS, input });
+      const isc = await api.initializeSecurityContext({
+        credential,
+        context,
+        targetName: 'HOST/linux',
+        flags: ISC_FLAGS,
+        input,
+      });
       context = isc.context;
       legs.push(`ISC ${isc.statusName}`);
       if (isc.output.length === 0) break;
@@ -286,7 +407,12 @@ async function main() {
     for (let i = 0; i < 4 && !answer.error; i++) {
       legs.push(`ISC ${answer.statusName}`);
       if (!answer.token) break;
-      last = await api.acceptSecurityContext({ credential, context, flags: ASC_FLAGS, input: Buffer.from(answer.token, 'base64') });
+      last = await api.acceptSecurityContext({
+        credential,
+        context,
+        flags: ASC_FLAGS,
+        input: Buffer.from(answer.token, 'base64'),
+      });
       context = last.context;
       legs.push(`ASC ${last.statusName}`);
       if (last.status === SEC.E_OK) break;
@@ -300,7 +426,9 @@ async function main() {
       const peerView = await ask({ op: 'emulated-initiator-decrypt', data: b64(message) });
       sealed = peerView.text ?? peerView;
       const fromPeer = await ask({ op: 'emulated-initiator-encrypt', text: 'emulated initiator to native' });
-      unsealed = await api.decryptMessage(context, Buffer.from(fromPeer.data, 'base64')).then((b) => b.toString(), describeError);
+      unsealed = await api
+        .decryptMessage(context, Buffer.from(fromPeer.data, 'base64'))
+        .then((b) => b.toString(), describeError);
     }
     if (context) await api.deleteSecurityContext(context);
     await api.freeCredentialsHandle(credential);
