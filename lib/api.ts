@@ -7,6 +7,7 @@ import { backendByName, defaultBackend, type BackendName } from './backend/selec
 import type { AcquireOptions, Backend, RawContextResult, SecBuffer } from './backend/types';
 import { SEC, SECBUFFER, type PackageName } from './constants';
 import { SspiError, invalidArgType, messageForStatus, sspiError, statusName } from './errors';
+import type { ContextAttribute, ContextAttributes } from './attributes';
 import { CredentialsHandle, Handle, SecurityContext } from './handles';
 import {
   dataRep,
@@ -19,6 +20,7 @@ import {
 } from './validate';
 
 export type { SecBuffer, DelegationPolicy, UsersOption } from './backend/types';
+export type { ContextAttribute, ContextAttributes, DelegatedCredentials, PackageInfo } from './attributes';
 
 const PACKAGES: readonly PackageName[] = ['CredSSP', 'Negotiate', 'NTLM'];
 const USES = ['outbound', 'inbound', 'both'] as const;
@@ -227,19 +229,6 @@ export async function freeCredentialsHandle(credential: CredentialsHandle): Prom
   await call(() => state.backend.freeCredentialsHandle(state.raw));
 }
 
-/** The attributes queryContextAttributes knows. */
-export type ContextAttribute =
-  | 'sizes'
-  | 'streamSizes'
-  | 'names'
-  | 'packageInfo'
-  | 'lifespan'
-  | 'remoteCertificate'
-  | 'issuerListEx'
-  | 'negotiationInfo'
-  | 'delegatedCredentials'
-  | 'sessionKey';
-
 const ATTRIBUTES: readonly ContextAttribute[] = [
   'sizes',
   'streamSizes',
@@ -254,12 +243,15 @@ const ATTRIBUTES: readonly ContextAttribute[] = [
 ];
 
 /** QueryContextAttributes. The shape of the result depends on the attribute (README lists them). */
-export async function queryContextAttributes(context: SecurityContext, attribute: ContextAttribute): Promise<any> {
+export async function queryContextAttributes<K extends ContextAttribute>(
+  context: SecurityContext,
+  attribute: K,
+): Promise<ContextAttributes[K]> {
   const ctx = contextArg(context, 'context');
   const attr = requireOneOf('attribute', attribute, ATTRIBUTES);
   return Handle.serialise(ctx, () =>
     call(() => backendOf.get(ctx)!.queryContextAttributes(Handle.stateOf(ctx, 'security context').raw, attr)),
-  );
+  ) as Promise<ContextAttributes[K]>;
 }
 
 /** EncryptMessage: protect one message after SEC_E_OK. CredSSP returns TLS records. */

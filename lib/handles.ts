@@ -18,7 +18,7 @@ interface HandleState {
  * Node 20 defines Symbol.asyncDispose as Symbol.for('nodejs.asyncDispose'); a vm context (jest)
  * may lack the property, so the key is taken from the registry when it is missing.
  */
-const asyncDispose = (Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose')) as typeof Symbol.asyncDispose;
+const asyncDispose: symbol = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 
 const finalizer = new FinalizationRegistry<{ backend: Backend; raw: unknown; live: { value: boolean } }>(
   (held) => {
@@ -89,11 +89,8 @@ export class CredentialsHandle extends Handle {
     this.expiry = info.expiry;
   }
 
-  async [asyncDispose](): Promise<void> {
-    if (!this.isValid) return;
-    const { freeCredentialsHandle } = await import('./api');
-    await freeCredentialsHandle(this);
-  }
+  /** `await using`: frees the handle if it is still valid. */
+  declare [Symbol.asyncDispose]: () => Promise<void>;
 }
 
 /** A security context from initializeSecurityContext or acceptSecurityContext. */
@@ -110,11 +107,25 @@ export class SecurityContext extends Handle {
     this.package = info.package;
   }
 
-  async [asyncDispose](): Promise<void> {
+  /** `await using`: deletes the context if it is still valid. */
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+}
+
+// Defined here rather than in the class bodies so the key is right even where the realm's Symbol
+// lacks asyncDispose (see above).
+Object.defineProperty(CredentialsHandle.prototype, asyncDispose, {
+  async value(this: CredentialsHandle) {
+    if (!this.isValid) return;
+    const { freeCredentialsHandle } = await import('./api');
+    await freeCredentialsHandle(this);
+  },
+});
+Object.defineProperty(SecurityContext.prototype, asyncDispose, {
+  async value(this: SecurityContext) {
     if (!this.isValid) return;
     const { deleteSecurityContext } = await import('./api');
     await deleteSecurityContext(this);
-  }
-}
+  },
+});
 
 export { Handle };

@@ -1,13 +1,7 @@
 /** SecPkgInfo of the emulated packages, with the values Windows reports for its own. */
-export interface PackageInfo {
-  name: string;
-  comment: string;
-  /** SECPKG_FLAG_* bits. */
-  capabilities: number;
-  version: number;
-  rpcid: number;
-  maxToken: number;
-}
+import type { PackageInfo } from '../../attributes';
+
+export type { PackageInfo };
 
 const INFO: Record<'NTLM' | 'Negotiate' | 'CredSSP', PackageInfo> = {
   NTLM: { name: 'NTLM', comment: 'NTLM Security Package', capabilities: 0x00082b37, version: 1, rpcid: 10, maxToken: 2888 },

@@ -1,0 +1,59 @@
+/**
+ * What queryContextAttributes returns, attribute by attribute. Both backends answer in these
+ * shapes; fields a package cannot know are absent.
+ */
+import type { X509Certificate } from 'node:crypto';
+
+/** SecPkgInfo. */
+export interface PackageInfo {
+  name: string;
+  comment: string;
+  /** SECPKG_FLAG_* bits. */
+  capabilities: number;
+  version: number;
+  rpcid: number;
+  maxToken: number;
+}
+
+/** Credentials a CredSSP client delegated; secrets are Buffers zeroed when the context is deleted. */
+export type DelegatedCredentials =
+  | { type: 'password'; domain: string; user: string; password: Buffer }
+  | {
+      type: 'smartcard';
+      pin: Buffer;
+      keySpec: number;
+      cardName?: string;
+      readerName?: string;
+      containerName?: string;
+      cspName?: string;
+      userHint?: string;
+      domainHint?: string;
+    }
+  | {
+      type: 'remoteGuard';
+      logonCred: { packageName?: string; credBuffer: Buffer };
+      supplementalCreds?: Array<{ packageName?: string; credBuffer: Buffer }>;
+    };
+
+export interface ContextAttributes {
+  /** SecPkgContext_Sizes. */
+  sizes: { maxToken: number; maxSignature: number; blockSize: number; securityTrailer: number };
+  /** SecPkgContext_StreamSizes (CredSSP: the TLS record layout). */
+  streamSizes: { header: number; trailer: number; maximumMessage: number; buffers: number; blockSize: number };
+  /** SecPkgContext_Names: 'DOMAIN\\user' (the acceptor: the client; the initiator: itself). */
+  names: { user: string };
+  packageInfo: PackageInfo;
+  /** SecPkgContext_NegotiationInfo; `state` 0 complete, 2 in progress. CredSSP adds what it negotiated. */
+  negotiationInfo: { packageInfo: PackageInfo; state: number; credsspVersion?: number; innerPackage?: 'NTLM' | 'Negotiate' };
+  lifespan: { start: Date; expiry: Date };
+  /** CredSSP: the peer's TLS certificate. */
+  remoteCertificate: X509Certificate;
+  /** CredSSP (Schannel): the distinguished names of the issuers the server trusts. */
+  issuerListEx: { issuers: Buffer[] };
+  /** Emulated CredSSP acceptor: what the client delegated. */
+  delegatedCredentials: DelegatedCredentials;
+  /** NTLM/Negotiate: the exported session key (a copy). */
+  sessionKey: { sessionKey: Buffer };
+}
+
+export type ContextAttribute = keyof ContextAttributes;
