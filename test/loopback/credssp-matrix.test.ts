@@ -42,6 +42,12 @@ describe.each(cases)('client version %i, %s, %s key, %s', (version, inner, key, 
     expect(delegated.domain).toBe('CORP');
     expect(delegated.password.toString('utf8')).toBe('Secret1!');
     expect(server.query('names')).toEqual({ user: 'CORP\\alice' });
+    expect(server.query('negotiationInfo')).toMatchObject({
+      credsspVersion: version,
+      innerPackage: 'NTLM',
+      state: 0,
+    });
+    expect(client.query('negotiationInfo')).toMatchObject({ credsspVersion: version });
 
     const sealed = await client.encrypt(Buffer.from('from client'));
     expect((await server.decrypt(sealed)).toString()).toBe('from client');

@@ -164,8 +164,14 @@ export abstract class CredsspContext implements PackageContext {
       case 'packageInfo':
         return credsspPackageInfo();
       case 'negotiationInfo':
-        // SECPKG_NEGOTIATION_COMPLETE = 0, SECPKG_NEGOTIATION_IN_PROGRESS = 2
-        return { packageInfo: credsspPackageInfo(), state: this.state === 'established' ? 0 : 2 };
+        // SECPKG_NEGOTIATION_COMPLETE = 0, SECPKG_NEGOTIATION_IN_PROGRESS = 2; the TSRequest
+        // version both sides use and the inner package are emulated extras.
+        return {
+          packageInfo: credsspPackageInfo(),
+          state: this.state === 'established' ? 0 : 2,
+          credsspVersion: this.peerVersion === undefined ? undefined : this.negotiatedVersion,
+          innerPackage: this.mechanism?.mechanism,
+        };
       case 'lifespan':
         return { start: this.started, expiry: this.expiry() };
       case 'remoteCertificate': {
