@@ -12,7 +12,7 @@
 import { randomBytes, type X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ISC_REQ, ISC_RET } from '../../constants';
-import { isSspiError, sspiError } from '../../errors';
+import { sspiError } from '../../errors';
 import type { MechanismContext } from '../mechanism';
 import { createInitiatorMechanism } from '../mechanisms';
 import { subjectPublicKeyOf } from '../tls/certificate';
@@ -124,21 +124,18 @@ export class CredsspInitiator extends CredsspContext {
     const version = this.negotiatedVersion;
     const clientNonce = version >= FIRST_HASHED_VERSION ? randomBytes(CLIENT_NONCE_LENGTH) : undefined;
     const ourBinding = clientPubKeyAuth(version, subjectPublicKey, clientNonce);
-    let sealed = sealEarly(mech, ourBinding);
-    let reply = yield* this.roundTrip({
+    // Sealed while the mechanism's last token is still on its way, as Windows does (an SPNEGO
+    // initiator seals once NTLM has its keys, before the server's mechListMIC arrives).
+    const reply = yield* this.roundTrip({
       negoTokens: outgoing.length > 0 ? [outgoing] : undefined,
-      pubKeyAuth: sealed,
-      clientNonce: sealed ? clientNonce : undefined,
+      pubKeyAuth: mech.wrap(ourBinding),
+      clientNonce,
     });
     if (!mech.complete) {
       // SPNEGO: the server's final token (accept-completed, mechListMIC) comes back first.
       mech.step(this.negoTokenOf(reply));
       if (!mech.complete)
         throw sspiError('SEC_E_INVALID_TOKEN', 'The server did not finish the SPNEGO exchange.');
-    }
-    if (!sealed) {
-      sealed = mech.wrap(ourBinding);
-      reply = yield* this.roundTrip({ pubKeyAuth: sealed, clientNonce });
     }
 
     // Step 4: verify the server's answer before any credential is encrypted.
@@ -238,19 +235,5 @@ export class CredsspInitiator extends CredsspContext {
         expires: Date.now() + SESSION_CACHE_MS,
       });
     }
-  }
-}
-
-/**
- * Seal pubKeyAuth while the mechanism's last token is still on its way, as Windows does; undefined
- * when the mechanism seals only once complete (an SPNEGO initiator waiting for the server's
- * mechListMIC), in which case pubKeyAuth follows in the next message.
- */
-function sealEarly(mech: MechanismContext, binding: Buffer): Buffer | undefined {
-  try {
-    return mech.wrap(binding);
-  } catch (err) {
-    if (!mech.complete && isSspiError(err, 'SEC_E_OUT_OF_SEQUENCE')) return undefined;
-    throw err;
   }
 }

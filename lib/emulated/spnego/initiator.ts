@@ -138,8 +138,13 @@ export class SpnegoInitiator implements MechanismContext {
     }
   }
 
+  /**
+   * Allowed once NTLM itself is done, before the server's final SPNEGO token: Windows' CredSSP
+   * client seals pubKeyAuth into the same TSRequest as AUTHENTICATE and the mechListMIC, while
+   * Negotiate still says SEC_I_CONTINUE_NEEDED. Our mechListMIC took the first sequence number.
+   */
   wrap(plaintext: Buffer): Buffer {
-    this.requireComplete();
+    if (this.phase !== 'final') this.requireComplete();
     return this.inner.wrap(plaintext);
   }
 
