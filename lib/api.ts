@@ -6,7 +6,7 @@
 import { backendByName, defaultBackend, type BackendName } from './backend/select';
 import type { AcquireOptions, Backend, RawContextResult, SecBuffer } from './backend/types';
 import { SEC, SECBUFFER, type PackageName } from './constants';
-import { SspiError, invalidArgType, messageForStatus, sspiError, statusName } from './errors';
+import { SspiError, invalidArgType, invalidArgValue, messageForStatus, sspiError, statusName } from './errors';
 import type { ContextAttribute, ContextAttributes } from './attributes';
 import { CredentialsHandle, Handle, SecurityContext } from './handles';
 import {
@@ -42,6 +42,12 @@ export interface AcquireCredentialsOptions {
   credsspInner?: 'ntlm' | 'spnego';
   /** Emulated CredSSP acceptor without `tls`: the generated key type. Default 'rsa' (2048 bits). */
   keyType?: 'rsa' | 'ecdsa';
+  /** Emulated CredSSP client: roots trusted for ISC_REQ_MUTUAL_AUTH (else `tls.ca`, else Node's root store). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Emulated CredSSP: the highest TLS version offered or accepted; default 'TLSv1.3'. */
+  tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Emulated CredSSP: the TSRequest version to advertise, 2..6; default 6. For testing old peers. */
+  credsspVersion?: number;
   /** Use this backend for this credential and its contexts instead of the process default. */
   backend?: BackendName;
 }
@@ -120,6 +126,11 @@ export async function acquireCredentialsHandle(opts: AcquireCredentialsOptions):
   if (o.policy !== undefined) requireObject('opts.policy', o.policy);
   if (o.credsspInner !== undefined) requireOneOf('opts.credsspInner', o.credsspInner, ['ntlm', 'spnego']);
   if (o.keyType !== undefined) requireOneOf('opts.keyType', o.keyType, ['rsa', 'ecdsa']);
+  if (o.tlsMaxVersion !== undefined) requireOneOf('opts.tlsMaxVersion', o.tlsMaxVersion, ['TLSv1.2', 'TLSv1.3']);
+  if (o.credsspVersion !== undefined) {
+    const v = requireFlags('opts.credsspVersion', o.credsspVersion);
+    if (v < 2 || v > 6) throw invalidArgValue('opts.credsspVersion', v, 'must be an integer from 2 to 6');
+  }
   const backend =
     o.backend === undefined ? defaultBackend() : backendByName(requireOneOf('opts.backend', o.backend, ['native', 'emulated']));
   const { backend: _b, ...rest } = o;
@@ -297,6 +308,8 @@ async function call<T>(op: () => Promise<T>): Promise<T> {
     return await op();
   } catch (err) {
     if (err instanceof SspiError) throw err;
+    // A backend that checks an argument of its own reports it as Node does, not as a protocol error.
+    if (err instanceof TypeError && String((err as { code?: string }).code).startsWith('ERR_INVALID_ARG')) throw err;
     const reason = err instanceof Error ? err.message : String(err);
     const wrapped = sspiError('SEC_E_INTERNAL_ERROR', `Internal error in the security package: ${reason}`);
     (wrapped as Error & { cause?: unknown }).cause = err;
