@@ -8,13 +8,21 @@ import { join } from 'node:path';
 import { ensureBuilt } from './dist';
 
 const HANDSHAKES = Number(process.env.SOAK_HANDSHAKES ?? 2000);
-/** A leaked context holds a TLS socket and keys: tens of KiB. A flat heap moves by noise only. */
-const MAX_SLOPE_BYTES_PER_HANDSHAKE = 256;
+/**
+ * Judged on the second half of the run. One leaked context pair is about 19 KiB of heap, so any
+ * context leak is far above these bounds. The heap also grows by about 0.5 MiB over the first
+ * few thousand handshakes (compiled code, inline caches) before it is flat — measured 10 bytes
+ * per handshake over 6,000–12,000 — so a short run gets a looser bound than a long one.
+ */
+const MAX_SLOPE_BYTES_PER_HANDSHAKE = HANDSHAKES >= 10_000 ? 64 : 512;
+/** Descriptors Node or OpenSSL may open lazily once (a leak per handshake would be thousands). */
+const FD_SLACK = 2;
 
 interface SoakReport {
   handshakes: number;
   ms: number;
   heapSlopeBytesPerHandshake: number;
+  heapSlopeSecondHalf: number;
   heapSamples: Array<[number, number]>;
   fdStart: number;
   fdEnd: number;
@@ -55,9 +63,9 @@ describe('soak: sequential CredSSP handshakes', () => {
       );
       expect(report.failures).toBe(0);
       expect(report.liveHandles).toBe(0);
-      expect(report.fdEnd).toBeLessThanOrEqual(report.fdStart);
+      expect(report.fdEnd).toBeLessThanOrEqual(report.fdStart + FD_SLACK);
       expect(report.activeResourcesEnd).toBeLessThanOrEqual(report.activeResourcesStart);
-      expect(report.heapSlopeBytesPerHandshake).toBeLessThan(MAX_SLOPE_BYTES_PER_HANDSHAKE);
+      expect(report.heapSlopeSecondHalf).toBeLessThan(MAX_SLOPE_BYTES_PER_HANDSHAKE);
     },
     Math.max(180_000, HANDSHAKES * 250),
   );

@@ -89,16 +89,32 @@ function closedAfter(socket: Socket, started: number): Promise<number> {
   });
 }
 
-/** Sends its Connection Request one byte per 100 ms, and then garbage the same way, forever. */
+/**
+ * A valid but slow client: its Connection Request and then its TLS ClientHello, one byte per
+ * 100 ms (the server's Connection Confirm in between is read and ignored). Resolves with the ms
+ * from connect until the server closed the connection.
+ */
 export async function slowClient(port: number): Promise<number> {
+  const credential = await acquireCredentialsHandle({
+    package: 'CredSSP',
+    use: 'outbound',
+    identity: { user: 'alice', domain: '', password: 'whatever' },
+  });
+  const first = await initializeSecurityContext({
+    credential,
+    targetName: 'TERMSRV/127.0.0.1',
+    flags: FLAGS,
+  });
+  const bytes = Buffer.concat([
+    encodeConnectionRequest({ requestedProtocols: PROTOCOL.HYBRID }),
+    first.output,
+  ]);
+  await deleteSecurityContext(first.context);
+  await freeCredentialsHandle(credential);
   const socket = await open(port);
   const started = performance.now();
   const closed = closedAfter(socket, started);
   socket.on('data', () => undefined);
-  const bytes = Buffer.concat([
-    encodeConnectionRequest({ requestedProtocols: PROTOCOL.HYBRID }),
-    Buffer.alloc(4096, 0x16),
-  ]);
   let i = 0;
   const timer = setInterval(() => {
     if (socket.destroyed || i >= bytes.length) return clearInterval(timer);
