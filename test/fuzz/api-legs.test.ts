@@ -67,8 +67,8 @@ const CASES: Array<{ name: string; pkg: PackageUnderTest; runs: number; msEach: 
   [
     { name: 'NTLM', pkg: 'NTLM', runs: 2000, msEach: 3 },
     { name: 'Negotiate', pkg: 'Negotiate', runs: 2000, msEach: 3 },
-    { name: 'CredSSP (NTLM inner)', pkg: 'CredSSP', runs: 1000, msEach: 30 },
-    { name: 'CredSSP (SPNEGO inner)', pkg: 'CredSSP', runs: 500, msEach: 30, inner: 'spnego' },
+    { name: 'CredSSP (NTLM inner)', pkg: 'CredSSP', runs: 2000, msEach: 30 },
+    { name: 'CredSSP (SPNEGO inner)', pkg: 'CredSSP', runs: 1000, msEach: 30, inner: 'spnego' },
   ];
 
 /** A crash the fuzzer found, kept with its input (regressions/api-*.json, see the README there). */

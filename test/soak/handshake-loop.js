@@ -98,7 +98,7 @@ async function main() {
   let liveHandles = 0;
   let failures = 0;
   // Warm up (JIT, TLS session caches, lazily built tables) before the first sample.
-  for (let i = 0; i < Math.min(50, count); i++) if (!(await handshake(serverCred, handles))) failures++;
+  for (let i = 0; i < Math.min(300, count); i++) if (!(await handshake(serverCred, handles))) failures++;
   handles = [];
   const fdStart = fdCount();
   const activeResourcesStart = activeResources();
