@@ -89,7 +89,7 @@ export function setupFor(pkg: PackageUnderTest, tls?: { cert: string; key: strin
 }
 
 /** Race a call against the time limit; a timeout is a hang. */
-async function settle<T>(
+export async function settle<T>(
   what: string,
   call: () => Promise<T>,
 ): Promise<{ ok: true; value: T } | { ok: false; error: SspiError }> {
@@ -131,7 +131,7 @@ function checkResolvedStatus(what: string, result: ContextResult): void {
 }
 
 /** The handles one exchange made, so every one can be checked dead at the end. */
-interface Handles {
+export interface Handles {
   credentials: CredentialsHandle[];
   contexts: SecurityContext[];
 }
@@ -302,7 +302,7 @@ function tampered(t: Tamper, leg: number, token: Buffer, reference: Transcript, 
  * Delete every context and free every credential the exchange made; then each handle must say it
  * is dead and every further call with it must reject SEC_E_INVALID_HANDLE.
  */
-async function checkAllDead(pkg: string, handles: Handles): Promise<void> {
+export async function checkAllDead(pkg: string, handles: Handles): Promise<void> {
   const expectInvalid = async (what: string, call: () => Promise<unknown>) => {
     const r = await settle(`${pkg} ${what} after delete`, call);
     if (r.ok || r.error.code !== 'SEC_E_INVALID_HANDLE') {
