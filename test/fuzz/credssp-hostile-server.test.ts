@@ -1,0 +1,86 @@
+/**
+ * The CredSSP client against a server that completes TLS and then sends a damaged CHALLENGE,
+ * pubKeyAuth or errorCode TSRequest (support/hostile-credssp-server.ts). Every
+ * initializeSecurityContext settles with a status or a SEC_E_* SspiError, no credential is sent
+ * to a server that did not prove its key, and every handle is dead after delete.
+ */
+import Module from 'node:module';
+import fc from 'fast-check';
+import { acquireCredentialsHandle } from '../../lib';
+import { generateSelfSignedCertificate } from '../../lib/emulated/tls/certificate';
+import { fcParams, runs, timeoutFor } from './support/budget';
+import { checkAllDead, type Handles } from './support/exchange';
+import { hostileServerExchange, type HostileServerCase } from './support/hostile-credssp-server';
+import { mutationPlanArb } from './support/mutate';
+
+const realProcess = (
+  Module as unknown as { _load(request: string, parent: null, isMain: boolean): NodeJS.Process }
+)._load('process', null, false);
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+let certificate: { cert: string; key: string };
+beforeAll(async () => {
+  realProcess.on('unhandledRejection', onUnhandled);
+  const made = await generateSelfSignedCertificate({ commonName: 'server.lab' });
+  certificate = { cert: made.certPem, key: made.keyPem };
+}, 60_000);
+afterAll(() => realProcess.off('unhandledRejection', onUnhandled));
+afterEach(() => {
+  const reasons = unhandled.splice(0);
+  if (reasons.length > 0) throw new Error(`unhandled rejections: ${reasons.map(String).join('\n')}`);
+});
+
+async function run(hostile: HostileServerCase | null): Promise<string> {
+  const handles: Handles = { credentials: [], contexts: [] };
+  const clientCred = await acquireCredentialsHandle({
+    package: 'CredSSP',
+    use: 'outbound',
+    identity: { user: 'alice', domain: 'LAB', password: 'Passw0rd!' },
+  });
+  handles.credentials.push(clientCred);
+  try {
+    return await hostileServerExchange(clientCred, certificate, hostile, handles);
+  } finally {
+    await checkAllDead('CredSSP', handles);
+  }
+}
+
+const hostileArb: fc.Arbitrary<HostileServerCase> = fc.record({
+  message: fc.constantFrom('challenge' as const, 'pub-key-auth' as const, 'error-code' as const),
+  layer: fc.constantFrom('tsrequest' as const, 'inner' as const),
+  plan: mutationPlanArb,
+});
+
+const RUNS = 1000;
+
+it('completes when nothing is damaged (the hostile server is a working server)', async () => {
+  expect(await run(null)).toBe('complete');
+});
+
+it('refuses an errorCode TSRequest (STATUS_LOGON_FAILURE) with SEC_E_LOGON_DENIED', async () => {
+  expect(await run({ message: 'error-code', layer: 'tsrequest', plan: [] })).toBe(
+    'client SEC_E_LOGON_DENIED',
+  );
+});
+
+it(
+  'settles every initializeSecurityContext on damaged plaintext inside valid TLS',
+  async () => {
+    const outcomes = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(hostileArb, async (hostile) => {
+        const outcome = await run(hostile);
+        // A damaged pubKeyAuth must never be accepted: that is the server proving its key.
+        if (hostile.message === 'pub-key-auth' && outcome === 'complete') {
+          throw new Error(`the client accepted a damaged pubKeyAuth: ${JSON.stringify(hostile)}`);
+        }
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }),
+      fcParams(RUNS),
+    );
+    if (process.env.FUZZ_STATS) console.log('hostile server', Object.fromEntries(outcomes));
+    expect([...outcomes.keys()].some((o) => o === 'client SEC_E_INVALID_TOKEN')).toBe(true);
+  },
+  timeoutFor(runs(RUNS), 20),
+);
