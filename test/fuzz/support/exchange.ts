@@ -106,7 +106,11 @@ export async function settle<T>(
     return { ok: true, value };
   } catch (err) {
     if (err instanceof PropertyBreach) throw err;
-    if (!(err instanceof SspiError) || !/^SEC_E_/.test(err.code)) {
+    // SEC_E_INTERNAL_ERROR is what api.ts makes of an exception that is not an SspiError (a
+    // TypeError, a RangeError): on hostile input that is a parser or state-machine bug.
+    if (!(err instanceof SspiError) || !/^SEC_E_/.test(err.code) || err.code === 'SEC_E_INTERNAL_ERROR') {
+      const cause = (err as { cause?: Error }).cause;
+      if (cause) (err as Error).stack += `\ncaused by: ${cause.stack ?? String(cause)}`;
       const e = err as Error;
       throw new PropertyBreach(
         `${what} rejected with ${e?.name ?? typeof err} ${(e as { code?: string })?.code ?? ''}: ${e?.message ?? String(err)}\n${e?.stack ?? ''}`,

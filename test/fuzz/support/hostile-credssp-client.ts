@@ -95,9 +95,16 @@ export async function hostileClientExchange(
     if (!challenge) return `server sent no CHALLENGE (status 0x${r.status!.toString(16)})`;
 
     // AUTHENTICATE and pubKeyAuth (step 3).
-    const authenticate = damage(1, 'nego-token', ntlm.step(challenge).output);
-    const serverKey = subjectPublicKeyOf(tls.peerCertificate()!.raw);
-    const pubKeyAuth = ntlm.wrap(damage(1, 'pub-key-auth', clientPubKeyAuth(6, serverKey, clientNonce)));
+    let authenticate: Buffer;
+    let pubKeyAuth: Buffer;
+    try {
+      authenticate = damage(1, 'nego-token', ntlm.step(challenge).output);
+      const serverKey = subjectPublicKeyOf(tls.peerCertificate()!.raw);
+      pubKeyAuth = ntlm.wrap(damage(1, 'pub-key-auth', clientPubKeyAuth(6, serverKey, clientNonce)));
+    } catch {
+      // Our damaged NEGOTIATE made the server choose flags our NTLM will not run with.
+      return 'our NTLM refused the CHALLENGE';
+    }
     await tls.write(
       damage(
         1,

@@ -36,21 +36,27 @@ const TARGET = 'TERMSRV/server.lab';
 /** STATUS_LOGON_FAILURE, what a Windows server puts in errorCode for a wrong password. */
 const STATUS_LOGON_FAILURE = 0xc000006d;
 
-/** Run the exchange; resolves how it ended. The client context goes into `handles`. */
+/**
+ * Run the exchange; resolves how it ended. The client context goes into `handles`; what the
+ * mutation actually changed (a mutation can be a no-op) is added to `changed` as 'message/layer'.
+ */
 export async function hostileServerExchange(
   clientCred: CredentialsHandle,
   certificate: { cert: string; key: string },
   hostile: HostileServerCase | null,
   handles: Handles,
+  changed: Set<string> = new Set(),
 ): Promise<string> {
   const tls = TlsEngine.server({ secureContext: createSecureContext(certificate) });
   const ntHash = ntHashOf(Buffer.from('Passw0rd!', 'utf16le'));
   const ntlm = new NtlmAcceptor({ lookupNtHash: () => ntHash });
   let context: SecurityContext | undefined;
-  const damage = (message: ServerMessage, layer: ServerLayer, bytes: Buffer) =>
-    hostile && hostile.message === message && hostile.layer === layer
-      ? applyMutations(bytes, hostile.plan)
-      : bytes;
+  const damage = (message: ServerMessage, layer: ServerLayer, bytes: Buffer) => {
+    if (!hostile || hostile.message !== message || hostile.layer !== layer) return bytes;
+    const out = applyMutations(bytes, hostile.plan);
+    if (!out.equals(bytes)) changed.add(`${message}/${layer}`);
+    return out;
+  };
 
   /** One initializeSecurityContext call with our output; its token goes into our TLS engine. */
   const initialize = async (input: Buffer | undefined): Promise<{ ended?: string; status?: number }> => {
