@@ -52,7 +52,7 @@ const hostileArb: fc.Arbitrary<HostileServerCase> = fc.record({
   plan: mutationPlanArb,
 });
 
-const RUNS = 1000;
+const RUNS = 700;
 
 it('completes when nothing is damaged (the hostile server is a working server)', async () => {
   expect(await run(null)).toBe('complete');
