@@ -106,9 +106,10 @@ export async function settle<T>(
     return { ok: true, value };
   } catch (err) {
     if (err instanceof PropertyBreach) throw err;
-    // SEC_E_INTERNAL_ERROR is what api.ts makes of an exception that is not an SspiError (a
-    // TypeError, a RangeError): on hostile input that is a parser or state-machine bug.
-    if (!(err instanceof SspiError) || !/^SEC_E_/.test(err.code) || err.code === 'SEC_E_INTERNAL_ERROR') {
+    // api.ts turns an exception that is not an SspiError (a TypeError, a RangeError) into
+    // SEC_E_INTERNAL_ERROR with the original as `cause`: on hostile input that is a bug.
+    const escaped = err instanceof SspiError && (err as { cause?: unknown }).cause !== undefined;
+    if (!(err instanceof SspiError) || !/^SEC_E_/.test(err.code) || escaped) {
       const cause = (err as { cause?: Error }).cause;
       if (cause) (err as Error).stack += `\ncaused by: ${cause.stack ?? String(cause)}`;
       const e = err as Error;
