@@ -5,6 +5,7 @@
  * are returned as numbers for api.ts to map; calls whose Backend result has no status (acquire,
  * free, delete, query, encrypt, decrypt) throw SspiError here.
  */
+import type { PackageInfo } from '../attributes';
 import path from 'node:path';
 import type { PackageName } from '../constants';
 import { SEC, SECBUFFER } from '../constants';
@@ -64,15 +65,8 @@ export interface NativeAddon {
   release(handle: unknown): void;
 }
 
-/** SecPkgInfoW as the addon returns it. */
-export interface NativePackageInfo {
-  name: string;
-  comment: string;
-  capabilities: number;
-  version: number;
-  rpcid: number;
-  maxToken: number;
-}
+/** SecPkgInfoW as the addon returns it: the shape queryContextAttributes(…, 'packageInfo') gives. */
+export type NativePackageInfo = PackageInfo;
 
 /** The names Secur32 knows the packages by (CREDSSP_NAME is "CREDSSP"). */
 const SECUR32_PACKAGE: Record<PackageName, string> = {

@@ -2,7 +2,6 @@
  * Builds the inner mechanism for a credential: NTLM, optionally inside SPNEGO. The one place
  * that knows which classes implement MechanismContext.
  */
-import { hostname } from 'node:os';
 import { sspiError } from '../errors';
 import type { EmulatedCredential } from './credential';
 import type { MechanismContext } from './mechanism';
@@ -10,11 +9,6 @@ import { NtlmAcceptor } from './ntlm/acceptor';
 import { NtlmInitiator } from './ntlm/initiator';
 import { SpnegoAcceptor } from './spnego/acceptor';
 import { SpnegoInitiator } from './spnego/initiator';
-
-/** Our NetBIOS-style workstation name, as NTLM sends it. */
-function workstationName(): string {
-  return hostname().split('.')[0].toUpperCase().slice(0, 15);
-}
 
 export function createInitiatorMechanism(
   credential: EmulatedCredential,
@@ -31,7 +25,6 @@ export function createInitiatorMechanism(
     user: identity.user,
     domain: identity.domain,
     ntHash: identity.ntHash,
-    workstation: workstationName(),
     targetName: opts.targetName,
   });
   return opts.spnego ? new SpnegoInitiator(ntlm) : ntlm;
