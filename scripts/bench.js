@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --json] [-- --quick]`: what the emulated CredSSP costs on top of the TLS it
+ * `npm run bench [-- --json] [-- --quick] [-- --ecdsa]`: what the emulated CredSSP costs on top of the TLS it
  * cannot avoid, measured in one run on one machine so the ratios hold on a noisy box.
  *
  * - the floor: a bare TLS handshake between two TLSSockets over an in-memory duplex, with the
@@ -41,6 +41,8 @@ const sspi = require(dist);
 const { generateSelfSignedCertificate } = require(path.join(dist, 'emulated', 'tls', 'certificate'));
 
 const args = new Set(process.argv.slice(2));
+/** --ecdsa: a P-256 certificate instead of RSA-2048 (for the TLS floor and CredSSP alike). */
+const keyType = args.has('--ecdsa') ? 'ecdsa' : 'rsa';
 const json = args.has('--json');
 /** --quick: a smoke run (CI checks the script works, not the numbers). */
 const quick = args.has('--quick');
@@ -302,7 +304,7 @@ async function liveHeapDelta(count, make) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const certificate = await generateSelfSignedCertificate({ commonName: 'server.bench', keyType: 'rsa' });
+  const certificate = await generateSelfSignedCertificate({ commonName: 'server.bench', keyType });
   const secureContext = tls.createSecureContext({ cert: certificate.certPem, key: certificate.keyPem });
   const serverCred = await sspi.acquireCredentialsHandle({
     package: 'CredSSP',
@@ -328,7 +330,7 @@ async function main() {
   log(
     `credssp bench: node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cpus${quick ? ' (quick run)' : ''}`,
   );
-  log(`TLS: ${tlsVersion} ${tlsCipher}, RSA-2048 certificate (the same for both)`);
+  log(`TLS: ${tlsVersion} ${tlsCipher}, ${keyType === 'rsa' ? 'RSA-2048' : 'ECDSA P-256'} certificate (the same for both)`);
 
   const results = {};
   [results.tlsHandshakeMs, results.credsspHandshakeMs, results.credsspResumedHandshakeMs] =
@@ -408,7 +410,7 @@ async function main() {
   }
   if (json) {
     const rounded = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(v.toFixed(3))]));
-    log(JSON.stringify({ ...rounded, tlsVersion, node: process.version, cpus: os.cpus().length }));
+    log(JSON.stringify({ ...rounded, tlsVersion, keyType, node: process.version, cpus: os.cpus().length }));
   }
 }
 

@@ -233,6 +233,13 @@ export const parserTargets: ParserTarget[] = [
     allowed: isInvalidToken,
     seeds: () => [challengeSeeds()[0]],
   },
+  // The acceptor takes the NTLMv2 response out of AUTHENTICATE and parses it: chain both.
+  {
+    name: 'ntlm-authenticate-v2-response',
+    parse: (b) => parseNtlmV2Response(parseAuthenticate(b).ntChallengeResponse),
+    allowed: isInvalidToken,
+    seeds: authenticateSeeds,
+  },
   // OIDs come back as dotted text: one byte of arc can be four characters ("127.").
   {
     name: 'spnego-neg-token-init',
