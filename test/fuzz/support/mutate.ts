@@ -152,8 +152,11 @@ export function applyMutation(input: Buffer, m: Mutation, others: readonly Buffe
       const max = m.width === 1 ? 0xff : m.width === 2 ? 0xffff : 0xffffffff;
       const value = raw % (max + 1);
       if (m.width === 1) out[p] = value;
-      else if (m.width === 2) m.bigEndian ? out.writeUInt16BE(value, p) : out.writeUInt16LE(value, p);
-      else m.bigEndian ? out.writeUInt32BE(value >>> 0, p) : out.writeUInt32LE(value >>> 0, p);
+      else if (m.width === 2) {
+        if (m.bigEndian) out.writeUInt16BE(value, p);
+        else out.writeUInt16LE(value, p);
+      } else if (m.bigEndian) out.writeUInt32BE(value >>> 0, p);
+      else out.writeUInt32LE(value >>> 0, p);
       return out;
     }
     case 'duplicate': {
