@@ -6,7 +6,14 @@
 import { backendByName, defaultBackend, type BackendName } from './backend/select';
 import type { AcquireOptions, Backend, RawContextResult, SecBuffer } from './backend/types';
 import { SEC, SECBUFFER, type PackageName } from './constants';
-import { SspiError, invalidArgType, invalidArgValue, messageForStatus, sspiError, statusName } from './errors';
+import {
+  SspiError,
+  invalidArgType,
+  invalidArgValue,
+  messageForStatus,
+  sspiError,
+  statusName,
+} from './errors';
 import type { ContextAttribute, ContextAttributes } from './attributes';
 import { CredentialsHandle, Handle, SecurityContext } from './handles';
 import {
@@ -102,7 +109,10 @@ export async function acquireCredentialsHandle(opts: AcquireCredentialsOptions):
   if (typeof o.package !== 'string') throw invalidArgType('opts.package', 'of type string', o.package);
   const pkg = PACKAGES.find((p) => p.toLowerCase() === (o.package as string).toLowerCase());
   if (!pkg) {
-    throw sspiError('SEC_E_SECPKG_NOT_FOUND', `There is no security package named ${JSON.stringify(o.package)}; use CredSSP, Negotiate or NTLM.`);
+    throw sspiError(
+      'SEC_E_SECPKG_NOT_FOUND',
+      `There is no security package named ${JSON.stringify(o.package)}; use CredSSP, Negotiate or NTLM.`,
+    );
   }
   const use = requireOneOf('opts.use', o.use, USES);
   if (o.identity !== undefined) {
@@ -111,7 +121,11 @@ export async function acquireCredentialsHandle(opts: AcquireCredentialsOptions):
     optionalString('opts.identity.domain', id.domain);
     if (typeof id.password !== 'string' && !Buffer.isBuffer(id.password)) {
       // Never echo the value: it is meant to be a password.
-      throw invalidArgType('opts.identity.password', 'of type string or an instance of Buffer', typeof id.password);
+      throw invalidArgType(
+        'opts.identity.password',
+        'of type string or an instance of Buffer',
+        typeof id.password,
+      );
     }
   }
   if (o.users !== undefined && typeof o.users !== 'function') requireObject('opts.users', o.users);
@@ -119,20 +133,27 @@ export async function acquireCredentialsHandle(opts: AcquireCredentialsOptions):
     const tls = requireObject('opts.tls', o.tls);
     for (const key of ['cert', 'key'] as const) {
       if (typeof tls[key] !== 'string' && !Buffer.isBuffer(tls[key])) {
-        throw invalidArgType(`opts.tls.${key}`, 'of type string or an instance of Buffer', key === 'key' ? typeof tls[key] : tls[key]);
+        throw invalidArgType(
+          `opts.tls.${key}`,
+          'of type string or an instance of Buffer',
+          key === 'key' ? typeof tls[key] : tls[key],
+        );
       }
     }
   }
   if (o.policy !== undefined) requireObject('opts.policy', o.policy);
   if (o.credsspInner !== undefined) requireOneOf('opts.credsspInner', o.credsspInner, ['ntlm', 'spnego']);
   if (o.keyType !== undefined) requireOneOf('opts.keyType', o.keyType, ['rsa', 'ecdsa']);
-  if (o.tlsMaxVersion !== undefined) requireOneOf('opts.tlsMaxVersion', o.tlsMaxVersion, ['TLSv1.2', 'TLSv1.3']);
+  if (o.tlsMaxVersion !== undefined)
+    requireOneOf('opts.tlsMaxVersion', o.tlsMaxVersion, ['TLSv1.2', 'TLSv1.3']);
   if (o.credsspVersion !== undefined) {
     const v = requireFlags('opts.credsspVersion', o.credsspVersion);
     if (v < 2 || v > 6) throw invalidArgValue('opts.credsspVersion', v, 'must be an integer from 2 to 6');
   }
   const backend =
-    o.backend === undefined ? defaultBackend() : backendByName(requireOneOf('opts.backend', o.backend, ['native', 'emulated']));
+    o.backend === undefined
+      ? defaultBackend()
+      : backendByName(requireOneOf('opts.backend', o.backend, ['native', 'emulated']));
   const { backend: _b, ...rest } = o;
   const { credential, expiry } = await call(() =>
     backend.acquireCredentialsHandle({ ...rest, package: pkg, use } as AcquireOptions),
@@ -152,26 +173,37 @@ export async function acceptSecurityContext(opts: AcceptOptions): Promise<Contex
   return contextCall('acceptor', opts as unknown as Record<string, unknown>);
 }
 
-async function contextCall(role: 'initiator' | 'acceptor', opts: Record<string, unknown>): Promise<ContextResult> {
+async function contextCall(
+  role: 'initiator' | 'acceptor',
+  opts: Record<string, unknown>,
+): Promise<ContextResult> {
   const o = requireObject('opts', opts);
   const credential = credentialArg(o.credential);
-  const context = o.context === undefined || o.context === null ? null : contextArg(o.context, 'opts.context');
+  const context =
+    o.context === undefined || o.context === null ? null : contextArg(o.context, 'opts.context');
   const targetName = role === 'initiator' ? optionalString('opts.targetName', o.targetName) : undefined;
   const flags = requireFlags('opts.flags', o.flags);
   const targetDataRep = dataRep(o.targetDataRep);
   const input = inputBuffers(o.input);
-  if (role === 'acceptor' && input.length === 0) throw invalidArgType('opts.input', 'a Buffer or an array of SecBuffer', o.input);
+  if (role === 'acceptor' && input.length === 0)
+    throw invalidArgType('opts.input', 'a Buffer or an array of SecBuffer', o.input);
 
   const backend = backendOf.get(credential)!;
   const credState = Handle.stateOf(credential, 'credentials handle');
   if (context) {
     if (context.role !== role || backendOf.get(context) !== backend) {
-      throw sspiError('SEC_E_INVALID_HANDLE', `This context was made by ${context.role === 'initiator' ? 'initializeSecurityContext' : 'acceptSecurityContext'} and cannot be used here.`);
+      throw sspiError(
+        'SEC_E_INVALID_HANDLE',
+        `This context was made by ${context.role === 'initiator' ? 'initializeSecurityContext' : 'acceptSecurityContext'} and cannot be used here.`,
+      );
     }
   }
   const wantUse = role === 'initiator' ? 'outbound' : 'inbound';
   if (credential.use !== wantUse && credential.use !== 'both') {
-    throw sspiError('SEC_E_NO_CREDENTIALS', `The credential was acquired for ${credential.use} use; ${role === 'initiator' ? 'initializeSecurityContext' : 'acceptSecurityContext'} needs ${wantUse}.`);
+    throw sspiError(
+      'SEC_E_NO_CREDENTIALS',
+      `The credential was acquired for ${credential.use} use; ${role === 'initiator' ? 'initializeSecurityContext' : 'acceptSecurityContext'} needs ${wantUse}.`,
+    );
   }
   const req = { targetName, flags, targetDataRep, input };
   const run = async (rawContext: unknown | null): Promise<RawContextResult> =>
@@ -182,7 +214,9 @@ async function contextCall(role: 'initiator' | 'acceptor', opts: Record<string, 
     );
 
   if (context) {
-    const raw = await Handle.serialise(context, async () => run(Handle.stateOf(context, 'security context').raw));
+    const raw = await Handle.serialise(context, async () =>
+      run(Handle.stateOf(context, 'security context').raw),
+    );
     return shape(raw, context);
   }
   const raw = await run(null);
@@ -286,7 +320,10 @@ export async function decryptMessage(context: SecurityContext, data: Buffer): Pr
 function credentialArg(value: unknown): CredentialsHandle {
   if (value instanceof CredentialsHandle) return value;
   if (value instanceof SecurityContext) {
-    throw sspiError('SEC_E_INVALID_HANDLE', 'A security context was passed where a credentials handle belongs.');
+    throw sspiError(
+      'SEC_E_INVALID_HANDLE',
+      'A security context was passed where a credentials handle belongs.',
+    );
   }
   throw invalidArgType('credential', 'an instance of CredentialsHandle', value);
 }
@@ -294,7 +331,10 @@ function credentialArg(value: unknown): CredentialsHandle {
 function contextArg(value: unknown, name: string): SecurityContext {
   if (value instanceof SecurityContext) return value;
   if (value instanceof CredentialsHandle) {
-    throw sspiError('SEC_E_INVALID_HANDLE', 'A credentials handle was passed where a security context belongs.');
+    throw sspiError(
+      'SEC_E_INVALID_HANDLE',
+      'A credentials handle was passed where a security context belongs.',
+    );
   }
   throw invalidArgType(name, 'an instance of SecurityContext', value);
 }
@@ -309,11 +349,11 @@ async function call<T>(op: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof SspiError) throw err;
     // A backend that checks an argument of its own reports it as Node does, not as a protocol error.
-    if (err instanceof TypeError && String((err as { code?: string }).code).startsWith('ERR_INVALID_ARG')) throw err;
+    if (err instanceof TypeError && String((err as { code?: string }).code).startsWith('ERR_INVALID_ARG'))
+      throw err;
     const reason = err instanceof Error ? err.message : String(err);
     const wrapped = sspiError('SEC_E_INTERNAL_ERROR', `Internal error in the security package: ${reason}`);
     (wrapped as Error & { cause?: unknown }).cause = err;
     throw wrapped;
   }
 }
-

@@ -39,12 +39,23 @@ export interface ContextAttributes {
   /** SecPkgContext_Sizes. */
   sizes: { maxToken: number; maxSignature: number; blockSize: number; securityTrailer: number };
   /** SecPkgContext_StreamSizes (CredSSP: the TLS record layout). */
-  streamSizes: { header: number; trailer: number; maximumMessage: number; buffers: number; blockSize: number };
+  streamSizes: {
+    header: number;
+    trailer: number;
+    maximumMessage: number;
+    buffers: number;
+    blockSize: number;
+  };
   /** SecPkgContext_Names: 'DOMAIN\\user' (the acceptor: the client; the initiator: itself). */
   names: { user: string };
   packageInfo: PackageInfo;
   /** SecPkgContext_NegotiationInfo; `state` 0 complete, 2 in progress. CredSSP adds what it negotiated. */
-  negotiationInfo: { packageInfo: PackageInfo; state: number; credsspVersion?: number; innerPackage?: 'NTLM' | 'Negotiate' };
+  negotiationInfo: {
+    packageInfo: PackageInfo;
+    state: number;
+    credsspVersion?: number;
+    innerPackage?: 'NTLM' | 'Negotiate';
+  };
   lifespan: { start: Date; expiry: Date };
   /** CredSSP: the peer's TLS certificate. */
   remoteCertificate: X509Certificate;

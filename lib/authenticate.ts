@@ -79,7 +79,8 @@ export async function authenticate(
       context = result.context;
       if (result.status === SEC.E_INCOMPLETE_MESSAGE) {
         const more = await exchange(Buffer.alloc(0));
-        if (!more || more.length === 0) throw sspiError('SEC_E_INCOMPLETE_MESSAGE', 'The peer stopped in the middle of a message.');
+        if (!more || more.length === 0)
+          throw sspiError('SEC_E_INCOMPLETE_MESSAGE', 'The peer stopped in the middle of a message.');
         input = Buffer.concat([input ?? Buffer.alloc(0), more]);
         continue;
       }

@@ -61,9 +61,9 @@ export function invalidArgType(name: string, expected: string, actual: unknown):
 
 /** Node-style TypeError for a value of the right type but not allowed (ERR_INVALID_ARG_VALUE). */
 export function invalidArgValue(name: string, value: unknown, reason: string): TypeError {
-  const err = new TypeError(
-    `The argument '${name}' ${reason}. Received ${describe(value)}`,
-  ) as TypeError & { code: string };
+  const err = new TypeError(`The argument '${name}' ${reason}. Received ${describe(value)}`) as TypeError & {
+    code: string;
+  };
   err.code = 'ERR_INVALID_ARG_VALUE';
   return err;
 }
@@ -95,7 +95,8 @@ const defaultMessages: Partial<Record<string, string>> = {
   SEC_E_WRONG_PRINCIPAL: 'The server is not the one the target name names (mutual authentication failed).',
   SEC_E_MUTUAL_AUTH_FAILED: 'The server could not be authenticated (ISC_REQ_MUTUAL_AUTH was requested).',
   SEC_E_DELEGATION_POLICY: 'The delegation policy does not allow sending credentials to this target.',
-  SEC_E_POLICY_NLTM_ONLY: 'The delegation policy does not allow sending credentials to this target with NTLM-only authentication.',
+  SEC_E_POLICY_NLTM_ONLY:
+    'The delegation policy does not allow sending credentials to this target with NTLM-only authentication.',
   SEC_E_NO_AUTHENTICATING_AUTHORITY: 'No authority could be contacted for authentication.',
   SEC_E_INTERNAL_ERROR: 'An error occurred that did not map to an SSPI error code.',
   SEC_E_INSUFFICIENT_MEMORY: 'Not enough memory to complete the request.',

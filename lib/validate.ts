@@ -66,6 +66,9 @@ export function inputBuffers(value: unknown): SecBuffer[] {
   return value.map((item, i) => {
     const b = requireObject(`input[${i}]`, item);
     const type = requireFlags(`input[${i}].type`, b.type);
-    return { type, buffer: b.buffer === undefined ? Buffer.alloc(0) : requireBuffer(`input[${i}].buffer`, b.buffer) };
+    return {
+      type,
+      buffer: b.buffer === undefined ? Buffer.alloc(0) : requireBuffer(`input[${i}].buffer`, b.buffer),
+    };
   });
 }

@@ -6,7 +6,10 @@
 if (process.platform !== 'win32') process.exit(0);
 const { spawnSync } = require('node:child_process');
 const bin = require.resolve('node-gyp-build/bin.js');
-const result = spawnSync(process.execPath, [bin], { stdio: 'inherit', cwd: require('node:path').join(__dirname, '..') });
+const result = spawnSync(process.execPath, [bin], {
+  stdio: 'inherit',
+  cwd: require('node:path').join(__dirname, '..'),
+});
 if (result.status !== 0) {
   // The emulated backend still works; say so rather than failing the install.
   console.warn('credssp: the native Windows layer could not be built; the emulated backend will be used.');

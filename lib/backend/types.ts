@@ -61,8 +61,16 @@ export interface ContextRequest {
 export interface Backend {
   readonly name: 'native' | 'emulated';
   acquireCredentialsHandle(opts: AcquireOptions): Promise<{ credential: unknown; expiry: Date | null }>;
-  initializeSecurityContext(credential: unknown, context: unknown | null, req: ContextRequest): Promise<RawContextResult>;
-  acceptSecurityContext(credential: unknown, context: unknown | null, req: ContextRequest): Promise<RawContextResult>;
+  initializeSecurityContext(
+    credential: unknown,
+    context: unknown | null,
+    req: ContextRequest,
+  ): Promise<RawContextResult>;
+  acceptSecurityContext(
+    credential: unknown,
+    context: unknown | null,
+    req: ContextRequest,
+  ): Promise<RawContextResult>;
   completeAuthToken(context: unknown, buffers: SecBuffer[]): Promise<number>;
   deleteSecurityContext(context: unknown): Promise<void>;
   freeCredentialsHandle(credential: unknown): Promise<void>;

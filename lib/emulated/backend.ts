@@ -29,12 +29,19 @@ async function step(
   try {
     const result = await pkg.step({ ...req });
     const buffers: SecBuffer[] = [{ type: SECBUFFER.TOKEN, buffer: result.output }];
-    if (result.extra && result.extra.length > 0) buffers.push({ type: SECBUFFER.EXTRA, buffer: result.extra });
+    if (result.extra && result.extra.length > 0)
+      buffers.push({ type: SECBUFFER.EXTRA, buffer: result.extra });
     if (result.status === SEC.E_INCOMPLETE_MESSAGE) {
       // SECBUFFER_MISSING's cbBuffer is the count; an empty Buffer of that length carries it.
       buffers.push({ type: SECBUFFER.MISSING, buffer: Buffer.alloc(result.missing ?? 0) });
     }
-    return { status: result.status, context: pkg, buffers, attributes: result.attributes, expiry: result.expiry };
+    return {
+      status: result.status,
+      context: pkg,
+      buffers,
+      attributes: result.attributes,
+      expiry: result.expiry,
+    };
   } catch (err) {
     // A first call that fails returns no handle, so nothing else would free this context.
     if (isNew) pkg.dispose();
@@ -77,4 +84,3 @@ export const emulatedBackend: Backend = {
     else (handle as PackageContext | undefined)?.dispose?.();
   },
 };
-

@@ -25,9 +25,10 @@ export interface UserTable {
 
 export function makeUserTable(users: UsersOption): UserTable {
   if (typeof users === 'function') return { lookup: users, dispose: () => undefined };
-  const entries = 'samFile' in users && typeof users.samFile === 'string'
-    ? parseSamFile(users.samFile)
-    : entriesFromRecord(users as Record<string, string | { ntHash: Buffer }>);
+  const entries =
+    'samFile' in users && typeof users.samFile === 'string'
+      ? parseSamFile(users.samFile)
+      : entriesFromRecord(users as Record<string, string | { ntHash: Buffer }>);
   return {
     lookup(user, domain) {
       const u = user.toUpperCase();
@@ -75,7 +76,10 @@ export function parseSamFile(path: string): Entry[] {
     const nt = fields[3] ?? '';
     if (fields.length < 4 || fields[0] === '' || !/^[0-9a-fA-F]{32}$/.test(nt)) {
       // The line number only: the line itself holds a hash.
-      throw sspiError('SEC_E_NO_CREDENTIALS', `SAM file ${JSON.stringify(path)}, line ${index + 1}: expected user:domain:LM:NT:::`);
+      throw sspiError(
+        'SEC_E_NO_CREDENTIALS',
+        `SAM file ${JSON.stringify(path)}, line ${index + 1}: expected user:domain:LM:NT:::`,
+      );
     }
     entries.push({
       user: fields[0].toUpperCase(),

@@ -35,12 +35,21 @@ export async function credentialPair(
 export async function handshake(
   clientCred: CredentialsHandle,
   serverCred: CredentialsHandle,
-  opts: { flags?: number; serverFlags?: number; targetName?: string; tamper?: (leg: number, token: Buffer) => Buffer } = {},
+  opts: {
+    flags?: number;
+    serverFlags?: number;
+    targetName?: string;
+    tamper?: (leg: number, token: Buffer) => Buffer;
+  } = {},
 ): Promise<{ client: ContextResult; server: ContextResult }> {
   const targetName = opts.targetName ?? 'TERMSRV/server.lab';
   const tamper = opts.tamper ?? ((_: number, t: Buffer) => t);
   let leg = 0;
-  let client = await initializeSecurityContext({ credential: clientCred, targetName, flags: opts.flags ?? 0 });
+  let client = await initializeSecurityContext({
+    credential: clientCred,
+    targetName,
+    flags: opts.flags ?? 0,
+  });
   let server: ContextResult | undefined;
   for (;;) {
     server = await acceptSecurityContext({

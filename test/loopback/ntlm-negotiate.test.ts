@@ -36,11 +36,15 @@ describe.each(['NTLM', 'Negotiate'] as const)('%s loopback through the public AP
     // A replayed message no longer verifies.
     const once = await encryptMessage(client.context, Buffer.from('once'));
     await decryptMessage(server.context, once);
-    await expect(decryptMessage(server.context, once)).rejects.toMatchObject({ code: 'SEC_E_MESSAGE_ALTERED' });
+    await expect(decryptMessage(server.context, once)).rejects.toMatchObject({
+      code: 'SEC_E_MESSAGE_ALTERED',
+    });
 
     await deleteSecurityContext(client.context);
     await deleteSecurityContext(server.context);
-    await expect(deleteSecurityContext(server.context)).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
+    await expect(deleteSecurityContext(server.context)).rejects.toMatchObject({
+      code: 'SEC_E_INVALID_HANDLE',
+    });
     await freeCredentialsHandle(clientCred);
     await freeCredentialsHandle(serverCred);
   });
@@ -48,7 +52,9 @@ describe.each(['NTLM', 'Negotiate'] as const)('%s loopback through the public AP
   it('refuses a wrong password and an unknown user alike with SEC_E_LOGON_DENIED', async () => {
     const wrong = await credentialPair(pkg, { identity: { user: 'alice', domain: 'LAB', password: 'nope' } });
     const e1 = await handshake(wrong.clientCred, wrong.serverCred).catch((e) => e);
-    const unknown = await credentialPair(pkg, { identity: { user: 'mallory', domain: 'LAB', password: 'Passw0rd!' } });
+    const unknown = await credentialPair(pkg, {
+      identity: { user: 'mallory', domain: 'LAB', password: 'Passw0rd!' },
+    });
     const e2 = await handshake(unknown.clientCred, unknown.serverCred).catch((e) => e);
     for (const err of [e1, e2]) {
       expect(err).toBeInstanceOf(SspiError);
@@ -81,7 +87,12 @@ describe.each(['NTLM', 'Negotiate'] as const)('%s loopback through the public AP
     const { clientCred } = await credentialPair(pkg);
     const first = await initializeSecurityContext({ credential: clientCred, flags: 0 });
     await expect(
-      initializeSecurityContext({ credential: clientCred, context: first.context, flags: 0, input: Buffer.alloc(40, 0x41) }),
+      initializeSecurityContext({
+        credential: clientCred,
+        context: first.context,
+        flags: 0,
+        input: Buffer.alloc(40, 0x41),
+      }),
     ).rejects.toMatchObject({ code: 'SEC_E_INVALID_TOKEN' });
     await deleteSecurityContext(first.context);
   });
@@ -91,7 +102,9 @@ describe.each(['NTLM', 'Negotiate'] as const)('%s loopback through the public AP
     const ctx = await initializeSecurityContext({ credential: clientCred, flags: 0 });
     // The emulated credential's Buffers, reached through the backend state for this white-box check.
     const { Handle } = await import('../../lib/handles');
-    const raw = Handle.stateOf(clientCred, 'credential').raw as { identity: { ntHash: Buffer; passwordUtf16: Buffer } };
+    const raw = Handle.stateOf(clientCred, 'credential').raw as {
+      identity: { ntHash: Buffer; passwordUtf16: Buffer };
+    };
     const { ntHash, passwordUtf16 } = raw.identity;
     await freeCredentialsHandle(clientCred);
     // A live context keeps the credential's secrets until it is deleted.

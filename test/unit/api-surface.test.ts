@@ -58,7 +58,8 @@ describe('constants', () => {
 
 describe('backend choice', () => {
   it('is emulated off Windows', () => {
-    if (process.platform !== 'win32' || process.env.CREDSSP_BACKEND === 'emulated') expect(backend).toBe('emulated');
+    if (process.platform !== 'win32' || process.env.CREDSSP_BACKEND === 'emulated')
+      expect(backend).toBe('emulated');
   });
 });
 
@@ -68,24 +69,42 @@ describe('argument checking', () => {
       name: 'TypeError',
       code: 'ERR_INVALID_ARG_TYPE',
     });
-    await expect(acquireCredentialsHandle({ package: 'NTLM', use: 'sideways' } as never)).rejects.toMatchObject({
+    await expect(
+      acquireCredentialsHandle({ package: 'NTLM', use: 'sideways' } as never),
+    ).rejects.toMatchObject({
       code: 'ERR_INVALID_ARG_VALUE',
     });
-    const cred = await acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: { user: 'u', password: 'p' } });
-    await expect(initializeSecurityContext({ credential: cred, flags: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
-    await expect(initializeSecurityContext({ credential: 'cred' as never, flags: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
-    await expect(initializeSecurityContext({ credential: cred, flags: 0, targetDataRep: 7 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    const cred = await acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: { user: 'u', password: 'p' },
+    });
+    await expect(initializeSecurityContext({ credential: cred, flags: -1 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
+    await expect(initializeSecurityContext({ credential: 'cred' as never, flags: 0 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+    await expect(
+      initializeSecurityContext({ credential: cred, flags: 0, targetDataRep: 7 }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     await freeCredentialsHandle(cred);
   });
 
   it('never echoes a password of the wrong type', async () => {
-    const err = await acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: { user: 'u', password: 12345678 as never } }).catch((e) => e);
+    const err = await acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: { user: 'u', password: 12345678 as never },
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(TypeError);
     expect(String(err.message)).not.toContain('12345678');
   });
 
   it('rejects an unknown package with SEC_E_SECPKG_NOT_FOUND and accepts any case', async () => {
-    await expect(acquireCredentialsHandle({ package: 'Kerberos' as never, use: 'outbound' })).rejects.toMatchObject({
+    await expect(
+      acquireCredentialsHandle({ package: 'Kerberos' as never, use: 'outbound' }),
+    ).rejects.toMatchObject({
       code: 'SEC_E_SECPKG_NOT_FOUND',
       status: SEC.E_SECPKG_NOT_FOUND,
     });
@@ -97,26 +116,48 @@ describe('argument checking', () => {
 
 describe('handles', () => {
   it('rejects a second free and later use with SEC_E_INVALID_HANDLE', async () => {
-    const cred = await acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: { user: 'u', password: 'p' } });
+    const cred = await acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: { user: 'u', password: 'p' },
+    });
     await freeCredentialsHandle(cred);
     expect(cred.isValid).toBe(false);
     await expect(freeCredentialsHandle(cred)).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
     await expect(initializeSecurityContext({ credential: cred, flags: 0 })).rejects.toBeInstanceOf(SspiError);
-    await expect(initializeSecurityContext({ credential: cred, flags: 0 })).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
+    await expect(initializeSecurityContext({ credential: cred, flags: 0 })).rejects.toMatchObject({
+      code: 'SEC_E_INVALID_HANDLE',
+    });
   });
 
   it('rejects a handle of the wrong kind with SEC_E_INVALID_HANDLE', async () => {
-    const cred = await acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: { user: 'u', password: 'p' } });
+    const cred = await acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: { user: 'u', password: 'p' },
+    });
     const first = await initializeSecurityContext({ credential: cred, flags: 0 });
-    await expect(initializeSecurityContext({ credential: first.context as never, flags: 0 })).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
-    await expect(deleteSecurityContext(cred as never)).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
+    await expect(
+      initializeSecurityContext({ credential: first.context as never, flags: 0 }),
+    ).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
+    await expect(deleteSecurityContext(cred as never)).rejects.toMatchObject({
+      code: 'SEC_E_INVALID_HANDLE',
+    });
     // An initiator context is not an acceptor's.
     const inbound = await acquireCredentialsHandle({ package: 'NTLM', use: 'inbound', users: { u: 'p' } });
-    await expect(acceptSecurityContext({ credential: inbound, context: first.context, flags: 0, input: first.output })).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
+    await expect(
+      acceptSecurityContext({ credential: inbound, context: first.context, flags: 0, input: first.output }),
+    ).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
     await deleteSecurityContext(first.context);
-    await expect(deleteSecurityContext(first.context)).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
-    await expect(encryptMessage(first.context, Buffer.from('x'))).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
-    await expect(queryContextAttributes(first.context, 'sizes')).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
+    await expect(deleteSecurityContext(first.context)).rejects.toMatchObject({
+      code: 'SEC_E_INVALID_HANDLE',
+    });
+    await expect(encryptMessage(first.context, Buffer.from('x'))).rejects.toMatchObject({
+      code: 'SEC_E_INVALID_HANDLE',
+    });
+    await expect(queryContextAttributes(first.context, 'sizes')).rejects.toMatchObject({
+      code: 'SEC_E_INVALID_HANDLE',
+    });
     await freeCredentialsHandle(cred);
     await freeCredentialsHandle(inbound);
   });
@@ -124,7 +165,11 @@ describe('handles', () => {
   it('frees on `await using`', async () => {
     let kept: { isValid: boolean } | undefined;
     {
-      await using cred = await acquireCredentialsHandle({ package: 'Negotiate', use: 'outbound', identity: { user: 'u', password: 'p' } });
+      await using cred = await acquireCredentialsHandle({
+        package: 'Negotiate',
+        use: 'outbound',
+        identity: { user: 'u', password: 'p' },
+      });
       kept = cred;
       expect(cred.isValid).toBe(true);
     }
@@ -132,8 +177,14 @@ describe('handles', () => {
   });
 
   it('refuses an outbound-only credential on the accepting side', async () => {
-    const cred = await acquireCredentialsHandle({ package: 'NTLM', use: 'outbound', identity: { user: 'u', password: 'p' } });
-    await expect(acceptSecurityContext({ credential: cred, flags: 0, input: Buffer.from('NTLMSSP\0') })).rejects.toMatchObject({ code: 'SEC_E_NO_CREDENTIALS' });
+    const cred = await acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: { user: 'u', password: 'p' },
+    });
+    await expect(
+      acceptSecurityContext({ credential: cred, flags: 0, input: Buffer.from('NTLMSSP\0') }),
+    ).rejects.toMatchObject({ code: 'SEC_E_NO_CREDENTIALS' });
     await freeCredentialsHandle(cred);
   });
 

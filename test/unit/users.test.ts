@@ -26,7 +26,10 @@ describe('acceptor users', () => {
   it('reads the SAM file winpr-hash writes; an empty domain matches any', () => {
     const dir = mkdtempSync(join(tmpdir(), 'credssp-sam-'));
     const file = join(dir, 'sam');
-    writeFileSync(file, `alice::aad3b435b51404eeaad3b435b51404ee:${PASSWORD_HASH}:::\nbob:LAB::${'11'.repeat(16)}:::\n`);
+    writeFileSync(
+      file,
+      `alice::aad3b435b51404eeaad3b435b51404ee:${PASSWORD_HASH}:::\nbob:LAB::${'11'.repeat(16)}:::\n`,
+    );
     const table = makeUserTable({ samFile: file });
     expect(table.lookup('ALICE', 'anything')?.toString('hex')).toBe(PASSWORD_HASH);
     expect(table.lookup('bob', 'lab')?.toString('hex')).toBe('11'.repeat(16));

@@ -12,11 +12,23 @@ import type { PackageContext, PackageStepRequest, PackageStepResult } from './ty
 
 /** Request bits NTLM honours and reports back; the REQ and RET bits share positions. */
 const ISC_SUPPORTED =
-  ISC_REQ.REPLAY_DETECT | ISC_REQ.SEQUENCE_DETECT | ISC_REQ.CONFIDENTIALITY | ISC_REQ.ALLOCATE_MEMORY |
-  ISC_REQ.CONNECTION | ISC_REQ.EXTENDED_ERROR | ISC_REQ.INTEGRITY | ISC_REQ.IDENTIFY;
+  ISC_REQ.REPLAY_DETECT |
+  ISC_REQ.SEQUENCE_DETECT |
+  ISC_REQ.CONFIDENTIALITY |
+  ISC_REQ.ALLOCATE_MEMORY |
+  ISC_REQ.CONNECTION |
+  ISC_REQ.EXTENDED_ERROR |
+  ISC_REQ.INTEGRITY |
+  ISC_REQ.IDENTIFY;
 const ASC_SUPPORTED =
-  ASC_REQ.REPLAY_DETECT | ASC_REQ.SEQUENCE_DETECT | ASC_REQ.CONFIDENTIALITY | ASC_REQ.ALLOCATE_MEMORY |
-  ASC_REQ.CONNECTION | ASC_REQ.EXTENDED_ERROR | ASC_REQ.INTEGRITY | ASC_REQ.IDENTIFY;
+  ASC_REQ.REPLAY_DETECT |
+  ASC_REQ.SEQUENCE_DETECT |
+  ASC_REQ.CONFIDENTIALITY |
+  ASC_REQ.ALLOCATE_MEMORY |
+  ASC_REQ.CONNECTION |
+  ASC_REQ.EXTENDED_ERROR |
+  ASC_REQ.INTEGRITY |
+  ASC_REQ.IDENTIFY;
 
 /** Context lifetime Windows reports for NTLM: effectively unbounded; we say 10 hours. */
 const LIFETIME_MS = 10 * 60 * 60 * 1000;
@@ -90,7 +102,10 @@ export class MechanismPackage implements PackageContext {
         return { sessionKey: key ? Buffer.from(key) : Buffer.alloc(0) };
       }
       default:
-        throw sspiError('SEC_E_UNSUPPORTED_FUNCTION', `The ${this.packageName} package has no '${attribute}' attribute.`);
+        throw sspiError(
+          'SEC_E_UNSUPPORTED_FUNCTION',
+          `The ${this.packageName} package has no '${attribute}' attribute.`,
+        );
     }
   }
 
@@ -109,7 +124,10 @@ export class MechanismPackage implements PackageContext {
   private established(): MechanismContext {
     this.assertAlive();
     if (!this.mechanism?.complete) {
-      throw sspiError('SEC_E_INVALID_HANDLE', 'The security context is not established yet: finish the handshake first.');
+      throw sspiError(
+        'SEC_E_INVALID_HANDLE',
+        'The security context is not established yet: finish the handshake first.',
+      );
     }
     return this.mechanism;
   }
