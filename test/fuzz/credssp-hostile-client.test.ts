@@ -2,7 +2,8 @@
  * The CredSSP acceptor against a client that completes TLS and then sends damaged TSRequests,
  * NTLM tokens, pubKeyAuth or TSCredentials (support/hostile-credssp-client.ts): what an attacker
  * on the network can always do. Every acceptSecurityContext settles with a status or a SEC_E_*
- * SspiError, nothing rejects unhandled, and the context is dead after delete.
+ * SspiError, nothing rejects unhandled, the context is dead after delete, and a damaged NTLM
+ * message or pubKeyAuth never ends in SEC_E_OK.
  */
 import Module from 'node:module';
 import fc from 'fast-check';
@@ -32,7 +33,7 @@ afterEach(() => {
 });
 
 /** One exchange with a fresh acceptor credential; every handle it made is checked dead after. */
-async function run(hostile: HostileCase | null): Promise<string> {
+async function run(hostile: HostileCase | null, changed?: Set<string>): Promise<string> {
   const handles: Handles = { credentials: [], contexts: [] };
   const serverCred: CredentialsHandle = await acquireCredentialsHandle({
     package: 'CredSSP',
@@ -42,7 +43,7 @@ async function run(hostile: HostileCase | null): Promise<string> {
   });
   handles.credentials.push(serverCred);
   try {
-    return await hostileClientExchange(serverCred, hostile, handles);
+    return await hostileClientExchange(serverCred, hostile, handles, changed);
   } finally {
     await checkAllDead('CredSSP', handles);
   }
@@ -74,7 +75,16 @@ it(
     const outcomes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(hostileArb, async (hostile) => {
-        const outcome = await run(hostile);
+        const changed = new Set<string>();
+        const outcome = await run(hostile, changed);
+        // The NTLM messages are bound by the MIC and NTProofStr, the server key by pubKeyAuth:
+        // a real change to any of them must not end in SEC_E_OK.
+        const bound = ['negotiate/nego-token', 'authenticate/nego-token', 'authenticate/pub-key-auth'];
+        if (outcome === 'complete' && bound.some((layer) => changed.has(layer))) {
+          throw new Error(
+            `the acceptor completed after ${[...changed].join(', ')} was damaged: ${JSON.stringify(hostile)}`,
+          );
+        }
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       }),
       fcParams(RUNS),

@@ -33,12 +33,14 @@ const PASSWORD = 'Passw0rd!';
 
 /**
  * Run the exchange against `serverCred`, damaging one message as `hostile` says (none: a clean
- * run, which must succeed). Returns how it ended; the acceptor context goes into `handles`.
+ * run, which must succeed). Returns how it ended; the acceptor context goes into `handles`, and
+ * what the damage actually changed (a mutation can be a no-op) into `changed` as 'message/layer'.
  */
 export async function hostileClientExchange(
   serverCred: CredentialsHandle,
   hostile: HostileCase | null,
   handles: Handles,
+  changed: Set<string> = new Set(),
 ): Promise<string> {
   const tls = TlsEngine.client({});
   const ntlm = new NtlmInitiator({
@@ -48,10 +50,12 @@ export async function hostileClientExchange(
     targetName: 'TERMSRV/server.lab',
   });
   let context: SecurityContext | undefined;
-  const damage = (message: number, layer: Layer, bytes: Buffer) =>
-    hostile && hostile.message === message && hostile.layer === layer
-      ? applyMutations(bytes, hostile.plan)
-      : bytes;
+  const damage = (message: number, layer: Layer, bytes: Buffer) => {
+    if (!hostile || hostile.message !== message || hostile.layer !== layer) return bytes;
+    const out = applyMutations(bytes, hostile.plan);
+    if (!out.equals(bytes)) changed.add(`${CLIENT_MESSAGES[message]}/${layer}`);
+    return out;
+  };
 
   /** One acceptSecurityContext call; its output goes into our TLS engine. */
   const accept = async (input: Buffer): Promise<{ ended?: string; status?: number }> => {
