@@ -2,46 +2,40 @@
  * `credssp serve [--host H] [--port N] --users FILE`: a local acceptor that speaks the RDP
  * connection preamble and then CredSSP, for testing RDP clients' NLA. One JSON line per
  * authentication on stdout; never a password, hash or key. No RDP follows: after the
- * exchange the connection is closed.
+ * exchange the connection is closed. At most --max-handshakes handshakes run at once, the rest
+ * wait first in first out; the clocks that bound each connection are in serve-connection.ts.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
-import {
-  acceptSecurityContext,
-  acquireCredentialsHandle,
-  ASC_REQ,
-  deleteSecurityContext,
-  freeCredentialsHandle,
-  queryContextAttributes,
-  SspiError,
-  type CredentialsHandle,
-} from '../index';
+import { acquireCredentialsHandle, freeCredentialsHandle, SspiError, type CredentialsHandle } from '../index';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
+import { HandshakeSlots } from './handshake-slots';
 import type { CliIo } from './io';
-import { runSecurityExchange } from './security-exchange';
-import { SocketReader, writeAll } from './socket-reader';
-import { parsePort, parseSeconds, remoteAddressOf } from './tcp';
-import { describeAcceptedContext } from './accepted-context';
-import { encodeConnectionConfirm, NEG_FAILURE, parseConnectionRequest, PROTOCOL } from './x224';
+import { handleConnection } from './serve-connection';
+import { parsePort, parseSeconds } from './tcp';
 
-export const SERVE_USAGE = 'usage: credssp serve [--host H] [--port N] --users FILE [--timeout SECONDS]';
+export const SERVE_USAGE =
+  'usage: credssp serve [--host H] [--port N] --users FILE [--timeout SECONDS] [--idle-timeout SECONDS] [--max-handshakes N]';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 3389;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+/** Two per core of a small box keeps each handshake's latency near its own CPU time. */
+const DEFAULT_MAX_HANDSHAKES = 32;
 /**
- * Connections handled at once; beyond it Node closes new ones at once. Each connection is also
- * bounded in time by the handshake timeout, so a flood cannot hold the server for long.
+ * Connections held at once, running or queued; beyond it Node closes new ones at once. Each
+ * connection is also bounded in time by the timeouts, so a flood cannot hold the server for long.
  */
 const MAX_CONNECTIONS = 1024;
-/** EXTENDED_ERROR: a refused client gets a TSRequest with errorCode (MS-CSSP 2.2.1, v3+). */
-const ASC_FLAGS = ASC_REQ.CONNECTION | ASC_REQ.EXTENDED_ERROR;
 
 interface ServeArgs {
   host: string;
   port: number;
   samFile: string;
   handshakeTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxHandshakes: number;
 }
 
 function parseServeArgs(argv: string[]): ServeArgs {
@@ -54,6 +48,8 @@ function parseServeArgs(argv: string[]): ServeArgs {
       port: { type: 'string' },
       users: { type: 'string' },
       timeout: { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'max-handshakes': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError('serve takes options only, no arguments.');
@@ -65,7 +61,20 @@ function parseServeArgs(argv: string[]): ServeArgs {
     samFile: values.users,
     handshakeTimeoutMs:
       values.timeout === undefined ? DEFAULT_HANDSHAKE_TIMEOUT_MS : parseSeconds(values.timeout, '--timeout'),
+    idleTimeoutMs:
+      values['idle-timeout'] === undefined
+        ? DEFAULT_IDLE_TIMEOUT_MS
+        : parseSeconds(values['idle-timeout'], '--idle-timeout'),
+    maxHandshakes:
+      values['max-handshakes'] === undefined ? DEFAULT_MAX_HANDSHAKES : parseCount(values['max-handshakes']),
   };
+}
+
+function parseCount(text: string): number {
+  const count = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= MAX_CONNECTIONS))
+    throw new UsageError(`--max-handshakes takes a whole number from 1 to ${MAX_CONNECTIONS}.`);
+  return count;
 }
 
 /** A running acceptor. */
@@ -91,11 +100,18 @@ export async function startServe(argv: string[], io: CliIo): Promise<RunningServ
     if (err instanceof SspiError) throw new UsageError(err.message);
     throw err;
   }
+  const shared = {
+    credential,
+    slots: new HandshakeSlots(args.maxHandshakes),
+    handshakeTimeoutMs: args.handshakeTimeoutMs,
+    idleTimeoutMs: args.idleTimeoutMs,
+    io,
+  };
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    void handleConnection(socket, credential, args.handshakeTimeoutMs, io);
+    void handleConnection(socket, shared);
   });
   server.maxConnections = MAX_CONNECTIONS;
   try {
@@ -126,64 +142,6 @@ export async function serve(argv: string[], io: CliIo): Promise<ExitCode> {
   });
   await running.close();
   return EXIT.SUCCESS;
-}
-
-/** One client: preamble, CredSSP, one JSON line, close. Never throws. */
-async function handleConnection(socket: Socket, credential: CredentialsHandle, timeoutMs: number, io: CliIo) {
-  const remote = remoteAddressOf(socket);
-  const timer = setTimeout(() => socket.destroy(new Error('handshake timeout')), timeoutMs);
-  socket.setNoDelay(true);
-  const reader = new SocketReader(socket);
-  try {
-    const request = parseConnectionRequest(await reader.readTpktPacket('the X.224 Connection Request'));
-    const requested = request.negotiation?.requestedProtocols ?? PROTOCOL.RDP;
-    if (!(requested & PROTOCOL.HYBRID)) {
-      // MS-RDPBCGR 3.3.5.3.1: a server that requires CredSSP answers HYBRID_REQUIRED_BY_SERVER.
-      await writeAll(socket, encodeConnectionConfirm({ failureCode: NEG_FAILURE.HYBRID_REQUIRED_BY_SERVER }));
-      io.out(
-        JSON.stringify({
-          event: 'refused',
-          reason: 'HYBRID_REQUIRED_BY_SERVER',
-          requestedProtocols: requested,
-          remote,
-        }),
-      );
-      return;
-    }
-    await writeAll(socket, encodeConnectionConfirm({ selectedProtocol: PROTOCOL.HYBRID }));
-    let result;
-    try {
-      result = await runSecurityExchange({
-        role: 'acceptor',
-        socket,
-        reader,
-        call: (context, input) =>
-          acceptSecurityContext({ credential, context, flags: ASC_FLAGS, input: input ?? Buffer.alloc(0) }),
-      });
-    } catch (err) {
-      if (!(err instanceof SspiError)) throw err;
-      io.out(JSON.stringify({ event: 'auth', result: err.code, message: err.message, remote }));
-      return;
-    }
-    try {
-      const accepted = await describeAcceptedContext(result.context, queryContextAttributes);
-      io.out(JSON.stringify({ event: 'auth', result: 'success', ...accepted, remote }));
-    } finally {
-      await deleteSecurityContext(result.context);
-    }
-  } catch (err) {
-    io.out(JSON.stringify({ event: 'disconnect', reason: reasonOf(err), remote }));
-  } finally {
-    clearTimeout(timer);
-    // No RDP follows: flush what we wrote (the last TSRequest or an error), then close.
-    if (!socket.destroyed) socket.end(() => socket.destroy());
-  }
-}
-
-function reasonOf(err: unknown): string {
-  if (err instanceof SspiError) return `${err.code}: ${err.message}`;
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Reading a TCP socket the way the preamble and CredSSP need it: "whatever has arrived" for
  * security tokens (the package says when a record is incomplete) and "exactly one TPKT packet"
- * for the X.224 preamble. A peer that closes or fails makes every pending read reject.
+ * for the X.224 preamble. A peer that closes or fails makes every pending read reject, and so
+ * does a peer that sends nothing for the idle timeout while we wait for it.
  */
 import type { Socket } from 'node:net';
 import { CliError, EXIT } from './exit-codes';
@@ -15,14 +16,40 @@ export class PeerClosedError extends CliError {
   }
 }
 
+/** The peer sent nothing for the idle timeout while we waited for its data. */
+export class IdleTimeoutError extends CliError {
+  override name = 'IdleTimeoutError';
+  constructor(what: string, idleTimeoutMs: number) {
+    super(`The peer sent nothing for ${idleTimeoutMs / 1000} s while we waited for ${what}.`, EXIT.NETWORK);
+  }
+}
+
+/** We had something to send but the connection was already closed (by us or the peer). */
+export class ConnectionGoneError extends CliError {
+  override name = 'ConnectionGoneError';
+  constructor() {
+    super('The connection was already closed when we had more to send.', EXIT.NETWORK);
+  }
+}
+
+export interface SocketReaderOptions {
+  /**
+   * Fail a read when no byte arrives for this long. The clock runs only while a read waits for
+   * the peer: time we spend computing, or queued before serving it, is not the peer's idleness.
+   */
+  idleTimeoutMs?: number;
+}
+
 export class SocketReader {
   private buffered: Buffer[] = [];
   private bufferedLength = 0;
   private closed = false;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
+  private readonly idleTimeoutMs: number | undefined;
 
-  constructor(socket: Socket) {
+  constructor(socket: Socket, options: SocketReaderOptions = {}) {
+    this.idleTimeoutMs = options.idleTimeoutMs;
     socket.on('data', (chunk: Buffer) => {
       this.buffered.push(chunk);
       this.bufferedLength += chunk.length;
@@ -56,8 +83,26 @@ export class SocketReader {
     while (this.bufferedLength <= count) {
       if (this.failure) throw this.failure;
       if (this.closed) throw new PeerClosedError(what);
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      await this.nextEvent(what);
     }
+  }
+
+  /** Wait for data, close or error; each wait restarts the idle clock, so it counts silence. */
+  private nextEvent(what: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const idleTimeoutMs = this.idleTimeoutMs;
+      const idle =
+        idleTimeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.failure ??= new IdleTimeoutError(what, idleTimeoutMs);
+              this.notify();
+            }, idleTimeoutMs);
+      this.wake = () => {
+        clearTimeout(idle);
+        resolve();
+      };
+    });
   }
 
   private peek(count: number): Buffer {
@@ -89,6 +134,9 @@ export class SocketReader {
 
 /** Write and wait until the bytes are handed to the kernel. */
 export function writeAll(socket: Socket, data: Buffer): Promise<void> {
+  // Writing to a destroyed socket fails with Node's "Cannot call write after a stream was
+  // destroyed", which hides why it was destroyed: say plainly that the connection is gone.
+  if (socket.destroyed) return Promise.reject(new ConnectionGoneError());
   return new Promise((resolve, reject) => {
     socket.write(data, (err) => (err ? reject(err) : resolve()));
   });

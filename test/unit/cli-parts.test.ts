@@ -2,7 +2,14 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { EXIT, UsageError } from '../../lib/cli/exit-codes';
 import { readPasswordFromStdin } from '../../lib/cli/password';
-import { PeerClosedError, SocketReader } from '../../lib/cli/socket-reader';
+import { HandshakeSlots } from '../../lib/cli/handshake-slots';
+import {
+  ConnectionGoneError,
+  IdleTimeoutError,
+  PeerClosedError,
+  SocketReader,
+  writeAll,
+} from '../../lib/cli/socket-reader';
 import { parseHostPort, parsePort, parseSeconds } from '../../lib/cli/tcp';
 import { describeTlsRecords } from '../../lib/cli/tls-records';
 import { SspiError } from '../../lib/errors';
@@ -77,11 +84,33 @@ describe('SocketReader', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  async function pair(): Promise<{ client: Socket; reader: SocketReader; peer: Socket }> {
+  async function pair(
+    idleTimeoutMs?: number,
+  ): Promise<{ client: Socket; reader: SocketReader; peer: Socket }> {
     const client = connect(port, '127.0.0.1');
-    const reader = new SocketReader(client);
+    const reader = new SocketReader(client, { idleTimeoutMs });
     return { client, reader, peer: await serverSide };
   }
+
+  it('with an idle timeout, fails a read after that long without a byte, and not while bytes trickle in', async () => {
+    const { client, reader, peer } = await pair(150);
+    const packet = Buffer.from('030000130ed00000123400020008000200000000', 'hex').subarray(0, 19);
+    // 19 bytes at one per 50 ms take ~950 ms in all, far above the idle timeout: still read whole.
+    const pending = reader.readTpktPacket('the confirm');
+    for (const byte of packet) {
+      peer.write(Buffer.from([byte]));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await pending).toEqual(packet);
+    // Time spent not reading is not idleness: a read started after a pause gets its full timeout.
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    const err = await reader.readAvailable('the next token').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IdleTimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    client.destroy();
+    peer.destroy();
+  });
 
   it('assembles a TPKT packet that arrives a few bytes at a time, and keeps what follows', async () => {
     const { client, reader, peer } = await pair();
@@ -115,6 +144,49 @@ describe('SocketReader', () => {
     expect(err).toBeInstanceOf(PeerClosedError);
     expect((err as PeerClosedError).exitCode).toBe(EXIT.NETWORK);
     client.destroy();
+  });
+});
+
+describe('writeAll', () => {
+  it('refuses to write to a destroyed socket with its own error, not Node\'s "write after destroyed"', async () => {
+    const socket = connect(1, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.destroy();
+    await expect(writeAll(socket, Buffer.from([1]))).rejects.toBeInstanceOf(ConnectionGoneError);
+  });
+});
+
+describe('HandshakeSlots', () => {
+  it('grants up to the limit, then first in first out as slots are released', async () => {
+    const slots = new HandshakeSlots(2);
+    const never = new AbortController().signal;
+    const first = await slots.acquire(never);
+    await slots.acquire(never);
+    const granted: number[] = [];
+    const waiters = [3, 4, 5].map((n) => slots.acquire(never).then((release) => (granted.push(n), release)));
+    expect(slots.queued).toBe(3);
+    first();
+    first(); // a second release of the same slot frees nothing more
+    const third = await waiters[0];
+    await new Promise((r) => setImmediate(r));
+    expect(granted).toEqual([3]);
+    expect(slots.active).toBe(2);
+    third();
+    await waiters[1];
+    expect(granted).toEqual([3, 4]);
+  });
+
+  it('an abandoned wait leaves the queue and rejects with the reason', async () => {
+    const slots = new HandshakeSlots(1);
+    const release = await slots.acquire(new AbortController().signal);
+    const leaving = new AbortController();
+    const abandoned = slots.acquire(leaving.signal);
+    const next = slots.acquire(new AbortController().signal);
+    leaving.abort(new Error('client left'));
+    await expect(abandoned).rejects.toThrow('client left');
+    expect(slots.queued).toBe(1);
+    release();
+    await expect(next).resolves.toEqual(expect.any(Function));
   });
 });
 

@@ -58,6 +58,8 @@ describe('credssp usage', () => {
     [['serve'], '--users FILE'],
     [['serve', '--users', '/nonexistent/sam'], 'SAM file'],
     [['serve', '--users', 'x', 'stray'], 'no arguments'],
+    [['serve', '--users', 'x', '--idle-timeout', 'soon'], '--idle-timeout takes a number of seconds'],
+    [['serve', '--users', 'x', '--max-handshakes', '0'], '--max-handshakes takes a whole number'],
     [['demo', 'extra'], 'no arguments'],
   ])('%j exits 2 with a message and the usage on stderr', async (argv, message) => {
     const io = captureIo();

@@ -1,0 +1,139 @@
+/**
+ * One `serve` client, from accept to close: read its X.224 Connection Request, wait for a
+ * handshake slot, answer with the Connection Confirm, run CredSSP, write one JSON line, close.
+ *
+ * Three clocks bound a connection, and the line that reports a cut names the one that fired:
+ * - "idle timeout": the client sent nothing for --idle-timeout while we waited for it. It does
+ *   not run while the client waits for us (queued, or while we compute).
+ * - "queue timeout": from accept, reading the Connection Request plus the wait for a slot took
+ *   longer than --timeout (a client still sending its request then is cut as "handshake timeout").
+ * - "handshake timeout": the handshake, counted from when it got a slot, took longer than
+ *   --timeout. Time spent queued is not counted: a burst must not cut everyone at once.
+ */
+import type { Socket } from 'node:net';
+import {
+  acceptSecurityContext,
+  ASC_REQ,
+  deleteSecurityContext,
+  queryContextAttributes,
+  SspiError,
+  type CredentialsHandle,
+} from '../index';
+import { describeAcceptedContext } from './accepted-context';
+import type { HandshakeSlots } from './handshake-slots';
+import type { CliIo } from './io';
+import { runSecurityExchange } from './security-exchange';
+import { IdleTimeoutError, PeerClosedError, SocketReader, writeAll } from './socket-reader';
+import { remoteAddressOf } from './tcp';
+import { encodeConnectionConfirm, NEG_FAILURE, parseConnectionRequest, PROTOCOL } from './x224';
+
+/** EXTENDED_ERROR: a refused client gets a TSRequest with errorCode (MS-CSSP 2.2.1, v3+). */
+const ASC_FLAGS = ASC_REQ.CONNECTION | ASC_REQ.EXTENDED_ERROR;
+
+/** What every connection of one server shares. */
+export interface ServeContext {
+  credential: CredentialsHandle;
+  slots: HandshakeSlots;
+  handshakeTimeoutMs: number;
+  idleTimeoutMs: number;
+  io: CliIo;
+}
+
+/** Why we cut a connection; the first cause wins and is the one logged. */
+type CutReason = 'idle timeout' | 'queue timeout' | 'handshake timeout';
+
+/** One client: preamble, queue, CredSSP, one JSON line, close. Never throws. */
+export async function handleConnection(socket: Socket, serve: ServeContext): Promise<void> {
+  const { io } = serve;
+  const remote = remoteAddressOf(socket);
+  let cutReason: CutReason | undefined;
+  // Ends the wait for a slot when we cut the connection or the client leaves.
+  const gone = new AbortController();
+  const cut = (reason: CutReason) => {
+    cutReason ??= reason;
+    const cause = new Error(reason);
+    gone.abort(cause);
+    // With the cause, a pending read fails at once (an 'error' event) instead of after the
+    // handle has closed, so the line is logged before the client sees the close.
+    socket.destroy(cause);
+  };
+  socket.once('close', () => gone.abort(new PeerClosedError('its turn in the handshake queue')));
+  let phase: 'request' | 'queued' | 'handshake' = 'request';
+  let deadline = setTimeout(
+    () => cut(phase === 'queued' ? 'queue timeout' : 'handshake timeout'),
+    serve.handshakeTimeoutMs,
+  );
+  let release: (() => void) | undefined;
+  socket.setNoDelay(true);
+  const reader = new SocketReader(socket, { idleTimeoutMs: serve.idleTimeoutMs });
+  try {
+    const request = parseConnectionRequest(await reader.readTpktPacket('the X.224 Connection Request'));
+    const requested = request.negotiation?.requestedProtocols ?? PROTOCOL.RDP;
+    if (!(requested & PROTOCOL.HYBRID)) {
+      // MS-RDPBCGR 3.3.5.3.1: a server that requires CredSSP answers HYBRID_REQUIRED_BY_SERVER.
+      // Cheap, so it does not wait for a handshake slot.
+      await writeAll(socket, encodeConnectionConfirm({ failureCode: NEG_FAILURE.HYBRID_REQUIRED_BY_SERVER }));
+      io.out(
+        JSON.stringify({
+          event: 'refused',
+          reason: 'HYBRID_REQUIRED_BY_SERVER',
+          requestedProtocols: requested,
+          remote,
+        }),
+      );
+      return;
+    }
+    // The client now waits for our confirm: it is not idle. Stop reading while it is queued,
+    // so whatever it sends meanwhile stays in the kernel's buffer, not in our memory.
+    phase = 'queued';
+    socket.pause();
+    release = await serve.slots.acquire(gone.signal);
+    socket.resume();
+    phase = 'handshake';
+    clearTimeout(deadline);
+    deadline = setTimeout(() => cut('handshake timeout'), serve.handshakeTimeoutMs);
+
+    await writeAll(socket, encodeConnectionConfirm({ selectedProtocol: PROTOCOL.HYBRID }));
+    let result;
+    try {
+      result = await runSecurityExchange({
+        role: 'acceptor',
+        socket,
+        reader,
+        call: (context, input) =>
+          acceptSecurityContext({
+            credential: serve.credential,
+            context,
+            flags: ASC_FLAGS,
+            input: input ?? Buffer.alloc(0),
+          }),
+      });
+    } catch (err) {
+      if (!(err instanceof SspiError) || cutReason) throw err;
+      io.out(JSON.stringify({ event: 'auth', result: err.code, message: err.message, remote }));
+      return;
+    }
+    try {
+      const accepted = await describeAcceptedContext(result.context, queryContextAttributes);
+      io.out(JSON.stringify({ event: 'auth', result: 'success', ...accepted, remote }));
+    } finally {
+      await deleteSecurityContext(result.context);
+    }
+  } catch (err) {
+    if (err instanceof IdleTimeoutError) cutReason ??= 'idle timeout';
+    // After a cut, whatever failed next (a read, a write) failed because of it.
+    io.out(JSON.stringify({ event: 'disconnect', reason: cutReason ?? reasonOf(err), remote }));
+  } finally {
+    clearTimeout(deadline);
+    release?.();
+    if (cutReason) socket.destroy();
+    // No RDP follows: flush what we wrote (the last TSRequest or an error), then close.
+    else if (!socket.destroyed) socket.end(() => socket.destroy());
+  }
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof SspiError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
