@@ -77,7 +77,15 @@ export class CredsspChannel {
       if (!record) return undefined;
       await this.tls.feed(record);
       this.throwOnTlsError();
-      this.plaintext = Buffer.concat([this.plaintext, this.tls.takePlaintext()]);
+      const decrypted = this.tls.takePlaintext();
+      if (this.plaintext.length === 0) {
+        this.plaintext = decrypted;
+      } else if (decrypted.length > 0) {
+        const joined = Buffer.concat([this.plaintext, decrypted]);
+        this.plaintext.fill(0);
+        decrypted.fill(0);
+        this.plaintext = joined;
+      }
     }
   }
 

@@ -125,19 +125,18 @@ export abstract class CredsspContext implements PackageContext {
         `The TLS record is incomplete: ${cut.missing} more bytes are needed.`,
       );
     }
-    for (const record of cut.records) {
-      await channel.tls.feed(record);
-      const error = channel.tls.error;
-      if (error) {
-        // Whatever was decrypted before the bad record goes down with the connection.
-        channel.tls.takePlaintext().fill(0);
-        const reason = (error as Error & { code?: string }).code ?? error.message;
-        throw sspiError(
-          'SEC_E_DECRYPT_FAILURE',
-          `The TLS record could not be decrypted (${reason}): it was altered, replayed or belongs to another ` +
-            'connection. The context can no longer be used.',
-        );
-      }
+    // Whole records only (cutToken checked), so all of them go to TLS in one push.
+    await channel.tls.feed(data);
+    const error = channel.tls.error;
+    if (error) {
+      // Whatever was decrypted before the bad record goes down with the connection.
+      channel.tls.takePlaintext().fill(0);
+      const reason = (error as Error & { code?: string }).code ?? error.message;
+      throw sspiError(
+        'SEC_E_DECRYPT_FAILURE',
+        `The TLS record could not be decrypted (${reason}): it was altered, replayed or belongs to another ` +
+          'connection. The context can no longer be used.',
+      );
     }
     return channel.tls.takePlaintext();
   }

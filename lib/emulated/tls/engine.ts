@@ -3,17 +3,24 @@
  * Node has no memory-BIO API, so a TLSSocket is wrapped around a Duplex whose write side collects
  * the records TLS wants to send and whose read side is fed the peer's records.
  *
- * Settling, without timers: after bytes are pushed in, Node hands them to OpenSSL synchronously
- * (a flowing Readable emits 'data' at once) and OpenSSL writes its answer into our Duplex in the
- * same turn. The one deferred step is Node's JSStreamSocket completing a write: it calls
- * `finishWrite` from a setImmediate, and TLS flushes output it held back only then. So the engine
- * is settled once two consecutive check phases (setImmediate turns) pass with no activity — no
- * write, no cleartext, no handshake event: the first lets a pending finishWrite run, the second
- * proves it produced nothing.
+ * When is a step done, without timers or polling? Three facts about Node's TLS over a JS stream
+ * (lib/_tls_wrap.js, lib/internal/js_stream_socket.js, src/crypto/crypto_tls.cc; read in Node
+ * 20.20, unchanged in 22; test/unit/tls-engine-timing.test.ts fails if one of them changes):
+ *  1. Bytes pushed into a flowing Duplex reach OpenSSL at once ('data' is emitted synchronously),
+ *     and TLSWrap decrypts them, emits cleartext and writes its whole answer into our Duplex in
+ *     that same call — provided none of its earlier writes is still in flight.
+ *  2. A write is in flight until JSStreamSocket's `finishWrite`, which runs from a setImmediate
+ *     queued on the next tick after our write callback. Output TLS makes meanwhile waits for it.
+ *  3. A TLS failure is reported synchronously ('_tlsError', or 'error' once control is released)
+ *     or by destroy() on the next tick.
+ * So each step first waits until the writes of earlier steps are complete (one check phase, and
+ * usually none: the peer's step ran in between), then pushes its input or cleartext, then lets
+ * the tick queue drain. Its output is then complete. The wait for our own last write is left to
+ * the next step, so the peer can work while Node finishes it.
  */
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import type { X509Certificate } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
 
 /**
  * The server certificate behind each session a client engine handed out: a resumed handshake
@@ -22,8 +29,27 @@ import type { X509Certificate } from 'node:crypto';
  */
 const certificateOfSession = new WeakMap<Buffer, X509Certificate>();
 
-/** Rounds of setImmediate after which something is wrong with Node rather than with the peer. */
+/** Event-loop turns a step may wait for Node; more means something is wrong with Node, not the peer. */
 const MAX_SETTLE_ROUNDS = 10_000;
+
+/** Resolves on the next tick, after every tick queued before it (and those they queue). */
+function nextTick(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
+}
+
+/**
+ * Resolves in the check phase after every setImmediate queued so far or on the ticks already
+ * queued: after JSStreamSocket's `finishWrite` for each write made before this call (fact 2).
+ */
+function afterQueuedImmediates(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(() => setImmediate(resolve)));
+}
+
+/** One Buffer from a list, copying only when there is more than one. */
+function joined(chunks: Buffer[]): Buffer {
+  if (chunks.length === 1) return chunks[0];
+  return chunks.length === 0 ? Buffer.alloc(0) : Buffer.concat(chunks);
+}
 
 export interface TlsClientOptions {
   /** SNI host name; only sent when it is a DNS name. */
@@ -47,7 +73,9 @@ export class TlsEngine {
   private readonly socket: tls.TLSSocket;
   private readonly outgoing: Buffer[] = [];
   private readonly cleartext: Buffer[] = [];
-  private activity = 0;
+  /** Writes TLS made into the transport, and how many of them are known to be complete. */
+  private writesMade = 0;
+  private writesCompleted = 0;
   private handshakeDone = false;
   private failure: Error | undefined;
   private latestSession: Buffer | undefined;
@@ -60,16 +88,17 @@ export class TlsEngine {
     options: TlsClientOptions | TlsServerOptions,
   ) {
     const outgoing = this.outgoing;
-    const touch = () => {
-      this.activity++;
+    const wrote = () => {
+      this.writesMade++;
     };
     this.transport = new Duplex({
       read() {
         // Data is pushed by feed(); nothing to pull.
       },
       write(chunk: Buffer, _encoding, callback) {
-        outgoing.push(Buffer.from(chunk));
-        touch();
+        // Kept as is: JSStreamSocket hands us a Buffer of its own (a copy of OpenSSL's output).
+        outgoing.push(chunk);
+        wrote();
         callback();
       },
     });
@@ -78,15 +107,13 @@ export class TlsEngine {
       this.offeredSession = client.session;
       this.socket = tls.connect({
         socket: this.transport,
+        secureContext: clientSecureContext(client.maxVersion ?? 'TLSv1.3', client.ca),
         // CredSSP validates the server by hand (MS-CSSP 3.1.5: no common CA root is assumed);
         // the pubKeyAuth exchange binds the key, and mutual auth is checked by the caller.
         rejectUnauthorized: false,
         checkServerIdentity: () => undefined,
-        minVersion: 'TLSv1.2',
-        maxVersion: client.maxVersion ?? 'TLSv1.3',
         servername: client.servername,
         session: client.session,
-        ca: client.ca,
       });
       this.socket.once('secureConnect', () => this.onHandshakeDone());
       this.socket.on('session', (session: Buffer) => {
@@ -94,7 +121,6 @@ export class TlsEngine {
         // asking OpenSSL for the peer certificate at that point loses it for later calls.
         this.latestSession = session;
         if (this.handshakeCertificate) certificateOfSession.set(session, this.handshakeCertificate);
-        touch();
       });
     } else {
       const server = options as TlsServerOptions;
@@ -106,12 +132,11 @@ export class TlsEngine {
       this.socket.once('secure', () => this.onHandshakeDone());
     }
     this.socket.on('data', (chunk: Buffer) => {
-      this.cleartext.push(Buffer.from(chunk));
-      touch();
+      // Node allocates each cleartext chunk for this read alone; no copy needed.
+      this.cleartext.push(chunk);
     });
     const fail = (err: Error) => {
       this.failure ??= err;
-      touch();
     };
     this.socket.on('error', fail);
     // A server TLSSocket that no tls.Server owns never "releases control", and Node then reports
@@ -133,38 +158,43 @@ export class TlsEngine {
 
   /** Let the engine produce whatever it sends first (the client's ClientHello). */
   async start(): Promise<void> {
-    await this.settle();
+    await this.settle(this.role === 'client' ? 1 : 0);
   }
 
   /** Feed whole records from the peer and wait until TLS has consumed them and answered. */
   async feed(records: Buffer): Promise<void> {
     if (this.destroyed) throw new Error('TLS engine used after dispose');
-    if (records.length > 0) this.transport.push(Buffer.from(records));
-    await this.settle();
+    await this.writesComplete();
+    // Pushed as is: TLSWrap copies what it reads (JSStream.readBuffer), and settle() waits
+    // until the Duplex holds nothing, so the caller's Buffer is not kept.
+    if (records.length > 0) this.transport.push(records);
+    await this.settle(0);
   }
 
   /** Encrypt application data; the records are in takeOutput() once this resolves. */
   async write(plaintext: Buffer): Promise<void> {
     if (this.destroyed) throw new Error('TLS engine used after dispose');
+    await this.writesComplete();
+    const before = this.writesMade;
     if (plaintext.length > 0) this.socket.write(plaintext);
-    await this.settle();
+    // Data always makes at least one record.
+    await this.settle(plaintext.length > 0 ? before + 1 : 0);
   }
 
   /** Everything TLS wrote since the last call: records to send to the peer. */
   takeOutput(): Buffer {
-    const out = Buffer.concat(this.outgoing);
+    const out = joined(this.outgoing);
     this.outgoing.length = 0;
     return out;
   }
 
   /** Application data decrypted since the last call. */
   takePlaintext(): Buffer {
-    const out = Buffer.concat(this.cleartext);
-    for (const chunk of this.cleartext) chunk.fill(0);
+    const out = joined(this.cleartext);
+    if (this.cleartext.length > 1) for (const chunk of this.cleartext) chunk.fill(0);
     this.cleartext.length = 0;
     return out;
   }
-
   get handshakeComplete(): boolean {
     return this.handshakeDone;
   }
@@ -229,16 +259,74 @@ export class TlsEngine {
         this.socket.getPeerX509Certificate() ??
         (this.offeredSession && this.resumed ? certificateOfSession.get(this.offeredSession) : undefined);
     }
-    this.activity++;
   }
 
-  private async settle(): Promise<void> {
-    let quietRounds = 0;
-    for (let round = 0; quietRounds < 2; round++) {
+  /** Wait until every write TLS made so far is complete, so TLS can answer at once (fact 2). */
+  private async writesComplete(): Promise<void> {
+    for (let round = 0; this.writesCompleted < this.writesMade; round++) {
       if (round > MAX_SETTLE_ROUNDS) throw new Error('TLS did not settle');
-      const before = this.activity;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      quietRounds = this.activity === before ? quietRounds + 1 : 0;
+      const made = this.writesMade;
+      await afterQueuedImmediates();
+      this.writesCompleted = made;
     }
   }
+
+  /**
+   * Wait until TLS has taken everything pushed in or written (facts 1 and 3): normally one tick.
+   * `writesExpected` is the write count this step must reach (the client's first flight, the
+   * records of written data). When Node held work back (a stream not flowing yet, a write in
+   * flight), wait one check phase and look again. A failed or destroyed socket takes nothing more.
+   */
+  private async settle(writesExpected: number): Promise<void> {
+    for (let round = 0; ; round++) {
+      await nextTick();
+      if (this.failure !== undefined || this.socket.destroyed) return;
+      const waiting =
+        this.transport.readableLength > 0 ||
+        this.socket.readableLength > 0 ||
+        this.writesMade < writesExpected;
+      if (!waiting) return;
+      if (round > MAX_SETTLE_ROUNDS) throw new Error('TLS did not settle');
+      const made = this.writesMade;
+      await afterQueuedImmediates();
+      this.writesCompleted = made;
+    }
+  }
+}
+
+/**
+ * One client SecureContext per (highest version, trusted roots): building one costs about 0.3 ms
+ * (Node's root store is loaded into each), and a tls.connect without `secureContext` builds a new
+ * one every time. Sharing is safe: the context holds only the version range and the roots —
+ * sessions are never cached in it (Node's client contexts keep no internal session cache; a
+ * session is resumed only when passed in), and verification options are per socket. Keyed by
+ * the roots' bytes, so two credentials with the same roots share a context and different roots
+ * never do; bounded, oldest dropped first.
+ */
+const clientContexts = new Map<string, tls.SecureContext>();
+const MAX_CLIENT_CONTEXTS = 32;
+
+function clientSecureContext(maxVersion: tls.SecureVersion, ca: TlsClientOptions['ca']): tls.SecureContext {
+  const key = `${maxVersion}:${ca === undefined ? '' : rootsDigest(ca)}`;
+  let context = clientContexts.get(key);
+  if (!context) {
+    context = tls.createSecureContext({ minVersion: 'TLSv1.2', maxVersion, ca });
+    if (clientContexts.size >= MAX_CLIENT_CONTEXTS) {
+      clientContexts.delete(clientContexts.keys().next().value as string);
+    }
+    clientContexts.set(key, context);
+  }
+  return context;
+}
+
+/** SHA-256 over the roots, each length-prefixed so no two lists hash alike by concatenation. */
+function rootsDigest(ca: NonNullable<TlsClientOptions['ca']>): string {
+  const hash = createHash('sha256');
+  for (const root of Array.isArray(ca) ? ca : [ca]) {
+    const bytes = typeof root === 'string' ? Buffer.from(root, 'utf8') : root;
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hash.update(typeof root === 'string' ? 's' : 'b').update(length).update(bytes);
+  }
+  return `${Array.isArray(ca) ? 'list' : 'one'}:${hash.digest('hex')}`;
 }
