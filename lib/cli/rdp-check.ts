@@ -20,6 +20,7 @@ import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { promptPassword, readPasswordFromStdin } from './password';
 import { runSecurityExchange } from './security-exchange';
+import { explainServerErrorCode } from './server-refusal';
 import { PeerClosedError, SocketReader, writeAll } from './socket-reader';
 import { connectTcp, parseHostPort, parseSeconds } from './tcp';
 import { encodeConnectionRequest, negFailureName, parseConnectionConfirm, PROTOCOL } from './x224';
@@ -168,7 +169,7 @@ async function checkOverSocket(
         EXIT.REFUSED,
       );
     }
-    throw err;
+    throw explainServerErrorCode(err, args.inner) ?? err;
   }
   socket.end();
   io.out(
