@@ -76,6 +76,16 @@ describeWithFreerdp('FreeRDP interop: credssp rdp-check and credssp serve', () =
       expect(run.output).not.toContain(WRONG_PASSWORD);
     });
 
+    test('SPNEGO inside CredSSP, which shadow does not take: the message names its errorCode, not the password', async () => {
+      const run = await runCli(
+        ['rdp-check', `127.0.0.1:${port}`, '-u', USER, '--password-stdin', '--inner', 'spnego'],
+        `${PASSWORD}\n`,
+      );
+      expect(run.exit).not.toBe(0);
+      expect(run.output).not.toContain('Check the user name');
+      expect(run.output).toContain('try --inner ntlm');
+    });
+
     test('a port where nothing listens is a network error: exit 3', async () => {
       const closed = await freePort();
       const run = await runCli(
