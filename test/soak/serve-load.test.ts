@@ -48,6 +48,9 @@ beforeAll(async () => {
       sam,
       '--timeout',
       String(HANDSHAKE_TIMEOUT_S),
+      // The stalled client is expected to be cut by the handshake deadline, so idleness may not cut it first.
+      '--idle-timeout',
+      String(HANDSHAKE_TIMEOUT_S),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
