@@ -13,6 +13,7 @@ import type { PackageContext, PackageStepRequest, PackageStepResult } from '../p
 import { CredsspChannel, cutToken } from './channel';
 import { credsspPackageInfo, sizesOf, streamSizesOf } from './context-info';
 import { describeErrorCode, secStatusOfErrorCode } from './ntstatus';
+import { turnSlot } from '../tls/turn-budget';
 import { CREDSSP_MAX_VERSION, decodeTsRequest, encodeTsRequest, type TsRequest } from './tsrequest';
 
 /** One CredSSP exchange: yields tokens to send while it waits, returns the last token at SEC_E_OK. */
@@ -56,6 +57,8 @@ export abstract class CredsspContext implements PackageContext {
   }
 
   async step(request: PackageStepRequest): Promise<PackageStepResult> {
+    const turn = turnSlot();
+    if (turn) await turn;
     this.assertAlive();
     this.request = request;
     this.checkFlags(request.flags);
@@ -110,12 +113,16 @@ export abstract class CredsspContext implements PackageContext {
   }
 
   async encrypt(data: Buffer): Promise<Buffer> {
+    const turn = turnSlot();
+    if (turn) await turn;
     const channel = this.usableChannel();
     await channel.tls.write(data);
     return channel.takeOutput();
   }
 
   async decrypt(data: Buffer): Promise<Buffer> {
+    const turn = turnSlot();
+    if (turn) await turn;
     const channel = this.usableChannel();
     // Nothing is not a message: Schannel asks for at least a record header.
     const cut = data.length === 0 ? { missing: 5 } : cutToken(data);

@@ -20,6 +20,7 @@
  */
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import { turnSlot } from './turn-budget';
 import { createHash, type X509Certificate } from 'node:crypto';
 
 /**
@@ -261,10 +262,17 @@ export class TlsEngine {
     }
   }
 
-  /** Wait until every write TLS made so far is complete, so TLS can answer at once (fact 2). */
+  /**
+   * Wait until every write TLS made so far is complete, so TLS can answer at once (fact 2), and
+   * until this turn has budget for the work to come (turn-budget.ts): many engines resuming in
+   * the same check phase would otherwise all do their crypto in it.
+   */
   private async writesComplete(): Promise<void> {
-    for (let round = 0; this.writesCompleted < this.writesMade; round++) {
+    for (let round = 0; ; round++) {
       if (round > MAX_SETTLE_ROUNDS) throw new Error('TLS did not settle');
+      const turn = turnSlot();
+      if (turn) await turn;
+      if (this.writesCompleted >= this.writesMade) return;
       const made = this.writesMade;
       await afterQueuedImmediates();
       this.writesCompleted = made;
@@ -326,7 +334,10 @@ function rootsDigest(ca: NonNullable<TlsClientOptions['ca']>): string {
     const bytes = typeof root === 'string' ? Buffer.from(root, 'utf8') : root;
     const length = Buffer.alloc(4);
     length.writeUInt32BE(bytes.length);
-    hash.update(typeof root === 'string' ? 's' : 'b').update(length).update(bytes);
+    hash
+      .update(typeof root === 'string' ? 's' : 'b')
+      .update(length)
+      .update(bytes);
   }
   return `${Array.isArray(ca) ? 'list' : 'one'}:${hash.digest('hex')}`;
 }
