@@ -9,6 +9,7 @@ import { CredsspInitiator } from './credssp/initiator';
 import { EmulatedCredential } from './credential';
 import { MechanismPackage } from './packages/mechanism-package';
 import type { PackageContext } from './packages/types';
+import { turnSlot } from './tls/turn-budget';
 
 function newContext(role: 'initiator' | 'acceptor', credential: EmulatedCredential): PackageContext {
   if (credential.package === 'CredSSP') {
@@ -53,6 +54,10 @@ export const emulatedBackend: Backend = {
   name: 'emulated',
 
   async acquireCredentialsHandle(opts: AcquireOptions) {
+    // Hashing the password is work too: a burst of acquisitions shares the turn budget with
+    // the handshakes they start (queued behind steps of exchanges already under way).
+    const turn = turnSlot(true);
+    if (turn) await turn;
     return { credential: new EmulatedCredential(opts), expiry: null };
   },
 

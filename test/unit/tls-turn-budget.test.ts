@@ -41,6 +41,21 @@ it('makes steps wait for the next turn once this one spent its budget, and lets 
   expect(waitingSteps()).toBe(0);
 });
 
+it('lets steps of exchanges under way go before the first steps of new ones', async () => {
+  await nextCheckPhase();
+  turnSlot();
+  busyFor(TURN_BUDGET_MS + 1);
+  const order: string[] = [];
+  const waits = [
+    turnSlot(true)!.then(() => order.push('new 1')),
+    turnSlot()!.then(() => order.push('under way 1')),
+    turnSlot(true)!.then(() => order.push('new 2')),
+    turnSlot()!.then(() => order.push('under way 2')),
+  ];
+  await Promise.all(waits);
+  expect(order).toEqual(['under way 1', 'under way 2', 'new 1', 'new 2']);
+});
+
 it('spreads a queue over turns: each turn lets go only as much work as its budget', async () => {
   await nextCheckPhase();
   turnSlot();

@@ -57,7 +57,7 @@ export abstract class CredsspContext implements PackageContext {
   }
 
   async step(request: PackageStepRequest): Promise<PackageStepResult> {
-    const turn = turnSlot();
+    const turn = turnSlot(this.state !== 'running');
     if (turn) await turn;
     this.assertAlive();
     this.request = request;

@@ -6,6 +6,10 @@
  * instead: a step that arrives after the turn has used it, or while others wait, queues, and
  * queued steps are let go in order in the next turns, as long as each turn's budget lasts.
  *
+ * Steps of exchanges already under way go before the first steps of new ones (and before new
+ * credentials): under overload, started handshakes finish and free their memory instead of a
+ * thousand of them advancing in lockstep; new ones go whenever nothing under way waits.
+ *
  * Nothing is held across a wait: a step is only delayed before it starts, never while it waits
  * for its peer, so a client and an acceptor of the same exchange in one process cannot
  * deadlock, and a lone step (the usual case) goes at once with no extra turn.
@@ -18,23 +22,28 @@ export const TURN_BUDGET_MS = 5;
 /** When the current turn's first step started (performance.now()), or -1 between turns. */
 let turnStart = -1;
 let boundaryScheduled = false;
-/** Steps waiting for a turn with budget, oldest first. */
+/**
+ * Steps waiting for a turn with budget, oldest first: those of exchanges already under way go
+ * before the first steps of new ones, so started work finishes (and frees its memory) first.
+ */
 const waiting: Array<() => void> = [];
+const waitingNew: Array<() => void> = [];
 
 /**
  * Undefined when the caller may go now; otherwise a promise that resolves when its turn comes.
- * Call it at the start of a step, before any work: `const wait = turnSlot(); if (wait) await wait;`
+ * Call it at the start of a step, before any work: `const wait = turnSlot(); if (wait) await wait;`.
+ * `starts`: the step begins a new exchange, and waits behind the steps of those under way.
  */
-export function turnSlot(): Promise<void> | undefined {
+export function turnSlot(starts = false): Promise<void> | undefined {
   const now = performance.now();
   if (turnStart < 0) startTurn(now);
-  if (waiting.length === 0 && now - turnStart < TURN_BUDGET_MS) return undefined;
-  return new Promise<void>((resolve) => waiting.push(resolve));
+  if (waitingSteps() === 0 && now - turnStart < TURN_BUDGET_MS) return undefined;
+  return new Promise<void>((resolve) => (starts ? waitingNew : waiting).push(resolve));
 }
 
 /** How many steps are waiting (for tests and diagnostics). */
 export function waitingSteps(): number {
-  return waiting.length;
+  return waiting.length + waitingNew.length;
 }
 
 function startTurn(now: number): void {
@@ -49,7 +58,7 @@ function startTurn(now: number): void {
 function turnBoundary(): void {
   boundaryScheduled = false;
   turnStart = -1;
-  if (waiting.length > 0) {
+  if (waitingSteps() > 0) {
     startTurn(performance.now());
     releaseNext();
   }
@@ -61,7 +70,7 @@ function turnBoundary(): void {
  * queued), so the budget is measured against work actually done.
  */
 function releaseNext(): void {
-  if (waiting.length === 0 || performance.now() - turnStart >= TURN_BUDGET_MS) return;
-  waiting.shift()!();
+  if (waitingSteps() === 0 || performance.now() - turnStart >= TURN_BUDGET_MS) return;
+  (waiting.shift() ?? waitingNew.shift())!();
   queueMicrotask(() => process.nextTick(releaseNext));
 }
