@@ -96,3 +96,24 @@ it('reports a TLS failure by the time the step resolves (fact 3)', async () => {
   expect(phases).toBe(0);
   server.dispose();
 });
+
+it('reports a tampered record after the handshake by the time the step resolves, without a turn', async () => {
+  const client = TlsEngine.client();
+  const server = TlsEngine.server({ secureContext });
+  await client.start();
+  let token = client.takeOutput();
+  for (let receiver = server; token.length > 0; receiver = receiver === server ? client : server) {
+    await receiver.feed(token);
+    token = receiver.takeOutput();
+  }
+  await client.write(Buffer.from('payload'));
+  const record = client.takeOutput();
+  record[record.length - 1] ^= 1;
+  // Let the server see its session tickets written, so what is measured is the failure alone.
+  await server.feed(Buffer.alloc(0));
+  expect(await checkPhasesDuring(() => server.feed(record))).toBe(0);
+  expect(server.error).toBeDefined();
+  expect(server.takePlaintext().length).toBe(0);
+  client.dispose();
+  server.dispose();
+});

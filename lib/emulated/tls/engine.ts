@@ -12,15 +12,15 @@
  *  2. A write is in flight until JSStreamSocket's `finishWrite`, which runs from a setImmediate
  *     queued on the next tick after our write callback. Output TLS makes meanwhile waits for it.
  *  3. A TLS failure is reported synchronously ('_tlsError', or 'error' once control is released)
- *     or by destroy() on the next tick.
+ *     or, before the handshake completes, by destroy() on the next tick.
  * So each step first waits until the writes of earlier steps are complete (one check phase, and
- * usually none: the peer's step ran in between), then pushes its input or cleartext, then lets
- * the tick queue drain. Its output is then complete. The wait for our own last write is left to
+ * usually none: the peer's step ran in between), then pushes its input or cleartext, then —
+ * during the handshake — lets the tick queue drain. Its output is then complete. The wait for our own last write is left to
  * the next step, so the peer can work while Node finishes it.
  */
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { turnSlot } from './turn-budget';
+import { mayGoNow, turnSlot } from './turn-budget';
 import { createHash, type X509Certificate } from 'node:crypto';
 
 /**
@@ -165,21 +165,21 @@ export class TlsEngine {
   /** Feed whole records from the peer and wait until TLS has consumed them and answered. */
   async feed(records: Buffer): Promise<void> {
     if (this.destroyed) throw new Error('TLS engine used after dispose');
-    await this.writesComplete();
+    if (!this.readyNow()) await this.writesComplete();
     // Pushed as is: TLSWrap copies what it reads (JSStream.readBuffer), and settle() waits
     // until the Duplex holds nothing, so the caller's Buffer is not kept.
     if (records.length > 0) this.transport.push(records);
-    await this.settle(0);
+    if (!this.settledNow(0)) await this.settle(0);
   }
 
   /** Encrypt application data; the records are in takeOutput() once this resolves. */
   async write(plaintext: Buffer): Promise<void> {
     if (this.destroyed) throw new Error('TLS engine used after dispose');
-    await this.writesComplete();
-    const before = this.writesMade;
-    if (plaintext.length > 0) this.socket.write(plaintext);
+    if (!this.readyNow()) await this.writesComplete();
     // Data always makes at least one record.
-    await this.settle(plaintext.length > 0 ? before + 1 : 0);
+    const expected = plaintext.length > 0 ? this.writesMade + 1 : 0;
+    if (plaintext.length > 0) this.socket.write(plaintext);
+    if (!this.settledNow(expected)) await this.settle(expected);
   }
 
   /** Everything TLS wrote since the last call: records to send to the peer. */
@@ -260,6 +260,26 @@ export class TlsEngine {
         this.socket.getPeerX509Certificate() ??
         (this.offeredSession && this.resumed ? certificateOfSession.get(this.offeredSession) : undefined);
     }
+  }
+
+  /** No write in flight and budget left in this turn: the step can go without waiting. */
+  private readyNow(): boolean {
+    return this.writesCompleted >= this.writesMade && mayGoNow();
+  }
+
+  /**
+   * Whether the step is done without even a tick: once the handshake is over, Node reports a
+   * TLS failure synchronously (lib/_tls_wrap.js onerror: '_tlsError' on the server, 'error' on
+   * the client, whose control is released), so only work Node held back is worth waiting for.
+   */
+  private settledNow(writesExpected: number): boolean {
+    if (!this.handshakeDone) return false;
+    if (this.failure !== undefined || this.socket.destroyed) return true;
+    return (
+      this.transport.readableLength === 0 &&
+      this.socket.readableLength === 0 &&
+      this.writesMade >= writesExpected
+    );
   }
 
   /**

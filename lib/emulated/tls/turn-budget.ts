@@ -41,6 +41,13 @@ export function turnSlot(starts = false): Promise<void> | undefined {
   return new Promise<void>((resolve) => (starts ? waitingNew : waiting).push(resolve));
 }
 
+/** Whether a step may go now (turnSlot() would return undefined); queues nothing. */
+export function mayGoNow(): boolean {
+  const now = performance.now();
+  if (turnStart < 0) startTurn(now);
+  return waitingSteps() === 0 && now - turnStart < TURN_BUDGET_MS;
+}
+
 /** How many steps are waiting (for tests and diagnostics). */
 export function waitingSteps(): number {
   return waiting.length + waitingNew.length;
