@@ -32,6 +32,8 @@ export abstract class CredsspContext implements PackageContext {
   protected peerVersion: number | undefined;
   protected readonly started = new Date();
   private exchange: Exchange | undefined;
+  /** The expiry of the certificate last reported (see expiry()). */
+  private expiryOf: { certificate: X509Certificate; validTo: number } | undefined;
   private state: State = 'idle';
 
   constructor(protected readonly credential: EmulatedCredential) {
@@ -255,7 +257,12 @@ export abstract class CredsspContext implements PackageContext {
 
   protected expiry(): Date | null {
     const certificate = this.serverCertificate;
-    return certificate ? new Date(certificate.validTo) : null;
+    if (!certificate) return null;
+    // validTo asks OpenSSL and is parsed each time; every step reports it, so read it once.
+    if (this.expiryOf?.certificate !== certificate) {
+      this.expiryOf = { certificate, validTo: new Date(certificate.validTo).getTime() };
+    }
+    return new Date(this.expiryOf.validTo);
   }
 
   protected assertAlive(): void {
