@@ -248,6 +248,10 @@ async function ratePerSec(total, concurrency, once) {
 
 /** The longest event-loop stall (ms) while `count` handshakes run at once. */
 async function maxStallMs(count, once) {
+  // Let the previous phase's teardown (thousands of destroyed sockets, their GC) finish first, so
+  // the window holds only these handshakes' cost.
+  await settledHeap();
+  await new Promise((resolve) => setTimeout(resolve, 50));
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   const made = await Promise.all(Array.from({ length: count }, once));

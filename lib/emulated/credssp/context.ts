@@ -94,6 +94,7 @@ export abstract class CredsspContext implements PackageContext {
       }
       this.channel!.receive(records);
       const next = await this.exchange!.next();
+      this.assertAlive();
       const extra = this.channel!.takeExtra();
       if (next.done) this.state = 'established';
       return {
@@ -104,6 +105,8 @@ export abstract class CredsspContext implements PackageContext {
         expiry: this.expiry(),
       };
     } catch (err) {
+      // Deleted while this call waited: that, not whatever the torn-down TLS said, is the cause.
+      if (this.state === 'disposed') throw this.deletedError();
       this.state = 'failed';
       const error = asSspiError(err);
       if (!error.output) {
@@ -119,6 +122,8 @@ export abstract class CredsspContext implements PackageContext {
     if (turn) await turn;
     const channel = this.usableChannel();
     await channel.tls.write(data);
+    // Deleted while TLS worked: the connection is gone, and so is what it wrote.
+    this.assertAlive();
     return channel.takeOutput();
   }
 
@@ -136,6 +141,7 @@ export abstract class CredsspContext implements PackageContext {
     }
     // Whole records only (cutToken checked), so all of them go to TLS in one push.
     await channel.tls.feed(data);
+    this.assertAlive();
     const error = channel.tls.error;
     if (error) {
       // Whatever was decrypted before the bad record goes down with the connection.
@@ -266,8 +272,11 @@ export abstract class CredsspContext implements PackageContext {
   }
 
   protected assertAlive(): void {
-    if (this.state === 'disposed')
-      throw sspiError('SEC_E_INVALID_HANDLE', 'The security context was deleted.');
+    if (this.state === 'disposed') throw this.deletedError();
+  }
+
+  private deletedError(): SspiError {
+    return sspiError('SEC_E_INVALID_HANDLE', 'The security context was deleted.');
   }
 
   protected established(): CredsspChannel {
