@@ -31,6 +31,8 @@ export class SspiError extends Error {
   readonly status: number;
   /** A token to send to the peer so it learns why (CredSSP TSRequest with errorCode, SPNEGO reject). */
   output?: Buffer;
+  /** The raw status the peer reported, when the failure is the peer's verdict (a CredSSP errorCode). */
+  peerStatus?: number;
 
   constructor(status: number, message: string, output?: Buffer) {
     super(message);

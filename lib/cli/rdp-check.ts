@@ -14,13 +14,13 @@ import {
   initializeSecurityContext,
   ISC_REQ,
   queryContextAttributes,
+  SspiError,
   type CredentialsHandle,
 } from '../index';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { promptPassword, readPasswordFromStdin } from './password';
 import { runSecurityExchange } from './security-exchange';
-import { explainServerErrorCode } from './server-refusal';
 import { PeerClosedError, SocketReader, writeAll } from './socket-reader';
 import { connectTcp, parseHostPort, parseSeconds } from './tcp';
 import { encodeConnectionRequest, negFailureName, parseConnectionConfirm, PROTOCOL } from './x224';
@@ -169,7 +169,19 @@ async function checkOverSocket(
         EXIT.REFUSED,
       );
     }
-    throw explainServerErrorCode(err, args.inner) ?? err;
+    // FreeRDP servers answer SPNEGO inside CredSSP with an errorCode that names no logon problem.
+    if (
+      err instanceof SspiError &&
+      err.peerStatus !== undefined &&
+      err.code !== 'SEC_E_LOGON_DENIED' &&
+      args.inner === 'spnego'
+    ) {
+      throw new SspiError(
+        err.status,
+        `${err.message} FreeRDP servers accept only NTLM inside CredSSP: try --inner ntlm.`,
+      );
+    }
+    throw err;
   }
   socket.end();
   io.out(

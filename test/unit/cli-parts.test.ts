@@ -12,9 +12,8 @@ import {
 } from '../../lib/cli/socket-reader';
 import { parseHostPort, parsePort, parseSeconds } from '../../lib/cli/tcp';
 import { describeTlsRecords } from '../../lib/cli/tls-records';
-import { explainServerErrorCode } from '../../lib/cli/server-refusal';
 import { describeErrorCode, secStatusOfErrorCode } from '../../lib/emulated/credssp/ntstatus';
-import { sspiError, SspiError } from '../../lib/errors';
+import { SspiError } from '../../lib/errors';
 
 describe('HOST[:PORT] arguments', () => {
   it.each([
@@ -223,38 +222,18 @@ describe('describeTlsRecords (demo output)', () => {
   });
 });
 
-describe('rdp-check: a server errorCode that is not a refused logon', () => {
-  /** The error the CredSSP package raises for a TSRequest errorCode (lib/emulated/credssp/context.ts). */
-  const fromServer = (errorCode: number) =>
-    sspiError(
-      secStatusOfErrorCode(errorCode),
-      `The CredSSP server refused the logon: ${describeErrorCode(errorCode)}. Check the user name, domain and password.`,
-    );
-
-  it('names the raw code and the Win32 error inside it, keeps the status, and drops the advice about the password', () => {
-    const original = fromServer(0xc00700ea);
-    const explained = explainServerErrorCode(original, 'ntlm');
-    expect(explained).toBeInstanceOf(SspiError);
-    expect(explained?.code).toBe(original.code);
-    expect(explained?.message).toContain('0xc00700ea');
-    expect(explained?.message).toContain('Win32 error 234 carried as an NTSTATUS');
-    expect(explained?.message).not.toContain('Check the user name');
-    expect(explained?.message).not.toContain('--inner');
-    expect(explainServerErrorCode(original, 'spnego')?.message).toContain('try --inner ntlm');
+describe('a CredSSP server errorCode, as the package names it', () => {
+  it('names the raw code and the Win32 error inside it', () => {
+    expect(describeErrorCode(0xc00700ea)).toBe('0xc00700ea (Win32 error 234 carried as an NTSTATUS)');
+    expect(describeErrorCode(0x800700ea)).toBe('0x800700ea (Win32 error 234 carried as an HRESULT)');
+    expect(describeErrorCode(0xc00000bb)).toBe('STATUS_NOT_SUPPORTED (0xc00000bb)');
   });
 
-  it('names a known non-logon status (STATUS_NOT_SUPPORTED) without the password advice', () => {
-    const explained = explainServerErrorCode(fromServer(0xc00000bb), 'ntlm');
-    expect(explained?.message).toContain('STATUS_NOT_SUPPORTED (0xc00000bb)');
-    expect(explained?.message).not.toContain('Check the user name');
+  it.each([0xc000006d, 0x8007052e])('reads a refused logon (%i) as SEC_E_LOGON_DENIED', (code) => {
+    expect(secStatusOfErrorCode(code)).toBe('SEC_E_LOGON_DENIED');
   });
 
-  it.each([0xc000006d, 0x8007052e])('leaves a refused logon (%i) as the package said it', (code) => {
-    expect(explainServerErrorCode(fromServer(code), 'ntlm')).toBeUndefined();
-  });
-
-  it('leaves every other error alone', () => {
-    expect(explainServerErrorCode(sspiError('SEC_E_INVALID_TOKEN', 'Bad token.'), 'ntlm')).toBeUndefined();
-    expect(explainServerErrorCode(new Error('x'), 'ntlm')).toBeUndefined();
+  it('does not read a code that names no logon problem as a refused logon', () => {
+    expect(secStatusOfErrorCode(0xc00700ea)).not.toBe('SEC_E_LOGON_DENIED');
   });
 });

@@ -241,10 +241,16 @@ export abstract class CredsspContext implements PackageContext {
       );
     }
     if (message.errorCode !== undefined && message.errorCode !== 0) {
-      throw sspiError(
-        secStatusOfErrorCode(message.errorCode),
-        `The CredSSP server refused the logon: ${describeErrorCode(message.errorCode)}. Check the user name, domain and password.`,
+      const status = secStatusOfErrorCode(message.errorCode);
+      const error = sspiError(
+        status,
+        status === 'SEC_E_LOGON_DENIED'
+          ? `The CredSSP server refused the logon: ${describeErrorCode(message.errorCode)}. Check the user name, domain and password.`
+          : `The CredSSP server ended the exchange with errorCode ${describeErrorCode(message.errorCode)}; ` +
+              'that code does not say the user name, domain or password is wrong.',
       );
+      error.peerStatus = message.errorCode >>> 0;
+      throw error;
     }
     return message;
   }

@@ -77,7 +77,13 @@ export function describeErrorCode(errorCode: number): string {
   const hex = `0x${code.toString(16).padStart(8, '0')}`;
   const name =
     NTSTATUS_NAMES.get(code) ?? (statusName(code).startsWith('SEC_') ? statusName(code) : undefined);
-  return name ? `${name} (${hex})` : hex;
+  if (name) return `${name} (${hex})`;
+  // HRESULT_FROM_WIN32 (0x8007xxxx) or NTSTATUS_FROM_WIN32 (0xC007xxxx) ([MS-ERREF] 2.1, 2.3).
+  const severity = code >>> 30;
+  if (((code >>> 16) & 0x1fff) === 7 && severity >= 2) {
+    return `${hex} (Win32 error ${code & 0xffff} carried as ${severity === 3 ? 'an NTSTATUS' : 'an HRESULT'})`;
+  }
+  return hex;
 }
 
 /** The SEC_E_* status a client reports for the errorCode its server sent. */
