@@ -6,7 +6,6 @@
  * reject unhandled, and after delete/free no handle is alive.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import Module from 'node:module';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { generateSelfSignedCertificate } from '../../lib/emulated/tls/certificate';
@@ -21,26 +20,9 @@ import {
   type Transcript,
 } from './support/exchange';
 import { mutationPlanArb } from './support/mutate';
+import { failOnUnhandledRejections } from './support/unhandled';
 
-/**
- * jest hands each test file its own copy of `process`; Node emits 'unhandledRejection' on the real
- * one, which the module loader still returns.
- */
-const realProcess = (
-  Module as unknown as { _load(request: string, parent: null, isMain: boolean): NodeJS.Process }
-)._load('process', null, false);
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => realProcess.on('unhandledRejection', onUnhandled));
-afterAll(() => realProcess.off('unhandledRejection', onUnhandled));
-afterEach(() => {
-  const reasons = unhandled.splice(0);
-  if (reasons.length > 0) {
-    throw new Error(
-      `unhandled rejections: ${reasons.map((r) => (r instanceof Error ? r.stack : String(r))).join('\n')}`,
-    );
-  }
-});
+failOnUnhandledRejections();
 
 function tamperArb(reference: Transcript): fc.Arbitrary<Tamper> {
   return fc.oneof(

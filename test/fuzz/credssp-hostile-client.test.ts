@@ -5,7 +5,6 @@
  * SspiError, nothing rejects unhandled, the context is dead after delete, and a damaged NTLM
  * message or pubKeyAuth never ends in SEC_E_OK.
  */
-import Module from 'node:module';
 import fc from 'fast-check';
 import { acquireCredentialsHandle, type CredentialsHandle } from '../../lib';
 import { generateSelfSignedCertificate } from '../../lib/emulated/tls/certificate';
@@ -13,24 +12,15 @@ import { fcParams, runs, timeoutFor } from './support/budget';
 import { checkAllDead, type Handles } from './support/exchange';
 import { hostileClientExchange, type HostileCase, type Layer } from './support/hostile-credssp-client';
 import { mutationPlanArb } from './support/mutate';
+import { failOnUnhandledRejections } from './support/unhandled';
 
-const realProcess = (
-  Module as unknown as { _load(request: string, parent: null, isMain: boolean): NodeJS.Process }
-)._load('process', null, false);
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
+failOnUnhandledRejections();
 
 let tls: { cert: string; key: string };
 beforeAll(async () => {
-  realProcess.on('unhandledRejection', onUnhandled);
   const certificate = await generateSelfSignedCertificate({ commonName: 'server.lab' });
   tls = { cert: certificate.certPem, key: certificate.keyPem };
 }, 60_000);
-afterAll(() => realProcess.off('unhandledRejection', onUnhandled));
-afterEach(() => {
-  const reasons = unhandled.splice(0);
-  if (reasons.length > 0) throw new Error(`unhandled rejections: ${reasons.map(String).join('\n')}`);
-});
 
 /** One exchange with a fresh acceptor credential; every handle it made is checked dead after. */
 async function run(hostile: HostileCase | null, changed?: Set<string>): Promise<string> {

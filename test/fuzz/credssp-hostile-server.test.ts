@@ -4,7 +4,6 @@
  * initializeSecurityContext settles with a status or a SEC_E_* SspiError, no credential is sent
  * to a server that did not prove its key, and every handle is dead after delete.
  */
-import Module from 'node:module';
 import fc from 'fast-check';
 import { acquireCredentialsHandle } from '../../lib';
 import { generateSelfSignedCertificate } from '../../lib/emulated/tls/certificate';
@@ -12,24 +11,15 @@ import { fcParams, runs, timeoutFor } from './support/budget';
 import { checkAllDead, type Handles } from './support/exchange';
 import { hostileServerExchange, type HostileServerCase } from './support/hostile-credssp-server';
 import { mutationPlanArb } from './support/mutate';
+import { failOnUnhandledRejections } from './support/unhandled';
 
-const realProcess = (
-  Module as unknown as { _load(request: string, parent: null, isMain: boolean): NodeJS.Process }
-)._load('process', null, false);
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
+failOnUnhandledRejections();
 
 let certificate: { cert: string; key: string };
 beforeAll(async () => {
-  realProcess.on('unhandledRejection', onUnhandled);
   const made = await generateSelfSignedCertificate({ commonName: 'server.lab' });
   certificate = { cert: made.certPem, key: made.keyPem };
 }, 60_000);
-afterAll(() => realProcess.off('unhandledRejection', onUnhandled));
-afterEach(() => {
-  const reasons = unhandled.splice(0);
-  if (reasons.length > 0) throw new Error(`unhandled rejections: ${reasons.map(String).join('\n')}`);
-});
 
 async function run(hostile: HostileServerCase | null, changed?: Set<string>): Promise<string> {
   const handles: Handles = { credentials: [], contexts: [] };
