@@ -28,9 +28,11 @@ export interface AuthenticateTarget {
 /**
  * Sends a token to the peer and returns the peer's answer, or null when the peer sends nothing.
  * An acceptor's first call gets an empty token and returns the client's first token. After
- * SEC_E_INCOMPLETE_MESSAGE it gets an empty token and returns the bytes that follow.
+ * SEC_E_INCOMPLETE_MESSAGE it gets an empty token and returns the bytes that follow. With
+ * `final: true` the token is the last of the exchange (or a failure notice): send it and return
+ * without waiting; no answer follows.
  */
-export type Transport = (token: Buffer) => Promise<Buffer | null>;
+export type Transport = (token: Buffer, info: { final: boolean }) => Promise<Buffer | null>;
 
 /**
  * Drives the exchange to SEC_E_OK and resolves the last result. The caller owns
@@ -63,9 +65,9 @@ export async function authenticate(
           targetDataRep: target.targetDataRep,
           input,
         });
-  const exchange = async (token: Buffer): Promise<Buffer | null> => {
+  const exchange = async (token: Buffer, final = false): Promise<Buffer | null> => {
     signal?.throwIfAborted();
-    const reply = await transport(token);
+    const reply = await transport(token, { final });
     signal?.throwIfAborted();
     return reply;
   };
@@ -89,7 +91,7 @@ export async function authenticate(
       }
       const done = result.status === SEC.E_OK || result.status === SEC.I_COMPLETE_NEEDED;
       if (done) {
-        if (result.output.length > 0) await exchange(result.output);
+        if (result.output.length > 0) await exchange(result.output, true);
         return result;
       }
       const reply = await exchange(result.output);
@@ -103,7 +105,7 @@ export async function authenticate(
       try {
         if (err instanceof Error && 'output' in err && err.output && (err.output as Buffer).length > 0) {
           // Let the peer learn why (TSRequest errorCode, SPNEGO reject), best effort.
-          await transport(err.output as Buffer).catch(() => null);
+          await transport(err.output as Buffer, { final: true }).catch(() => null);
         }
       } finally {
         await deleteSecurityContext(context).catch(() => undefined);
