@@ -6,17 +6,11 @@
 import { backendByName, defaultBackend, type BackendName } from './backend/select';
 import type { AcquireOptions, Backend, RawContextResult, SecBuffer } from './backend/types';
 import { SEC, SECBUFFER, type PackageName } from './constants';
-import {
-  SspiError,
-  invalidArgType,
-  invalidArgValue,
-  messageForStatus,
-  sspiError,
-  statusName,
-} from './errors';
+import { SspiError, invalidArgType, messageForStatus, sspiError, statusName } from './errors';
 import type { ContextAttribute, ContextAttributes } from './attributes';
 import { CredentialsHandle, Handle, SecurityContext } from './handles';
 import {
+  credsspOptionValues,
   dataRep,
   inputBuffers,
   optionalString,
@@ -142,14 +136,7 @@ export async function acquireCredentialsHandle(opts: AcquireCredentialsOptions):
     }
   }
   if (o.policy !== undefined) requireObject('opts.policy', o.policy);
-  if (o.credsspInner !== undefined) requireOneOf('opts.credsspInner', o.credsspInner, ['ntlm', 'spnego']);
-  if (o.keyType !== undefined) requireOneOf('opts.keyType', o.keyType, ['rsa', 'ecdsa']);
-  if (o.tlsMaxVersion !== undefined)
-    requireOneOf('opts.tlsMaxVersion', o.tlsMaxVersion, ['TLSv1.2', 'TLSv1.3']);
-  if (o.credsspVersion !== undefined) {
-    const v = requireFlags('opts.credsspVersion', o.credsspVersion);
-    if (v < 2 || v > 6) throw invalidArgValue('opts.credsspVersion', v, 'must be an integer from 2 to 6');
-  }
+  credsspOptionValues(o, 'opts.');
   const backend =
     o.backend === undefined
       ? defaultBackend()

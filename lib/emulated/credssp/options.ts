@@ -16,10 +16,9 @@
  * Node's root store).
  */
 import type { SecureVersion } from 'node:tls';
-import { invalidArgValue } from '../../errors';
+import { credsspOptionValues } from '../../validate';
 import type { EmulatedCredential } from '../credential';
 import type { CertificateKeyType } from '../tls/certificate';
-import { CREDSSP_MAX_VERSION, CREDSSP_MIN_VERSION } from './tsrequest';
 
 export interface CredsspOptions {
   inner: 'ntlm' | 'spnego';
@@ -30,26 +29,7 @@ export interface CredsspOptions {
 }
 
 export function credsspOptions(credential: EmulatedCredential): CredsspOptions {
-  const o = credential.options;
-  const inner = o.credsspInner ?? 'ntlm';
-  if (inner !== 'ntlm' && inner !== 'spnego')
-    throw invalidArgValue('credsspInner', inner, "must be 'ntlm' or 'spnego'");
-  const version = o.credsspVersion ?? CREDSSP_MAX_VERSION;
-  if (
-    typeof version !== 'number' ||
-    !Number.isInteger(version) ||
-    version < CREDSSP_MIN_VERSION ||
-    version > CREDSSP_MAX_VERSION
-  ) {
-    throw invalidArgValue('credsspVersion', version, 'must be an integer from 2 to 6');
-  }
-  const tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.3';
-  if (tlsMaxVersion !== 'TLSv1.2' && tlsMaxVersion !== 'TLSv1.3') {
-    throw invalidArgValue('tlsMaxVersion', tlsMaxVersion, "must be 'TLSv1.2' or 'TLSv1.3'");
-  }
-  const keyType = o.keyType ?? 'rsa';
-  if (keyType !== 'rsa' && keyType !== 'ecdsa')
-    throw invalidArgValue('keyType', keyType, "must be 'rsa' or 'ecdsa'");
-  const ca = (o.ca ?? credential.tls?.ca) as CredsspOptions['ca'];
+  const { inner, version, tlsMaxVersion, keyType } = credsspOptionValues(credential.options, '');
+  const ca = (credential.options.ca ?? credential.tls?.ca) as CredsspOptions['ca'];
   return { inner, version, tlsMaxVersion, keyType, ca };
 }
