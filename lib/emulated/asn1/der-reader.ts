@@ -62,6 +62,14 @@ export function describeTag(tagClass: number, tagNumber: number): string {
  * end). X.690 8.1.3 (lengths) as restricted by 10.1: definite form only, minimal, at most 4 octets.
  */
 export function readElement(buf: Buffer, offset = 0, limit = buf.length, depth = 0): DerElement {
+  return readElementAt(buf, offset, limit, depth, 0);
+}
+
+/**
+ * readElement for a buffer that starts `base` bytes into the outermost one (a parent's content):
+ * the result's `offset` counts from the outermost buffer, so childrenOf need not copy each child.
+ */
+function readElementAt(buf: Buffer, offset: number, limit: number, depth: number, base: number): DerElement {
   if (depth > MAX_DER_DEPTH) throw new DerError(`nesting deeper than ${MAX_DER_DEPTH} levels`, offset);
   if (!Number.isInteger(offset) || offset < 0 || limit > buf.length || offset >= limit) {
     throw new DerError('expected an element but the data ended', offset);
@@ -97,7 +105,7 @@ export function readElement(buf: Buffer, offset = 0, limit = buf.length, depth =
     tagNumber,
     content: buf.subarray(pos, end),
     encoded: buf.subarray(offset, end),
-    offset,
+    offset: base + offset,
     depth,
   };
 }
@@ -124,8 +132,8 @@ export function childrenOf(element: DerElement): DerElement[] {
   const children: DerElement[] = [];
   let pos = 0;
   while (pos < content.length) {
-    const child = readElement(content, pos, content.length, element.depth + 1);
-    children.push({ ...child, offset: base + child.offset });
+    const child = readElementAt(content, pos, content.length, element.depth + 1, base);
+    children.push(child);
     pos += child.encoded.length;
   }
   return children;

@@ -6,17 +6,44 @@
 import { invalidArgValue } from '../../errors';
 import { TagClass, UniversalTag } from './der-reader';
 
-/** X.690 8.1.3: short form below 128, otherwise long form with the fewest octets. */
-function encodeLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const octets: number[] = [];
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest & 0xff);
-  return Buffer.from([0x80 | octets.length, ...octets]);
+/** How many octets the length field takes (X.690 8.1.3): short form below 128, else 1 + the fewest octets. */
+function lengthFieldSize(length: number): number {
+  if (length < 0x80) return 1;
+  let octets = 1;
+  for (let rest = length; rest > 0xff; rest = Math.floor(rest / 256)) octets++;
+  return 1 + octets;
+}
+
+/** Write the length field of lengthFieldSize(length) octets at `at`; returns the offset after it. */
+function writeLength(out: Buffer, at: number, length: number): number {
+  const size = lengthFieldSize(length);
+  if (size === 1) {
+    out[at] = length;
+    return at + 1;
+  }
+  out[at] = 0x80 | (size - 1);
+  for (let i = size - 1, rest = length; i > 0; i--, rest = Math.floor(rest / 256)) out[at + i] = rest & 0xff;
+  return at + size;
+}
+
+/**
+ * One TLV whose content is `parts` back to back. Sized first and written into one allocation:
+ * building identifier, length and content as separate Buffers and concatenating them cost more
+ * than the copying itself for the small elements these protocols are made of.
+ */
+function tlvOf(identifier: number, parts: readonly Buffer[]): Buffer {
+  let contentLength = 0;
+  for (const part of parts) contentLength += part.length;
+  const out = Buffer.allocUnsafe(1 + lengthFieldSize(contentLength) + contentLength);
+  out[0] = identifier;
+  let at = writeLength(out, 1, contentLength);
+  for (const part of parts) at += part.copy(out, at);
+  return out;
 }
 
 /** One TLV from an identifier octet and the content. */
 export function tlv(identifier: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([identifier]), encodeLength(content.length), content]);
+  return tlvOf(identifier, [content]);
 }
 
 function identifierOf(tagClass: TagClass, constructed: boolean, tagNumber: number): number {
@@ -28,7 +55,7 @@ function identifierOf(tagClass: TagClass, constructed: boolean, tagNumber: numbe
 
 /** SEQUENCE of already-encoded members, in the order given. */
 export function sequence(...members: Buffer[]): Buffer {
-  return tlv(0x30, Buffer.concat(members));
+  return tlvOf(0x30, members);
 }
 
 /**
@@ -36,7 +63,7 @@ export function sequence(...members: Buffer[]): Buffer {
  * SETs of X.509 names the order is moot.
  */
 export function set(...members: Buffer[]): Buffer {
-  return tlv(0x31, Buffer.concat([...members].sort(Buffer.compare)));
+  return tlvOf(0x31, [...members].sort(Buffer.compare));
 }
 
 /** `[n] EXPLICIT`: a constructed context tag around one encoded element. */
@@ -51,7 +78,7 @@ export function contextImplicit(tagNumber: number, content: Buffer, constructed 
 
 /** `[APPLICATION n]`, constructed, around already-encoded content (e.g. the GSS-API token framing). */
 export function application(tagNumber: number, ...members: Buffer[]): Buffer {
-  return tlv(identifierOf(TagClass.Application, true, tagNumber), Buffer.concat(members));
+  return tlvOf(identifierOf(TagClass.Application, true, tagNumber), members);
 }
 
 /** Minimal two's complement octets of a bigint (X.690 8.3.2). */
@@ -84,8 +111,26 @@ function integerContent(value: number | bigint | Buffer, name: string): Buffer {
     if (magnitude.length === 0) return Buffer.from([0]);
     return magnitude[0] >= 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : Buffer.from(magnitude);
   }
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
-    throw invalidArgValue(name, value, 'must be a safe integer');
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw invalidArgValue(name, value, 'must be a safe integer');
+    return numberContent(value);
+  }
+  return twosComplement(value);
+}
+
+/**
+ * Minimal two's complement octets of a safe integer, without a detour through BigInt for the
+ * values protocols use (versions, credTypes, status codes): the fewest octets, up to the six
+ * writeIntBE handles, whose signed range holds the value.
+ */
+function numberContent(value: number): Buffer {
+  for (let size = 1; size <= 6; size++) {
+    const limit = 2 ** (8 * size - 1);
+    if (value >= -limit && value < limit) {
+      const out = Buffer.allocUnsafe(size);
+      out.writeIntBE(value, 0, size);
+      return out;
+    }
   }
   return twosComplement(BigInt(value));
 }
