@@ -3,7 +3,6 @@
  * NT hash the lookup gives. NTLMv2 only. Sans-IO and synchronous.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hostname } from 'node:os';
 import { sspiError } from '../../errors';
 import type { MechanismContext, MechanismStep } from '../mechanism';
 import {
@@ -20,6 +19,7 @@ import {
 } from './avpairs';
 import { NtlmContextBase, logonDenied } from './context';
 import * as F from './flags';
+import { hostNames } from './host-names';
 import {
   exportedSessionKeyFrom,
   keyExchangeKeyV2,
@@ -129,12 +129,11 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
     }
     if (!F.hasFlag(negotiate.flags, F.NTLMSSP_NEGOTIATE_128)) throw unsupported('did not offer 128-bit keys');
 
-    const host = hostname();
-    const nbComputerName = this.opts.nbComputerName ?? host.split('.')[0].toUpperCase().slice(0, 15);
+    const host = hostNames();
+    const nbComputerName = this.opts.nbComputerName ?? host.nbComputerName;
     const nbDomainName = this.opts.nbDomainName ?? nbComputerName;
-    const dnsComputerName = this.opts.dnsComputerName ?? host;
-    const dnsDomainName =
-      this.opts.dnsDomainName ?? (host.includes('.') ? host.slice(host.indexOf('.') + 1) : host);
+    const dnsComputerName = this.opts.dnsComputerName ?? host.dnsComputerName;
+    const dnsDomainName = this.opts.dnsDomainName ?? host.dnsDomainName;
     const isDomain = nbDomainName.toUpperCase() !== nbComputerName.toUpperCase();
     // Windows' order: NbDomainName, NbComputerName, DnsDomainName, DnsComputerName, Timestamp.
     const targetInfo = encodeAvPairs([

@@ -3,7 +3,6 @@
  * random session key sent through the key exchange. Sans-IO and synchronous.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { invalidArgValue, sspiError } from '../../errors';
 import type { MechanismContext, MechanismStep } from '../mechanism';
 import {
@@ -24,7 +23,9 @@ import {
   type AvPair,
 } from './avpairs';
 import { NtlmContextBase } from './context';
+import { ContextEntropy, type NtlmEntropy } from './entropy';
 import * as F from './flags';
+import { hostNames } from './host-names';
 import { keyExchangeKeyV2, lmV2Response, ntowfV2, rc4k, sessionBaseKeyV2 } from './keys';
 import {
   AUTHENTICATE_MIC_OFFSET,
@@ -50,13 +51,7 @@ export interface NtlmInitiatorOptions {
   channelBindingsHash?: Buffer;
 }
 
-/** Where randomness and time come from; replaced only by tests that pin exact bytes. */
-export interface NtlmEntropy {
-  randomBytes(size: number): Buffer;
-  now(): Date;
-}
-
-const systemEntropy: NtlmEntropy = { randomBytes, now: () => new Date() };
+export type { NtlmEntropy } from './entropy';
 
 /**
  * What we ask for in NEGOTIATE (MS-NLMP 3.1.5.1.1): Unicode, NTLM with extended session security
@@ -81,10 +76,6 @@ export const INITIATOR_NEGOTIATE_FLAGS =
 /** A per-process machine identity for MsvAvSingleHost (Windows uses one per boot). */
 const MACHINE_ID = randomBytes(32);
 
-function defaultWorkstation(): string {
-  return hostname().split('.')[0].toUpperCase().slice(0, 15);
-}
-
 function unsupported(what: string): Error {
   return sspiError(
     'SEC_E_UNSUPPORTED_FUNCTION',
@@ -102,8 +93,9 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
    * Throws SEC_E_NO_CREDENTIALS for an empty user name: an anonymous (null session) AUTHENTICATE
    * would need LM-era conventions (MS-NLMP 3.2.5.1.2 anonymous rules) and grants nothing useful
    * to CredSSP, so this client never sends one.
+   * @param entropy randomness and time; replaced only by tests that pin exact bytes.
    */
-  constructor(opts: NtlmInitiatorOptions, entropy: NtlmEntropy = systemEntropy) {
+  constructor(opts: NtlmInitiatorOptions, entropy: NtlmEntropy = new ContextEntropy()) {
     super();
     if (opts.user === '') {
       throw sspiError(
@@ -120,7 +112,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
     this.identityValue = {
       user: opts.user,
       domain: opts.domain,
-      workstation: opts.workstation ?? defaultWorkstation(),
+      workstation: opts.workstation ?? hostNames().nbComputerName,
     };
   }
 
@@ -237,5 +229,6 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
 
   protected disposeSecrets(): void {
     this.ntHash.fill(0);
+    this.entropy.dispose?.();
   }
 }
