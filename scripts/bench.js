@@ -213,12 +213,29 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** How long each measured thing runs before it is measured (ms; a smoke run only a little). */
+const WARM_UP_MS = quick ? 50 : 1000;
+
+/**
+ * Run `once` over and over for WARM_UP_MS: V8 compiles hot functions in the background (on a
+ * 2-vCPU machine that compiler thread competes with the main one), and a deep JS call stack takes
+ * longer to reach its optimised steady state than Node's own TLS path does. Measuring before
+ * that compares JIT warm-up, not the code: with 50 warm-up messages the message throughput of
+ * both sides came out at half its steady-state value and the ratio swung between 0.6 and 1.1.
+ */
+async function warmUp(once) {
+  const until = performance.now() + WARM_UP_MS;
+  while (performance.now() < until) await once();
+}
+
 /**
  * Median wall time (ms) of each kind of handshake, n of each, run one after another in turn
  * (A, B, C, A, B, C, …) so a busy neighbour slows all kinds alike and the ratios hold.
  */
 async function interleavedMs(n, onces) {
-  for (let i = 0; i < Math.min(20, n); i++) for (const once of onces) await (await once()).destroy();
+  await warmUp(async () => {
+    for (const once of onces) await (await once()).destroy();
+  });
   const times = onces.map(() => []);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < onces.length; k++) {
@@ -270,7 +287,7 @@ async function maxStallMs(count, once) {
  */
 async function interleavedMBps(total, size, moves) {
   const message = Buffer.alloc(size, 0x5a);
-  for (const move of moves) for (let i = 0; i < 50; i++) await move(message);
+  for (const move of moves) await warmUp(() => move(message));
   const rounds = 20;
   const perRound = Math.max(1, Math.ceil(total / size / rounds));
   const elapsed = moves.map(() => 0);

@@ -1,25 +1,26 @@
 /**
- * TLS with Node's own `tls` module over an in-memory duplex: records in, records out, no socket.
- * Node has no memory-BIO API, so a TLSSocket is wrapped around a Duplex whose write side collects
- * the records TLS wants to send and whose read side is fed the peer's records.
+ * TLS with Node's own `tls` module in memory: records in, records out, no socket. Node has no
+ * memory-BIO API, so a TLSSocket is wrapped around a RecordPipe (record-pipe.ts), a minimal JS
+ * stream whose write side collects the records TLS wants to send and which delivers the peer's.
  *
  * When is a step done, without timers or polling? Three facts about Node's TLS over a JS stream
  * (lib/_tls_wrap.js, lib/internal/js_stream_socket.js, src/crypto/crypto_tls.cc; read in Node
  * 20.20, unchanged in 22; test/unit/tls-engine-timing.test.ts fails if one of them changes):
- *  1. Bytes pushed into a flowing Duplex reach OpenSSL at once ('data' is emitted synchronously),
- *     and TLSWrap decrypts them, emits cleartext and writes its whole answer into our Duplex in
+ *  1. Records delivered while TLS reads reach OpenSSL at once ('data' is emitted synchronously),
+ *     and TLSWrap decrypts them, emits cleartext and writes its whole answer into the pipe in
  *     that same call — provided none of its earlier writes is still in flight.
  *  2. A write is in flight until JSStreamSocket's `finishWrite`, which runs from a setImmediate
- *     queued on the next tick after our write callback. Output TLS makes meanwhile waits for it.
+ *     queued when the pipe reports the write done. Output TLS makes meanwhile waits for it.
  *  3. A TLS failure is reported synchronously ('_tlsError', or 'error' once control is released)
  *     or, before the handshake completes, by destroy() on the next tick.
  * So each step first waits until the writes of earlier steps are complete (one check phase, and
- * usually none: the peer's step ran in between), then pushes its input or cleartext, then —
- * during the handshake — lets the tick queue drain. Its output is then complete. The wait for our own last write is left to
- * the next step, so the peer can work while Node finishes it.
+ * usually none: the peer's step ran in between), then delivers its input or writes cleartext,
+ * then — during the handshake — lets the tick queue drain. Its output is then complete. The wait
+ * for our own last write is left to the next step, so the peer can work while Node finishes it.
  */
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import { RecordPipe } from './record-pipe';
 import { mayGoNow, turnSlot } from './turn-budget';
 import { createHash, type X509Certificate } from 'node:crypto';
 
@@ -70,7 +71,7 @@ export interface TlsServerOptions {
 
 /** One TLS connection, client or server side, driven by feeding records in. */
 export class TlsEngine {
-  private readonly transport: Duplex;
+  private readonly transport: RecordPipe;
   private readonly socket: tls.TLSSocket;
   private readonly outgoing: Buffer[] = [];
   private readonly cleartext: Buffer[] = [];
@@ -88,26 +89,16 @@ export class TlsEngine {
     private readonly role: 'client' | 'server',
     options: TlsClientOptions | TlsServerOptions,
   ) {
-    const outgoing = this.outgoing;
-    const wrote = () => {
+    this.transport = new RecordPipe((chunk) => {
+      // Kept as is: JSStreamSocket hands us a Buffer of its own (a copy of OpenSSL's output).
+      this.outgoing.push(chunk);
       this.writesMade++;
-    };
-    this.transport = new Duplex({
-      read() {
-        // Data is pushed by feed(); nothing to pull.
-      },
-      write(chunk: Buffer, _encoding, callback) {
-        // Kept as is: JSStreamSocket hands us a Buffer of its own (a copy of OpenSSL's output).
-        outgoing.push(chunk);
-        wrote();
-        callback();
-      },
     });
     if (role === 'client') {
       const client = options as TlsClientOptions;
       this.offeredSession = client.session;
       this.socket = tls.connect({
-        socket: this.transport,
+        socket: this.transport as unknown as Duplex,
         secureContext: clientSecureContext(client.maxVersion ?? 'TLSv1.3', client.ca),
         // CredSSP validates the server by hand (MS-CSSP 3.1.5: no common CA root is assumed);
         // the pubKeyAuth exchange binds the key, and mutual auth is checked by the caller.
@@ -125,7 +116,7 @@ export class TlsEngine {
       });
     } else {
       const server = options as TlsServerOptions;
-      this.socket = new tls.TLSSocket(this.transport, {
+      this.socket = new tls.TLSSocket(this.transport as unknown as Duplex, {
         isServer: true,
         secureContext: server.secureContext,
         requestCert: false,
@@ -166,9 +157,9 @@ export class TlsEngine {
   async feed(records: Buffer): Promise<void> {
     if (this.destroyed) throw new Error('TLS engine used after dispose');
     if (!this.readyNow()) await this.writesComplete();
-    // Pushed as is: TLSWrap copies what it reads (JSStream.readBuffer), and settle() waits
-    // until the Duplex holds nothing, so the caller's Buffer is not kept.
-    if (records.length > 0) this.transport.push(records);
+    // Delivered as is: TLSWrap copies what it reads (JSStream.readBuffer), and settle() waits
+    // until the pipe holds nothing, so the caller's Buffer is not kept.
+    if (records.length > 0) this.transport.deliver(records);
     if (!this.settledNow(0)) await this.settle(0);
   }
 
