@@ -80,7 +80,6 @@ export class TlsEngine {
   private writesCompleted = 0;
   private handshakeDone = false;
   private failure: Error | undefined;
-  private latestSession: Buffer | undefined;
   private destroyed = false;
   private readonly offeredSession: Buffer | undefined;
   private handshakeCertificate: X509Certificate | undefined;
@@ -108,12 +107,8 @@ export class TlsEngine {
         session: client.session,
       });
       this.socket.once('secureConnect', () => this.onHandshakeDone());
-      this.socket.on('session', (session: Buffer) => {
-        // Read nothing from the socket here: for TLS 1.2 this fires inside the handshake, and
-        // asking OpenSSL for the peer certificate at that point loses it for later calls.
-        this.latestSession = session;
-        if (this.handshakeCertificate) certificateOfSession.set(session, this.handshakeCertificate);
-      });
+      // No 'session' listener: Node would then serialise every TLS 1.3 ticket as it arrives; the
+      // session is read once, when the exchange is over (see `session`).
     } else {
       const server = options as TlsServerOptions;
       this.socket = new tls.TLSSocket(this.transport as unknown as Duplex, {
@@ -222,7 +217,7 @@ export class TlsEngine {
 
   /** The newest session the server gave a client (TLS 1.3 tickets arrive after the handshake). */
   get session(): Buffer | undefined {
-    const session = this.latestSession ?? (this.handshakeDone ? this.socket.getSession() : undefined);
+    const session = this.handshakeDone ? this.socket.getSession() : undefined;
     if (session && this.handshakeCertificate) certificateOfSession.set(session, this.handshakeCertificate);
     return session;
   }
