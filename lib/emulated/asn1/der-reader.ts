@@ -58,6 +58,42 @@ export function describeTag(tagClass: number, tagNumber: number): string {
 }
 
 /**
+ * DerElement as the reader makes it. `encoded` is a view made on first use: most elements are
+ * only looked into through `content`, and every Buffer view costs an object.
+ */
+class ParsedElement implements DerElement {
+  private encodedView: Buffer | undefined;
+
+  constructor(
+    readonly tagClass: TagClass,
+    readonly constructed: boolean,
+    readonly tagNumber: number,
+    readonly content: Buffer,
+    /** The buffer the TLV was read from, and where in it the TLV starts and ends. */
+    private readonly source: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+    readonly offset: number,
+    readonly depth: number,
+  ) {}
+
+  get encoded(): Buffer {
+    this.encodedView ??= this.source.subarray(this.start, this.end);
+    return this.encodedView;
+  }
+
+  /** encoded.length, without making the view. */
+  get encodedLength(): number {
+    return this.end - this.start;
+  }
+}
+
+/** The whole TLV's length; for the reader's own elements without making the `encoded` view. */
+function encodedLength(element: DerElement): number {
+  return element instanceof ParsedElement ? element.encodedLength : element.encoded.length;
+}
+
+/**
  * Read one TLV starting at `offset`, which must end at or before `limit` (default: the buffer's
  * end). X.690 8.1.3 (lengths) as restricted by 10.1: definite form only, minimal, at most 4 octets.
  */
@@ -69,7 +105,13 @@ export function readElement(buf: Buffer, offset = 0, limit = buf.length, depth =
  * readElement for a buffer that starts `base` bytes into the outermost one (a parent's content):
  * the result's `offset` counts from the outermost buffer, so childrenOf need not copy each child.
  */
-function readElementAt(buf: Buffer, offset: number, limit: number, depth: number, base: number): DerElement {
+function readElementAt(
+  buf: Buffer,
+  offset: number,
+  limit: number,
+  depth: number,
+  base: number,
+): ParsedElement {
   if (depth > MAX_DER_DEPTH) throw new DerError(`nesting deeper than ${MAX_DER_DEPTH} levels`, offset);
   if (!Number.isInteger(offset) || offset < 0 || limit > buf.length || offset >= limit) {
     throw new DerError('expected an element but the data ended', offset);
@@ -99,22 +141,24 @@ function readElementAt(buf: Buffer, offset: number, limit: number, depth: number
     throw new DerError(`the length ${length} runs past the end of the data (${limit - pos} left)`, offset);
   }
   const end = pos + length;
-  return {
-    tagClass: (identifier >> 6) as TagClass,
-    constructed: (identifier & 0x20) !== 0,
+  return new ParsedElement(
+    (identifier >> 6) as TagClass,
+    (identifier & 0x20) !== 0,
     tagNumber,
-    content: buf.subarray(pos, end),
-    encoded: buf.subarray(offset, end),
-    offset: base + offset,
+    buf.subarray(pos, end),
+    buf,
+    offset,
+    end,
+    base + offset,
     depth,
-  };
+  );
 }
 
 /** Read a buffer that must hold exactly one element, with nothing after it. */
 export function parseDer(buf: Buffer): DerElement {
-  const element = readElement(buf, 0);
-  if (element.encoded.length !== buf.length) {
-    throw new DerError(`${buf.length - element.encoded.length} unexpected bytes after the element`);
+  const element = readElementAt(buf, 0, buf.length, 0, 0);
+  if (element.encodedLength !== buf.length) {
+    throw new DerError(`${buf.length - element.encodedLength} unexpected bytes after the element`);
   }
   return element;
 }
@@ -128,13 +172,13 @@ export function childrenOf(element: DerElement): DerElement[] {
     );
   }
   const content = element.content;
-  const base = element.offset + (element.encoded.length - content.length);
+  const base = element.offset + (encodedLength(element) - content.length);
   const children: DerElement[] = [];
   let pos = 0;
   while (pos < content.length) {
     const child = readElementAt(content, pos, content.length, element.depth + 1, base);
     children.push(child);
-    pos += child.encoded.length;
+    pos += child.encodedLength;
   }
   return children;
 }
