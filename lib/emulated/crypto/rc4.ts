@@ -24,9 +24,21 @@ export class Rc4 {
   }
 
   /** XOR `data` with the next data.length keystream bytes; returns a new Buffer. */
-  update(data: Buffer): Buffer {
-    const s = this.state;
+  update(data: Uint8Array): Buffer {
     const out = Buffer.allocUnsafe(data.length);
+    this.updateInto(data, out, 0);
+    return out;
+  }
+
+  /**
+   * update() writing into `target` at `targetStart` instead of a new Buffer, so a caller that
+   * lays out a message (signature || sealed bytes) allocates it once. In place (`target` is `data`, start 0) works too.
+   */
+  updateInto(data: Uint8Array, target: Uint8Array, targetStart: number): void {
+    if (targetStart < 0 || targetStart + data.length > target.length) {
+      throw new RangeError('RC4 output does not fit in the target');
+    }
+    const s = this.state;
     let { i, j } = this;
     for (let n = 0; n < data.length; n++) {
       i = (i + 1) & 0xff;
@@ -34,11 +46,10 @@ export class Rc4 {
       const t = s[i];
       s[i] = s[j];
       s[j] = t;
-      out[n] = data[n] ^ s[(s[i] + s[j]) & 0xff];
+      target[targetStart + n] = data[n] ^ s[(s[i] + s[j]) & 0xff];
     }
     this.i = i;
     this.j = j;
-    return out;
   }
 
   /** Zero the keystream state; the instance must not be used afterwards. */

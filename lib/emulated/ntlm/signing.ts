@@ -65,22 +65,27 @@ export class NtlmSessionSecurity {
   }
 
   /**
-   * MAC() of MS-NLMP 3.4.4.2 over `message` with `state`'s next sequence number. With key exchange
-   * the checksum is RC4'd through the direction's handle, after any sealing of the same message.
+   * Write MAC() of MS-NLMP 3.4.4.2 over `message` with `state`'s next sequence number into the 16
+   * bytes of `out` at `at`: Version, Checksum, SeqNum. With key exchange the checksum is RC4'd
+   * through the direction's handle, after any sealing of the same message. Written in place so
+   * wrap() lays out signature and sealed bytes in one allocation.
    */
-  private mac(state: DirectionState, message: Buffer): Buffer {
-    const seqNum = Buffer.alloc(4);
-    seqNum.writeUInt32LE(state.seqNum, 0);
-    let checksum: Buffer = createHmac('md5', state.signingKey)
-      .update(seqNum)
+  private writeMac(state: DirectionState, message: Buffer, out: Buffer, at: number): void {
+    out.writeUInt32LE(SIGNATURE_VERSION, at);
+    out.writeUInt32LE(state.seqNum, at + 12);
+    const hmac = createHmac('md5', state.signingKey)
+      .update(out.subarray(at + 12, at + 16))
       .update(message)
-      .digest()
-      .subarray(0, 8);
-    if (this.keyExchange) checksum = state.handle.update(checksum);
+      .digest();
+    const checksum = hmac.subarray(0, 8);
+    if (this.keyExchange) state.handle.updateInto(checksum, out, at + 4);
+    else checksum.copy(out, at + 4);
+  }
+
+  /** MAC() as a new 16-byte signature. */
+  private mac(state: DirectionState, message: Buffer): Buffer {
     const signature = Buffer.alloc(SIGNATURE_LENGTH);
-    signature.writeUInt32LE(SIGNATURE_VERSION, 0);
-    checksum.copy(signature, 4);
-    seqNum.copy(signature, 12);
+    this.writeMac(state, message, signature, 0);
     return signature;
   }
 
@@ -128,10 +133,11 @@ export class NtlmSessionSecurity {
   /** EncryptMessage / GSS_WrapEx (MS-NLMP 3.4.6): signature || RC4-sealed plaintext. */
   wrap(plaintext: Buffer): Buffer {
     this.requireSeal();
-    const sealed = this.outbound.handle.update(plaintext);
-    const signature = this.mac(this.outbound, plaintext);
+    const message = Buffer.allocUnsafe(SIGNATURE_LENGTH + plaintext.length);
+    this.outbound.handle.updateInto(plaintext, message, SIGNATURE_LENGTH);
+    this.writeMac(this.outbound, plaintext, message, 0);
     this.outbound.seqNum = (this.outbound.seqNum + 1) >>> 0;
-    return Buffer.concat([signature, sealed]);
+    return message;
   }
 
   /** DecryptMessage / GSS_UnwrapEx: the reverse of the peer's wrap(). */
