@@ -2,7 +2,7 @@
  * AV_PAIR lists (MS-NLMP 2.2.2.1): the TargetInfo of a CHALLENGE and the AV pairs inside an NTLMv2
  * response. Each pair is AvId (2 bytes), AvLen (2 bytes), Value; the list ends with MsvAvEOL.
  */
-import { invalidToken, readU16, slice } from './wire';
+import { copyOf, invalidToken, readU16 } from './wire';
 
 /** AvId values (MS-NLMP 2.2.2.1). */
 export const MsvAvEOL = 0x0000;
@@ -47,25 +47,28 @@ export function parseAvPairs(data: Buffer): AvPair[] {
       if (length !== 0) throw invalidToken('MsvAvEOL has a non-zero length');
       return pairs;
     }
-    const value = slice(data, offset + 4, length, 'an AV pair value');
+    const value = copyOf(data, offset + 4, length, 'an AV pair value');
     if (pairs.length === MAX_PAIRS) throw invalidToken('the AV pair list is too long');
-    pairs.push({ id, value: Buffer.from(value) });
+    pairs.push({ id, value });
     offset += 4 + length;
   }
 }
 
-/** Encode pairs in the given order and append MsvAvEOL. */
+/** Encode pairs in the given order and append MsvAvEOL; sized first, written in one allocation. */
 export function encodeAvPairs(pairs: readonly AvPair[]): Buffer {
-  const parts: Buffer[] = [];
+  let size = 4; // MsvAvEOL
   for (const pair of pairs) {
     if (pair.value.length > 0xffff) throw new RangeError('AV pair value longer than 65535 bytes');
-    const header = Buffer.alloc(4);
-    header.writeUInt16LE(pair.id, 0);
-    header.writeUInt16LE(pair.value.length, 2);
-    parts.push(header, pair.value);
+    size += 4 + pair.value.length;
   }
-  parts.push(Buffer.alloc(4));
-  return Buffer.concat(parts);
+  const out = Buffer.alloc(size);
+  let at = 0;
+  for (const pair of pairs) {
+    out.writeUInt16LE(pair.id, at);
+    out.writeUInt16LE(pair.value.length, at + 2);
+    at += 4 + pair.value.copy(out, at + 4);
+  }
+  return out;
 }
 
 /** The value of the first pair with `id`, if any. */

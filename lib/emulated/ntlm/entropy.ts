@@ -14,6 +14,9 @@ export interface NtlmEntropy {
 /** ClientChallenge (8) and the random ExportedSessionKey (16): what one AUTHENTICATE draws (MS-NLMP 3.1.5.1.2). */
 const AUTHENTICATE_RANDOM_BYTES = 8 + 16;
 
+/** The empty reserve every context starts with; zero-length, so sharing it is safe. */
+const NOTHING_DRAWN = Buffer.alloc(0);
+
 /**
  * The system CSPRNG for one context. A randomBytes() call costs about 6 µs whatever its size,
  * more than the HMACs of the exchange, so the two values an AUTHENTICATE needs come from one call:
@@ -22,7 +25,7 @@ const AUTHENTICATE_RANDOM_BYTES = 8 + 16;
  * only (never shared between contexts) and dispose() zeroes what is left.
  */
 export class ContextEntropy implements NtlmEntropy {
-  private reserve: Buffer = Buffer.alloc(0);
+  private reserve: Buffer = NOTHING_DRAWN;
 
   randomBytes(size: number): Buffer {
     if (size > this.reserve.length) {

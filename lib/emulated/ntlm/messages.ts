@@ -4,7 +4,7 @@
  * (Len, MaxLen, BufferOffset) triples that point into the payload behind the header.
  */
 import { NTLMSSP_NEGOTIATE_UNICODE, NTLMSSP_NEGOTIATE_VERSION, hasFlag } from './flags';
-import { decodeUtf16, invalidToken, readU16, readU32, slice } from './wire';
+import { checkRange, copyOf, decodeUtf16, invalidToken, readU16, readU32 } from './wire';
 
 /** "NTLMSSP\0", the Signature of every message (MS-NLMP 2.2.1). */
 const SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
@@ -64,10 +64,13 @@ const NEGOTIATE_HEADER = 40;
 const CHALLENGE_HEADER = 56;
 const AUTHENTICATE_HEADER_NO_MIC = 72;
 const AUTHENTICATE_HEADER = 88;
+/** An empty field's value; zero-length, so sharing it is safe. */
+const NO_BYTES = Buffer.alloc(0);
 
 /** The MessageType of a token that starts with the NTLMSSP signature; throws otherwise. */
 export function messageTypeOf(token: Buffer): number {
-  if (token.length < 12 || !token.subarray(0, 8).equals(SIGNATURE)) {
+  // compare() rather than subarray().equals(): this runs on every token and needs no view.
+  if (token.length < 12 || token.compare(SIGNATURE, 0, 8, 0, 8) !== 0) {
     throw invalidToken('it does not start with the NTLMSSP signature');
   }
   return token.readUInt32LE(8);
@@ -77,18 +80,14 @@ function expectType(token: Buffer, type: number, name: string): void {
   if (messageTypeOf(token) !== type) throw invalidToken(`expected a ${name} message`);
 }
 
-function encodeVersion(version: NtlmVersion): Buffer {
-  const out = Buffer.alloc(8);
-  out[0] = version.major;
-  out[1] = version.minor;
-  out.writeUInt16LE(version.build, 2);
-  out[7] = version.revision;
-  return out;
-}
-
 function parseVersion(token: Buffer, offset: number): NtlmVersion {
-  const bytes = slice(token, offset, 8, 'the VERSION field');
-  return { major: bytes[0], minor: bytes[1], build: bytes.readUInt16LE(2), revision: bytes[7] };
+  checkRange(token, offset, 8, 'the VERSION field');
+  return {
+    major: token[offset],
+    minor: token[offset + 1],
+    build: token.readUInt16LE(offset + 2),
+    revision: token[offset + 7],
+  };
 }
 
 /** A (Len, MaxLen, BufferOffset) field as read from a header. */
@@ -102,12 +101,13 @@ function readField(token: Buffer, at: number, what: string): FieldRef {
   const offset = readU32(token, at + 4, what);
   // Bounds-check now so a field pointing outside the token fails before anything uses it. An empty
   // field's offset means nothing (MS-NLMP 2.2.1: "SHOULD be ignored"), so it is not checked.
-  if (length > 0) slice(token, offset, length, what);
+  if (length > 0) checkRange(token, offset, length, what);
   return { length, offset };
 }
 
+/** A copy of a field's bytes (already bounds-checked by readField), so the result outlives `token`. */
 function fieldBytes(token: Buffer, field: FieldRef): Buffer {
-  return Buffer.from(token.subarray(field.offset, field.offset + field.length));
+  return field.length === 0 ? Buffer.alloc(0) : copyOf(token, field.offset, field.length, 'a field');
 }
 
 /** The lowest offset of a non-empty field: where the payload starts, hence how long the header is. */
@@ -143,6 +143,14 @@ class MessageWriter {
     value.copy(this.header, at);
   }
 
+  /** The VERSION structure (MS-NLMP 2.2.2.10), written in place. */
+  version(at: number, version: NtlmVersion): void {
+    this.header[at] = version.major;
+    this.header[at + 1] = version.minor;
+    this.header.writeUInt16LE(version.build, at + 2);
+    this.header[at + 7] = version.revision;
+  }
+
   field(at: number, value: Buffer): void {
     if (value.length > 0xffff) throw new RangeError('NTLM message field longer than 65535 bytes');
     this.header.writeUInt16LE(value.length, at);
@@ -164,9 +172,9 @@ class MessageWriter {
 export function encodeNegotiate(message: NegotiateMessage): Buffer {
   const writer = new MessageWriter(NEGOTIATE_HEADER, NtLmNegotiate);
   writer.u32(12, message.flags);
-  writer.field(16, Buffer.alloc(0));
-  writer.field(24, Buffer.alloc(0));
-  writer.bytes(32, encodeVersion(message.version ?? OUR_VERSION));
+  writer.field(16, NO_BYTES);
+  writer.field(24, NO_BYTES);
+  writer.version(32, message.version ?? OUR_VERSION);
   return writer.finish();
 }
 
@@ -189,7 +197,7 @@ export function encodeChallenge(message: ChallengeMessage): Buffer {
   writer.u32(20, message.flags);
   writer.bytes(24, message.serverChallenge);
   writer.field(40, message.targetInfo);
-  writer.bytes(48, encodeVersion(message.version ?? OUR_VERSION));
+  writer.version(48, message.version ?? OUR_VERSION);
   return writer.finish();
 }
 
@@ -203,7 +211,7 @@ export function parseChallenge(token: Buffer): ChallengeMessage {
   const message: ChallengeMessage = {
     flags,
     targetName: decodeText(fieldBytes(token, targetNameField), flags, 'TargetName'),
-    serverChallenge: Buffer.from(token.subarray(24, 32)),
+    serverChallenge: copyOf(token, 24, 8, 'ServerChallenge'),
     targetInfo: fieldBytes(token, targetInfoField),
   };
   if (
@@ -233,7 +241,7 @@ export function encodeAuthenticate(message: AuthenticateMessage): Buffer {
   writer.field(20, message.ntChallengeResponse);
   writer.field(52, message.encryptedRandomSessionKey);
   writer.u32(60, message.flags);
-  writer.bytes(64, encodeVersion(message.version ?? OUR_VERSION));
+  writer.version(64, message.version ?? OUR_VERSION);
   if (message.mic) writer.bytes(AUTHENTICATE_MIC_OFFSET, message.mic);
   return writer.finish();
 }
@@ -262,7 +270,7 @@ export function parseAuthenticate(token: Buffer): AuthenticateMessage {
     message.version = parseVersion(token, 64);
   }
   if (headerEnd >= AUTHENTICATE_HEADER) {
-    message.mic = Buffer.from(token.subarray(AUTHENTICATE_MIC_OFFSET, AUTHENTICATE_HEADER));
+    message.mic = copyOf(token, AUTHENTICATE_MIC_OFFSET, 16, 'the MIC');
   }
   return message;
 }

@@ -21,10 +21,23 @@ export function readU32(buf: Buffer, offset: number, what: string): number {
   return buf.readUInt32LE(offset);
 }
 
-/** A slice that throws SEC_E_INVALID_TOKEN unless it lies wholly inside `buf`. */
-export function slice(buf: Buffer, offset: number, length: number, what: string): Buffer {
+/** Throw SEC_E_INVALID_TOKEN unless `length` bytes at `offset` lie wholly inside `buf`. */
+export function checkRange(buf: Buffer, offset: number, length: number, what: string): void {
   if (offset < 0 || length < 0 || offset + length > buf.length) throw invalidToken(`${what} is truncated`);
+}
+
+/** A view that throws SEC_E_INVALID_TOKEN unless it lies wholly inside `buf`. */
+export function slice(buf: Buffer, offset: number, length: number, what: string): Buffer {
+  checkRange(buf, offset, length, what);
   return buf.subarray(offset, offset + length);
+}
+
+/** A bounds-checked copy of `length` bytes at `offset`: one allocation, no intermediate view. */
+export function copyOf(buf: Buffer, offset: number, length: number, what: string): Buffer {
+  checkRange(buf, offset, length, what);
+  const out = Buffer.allocUnsafe(length);
+  buf.copy(out, 0, offset, offset + length);
+  return out;
 }
 
 /** UTF-16LE text, refusing an odd byte count (MS-NLMP 2.2: Unicode strings are 2-byte units). */
