@@ -4,6 +4,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sspiError } from '../../errors';
+import { publicNonce } from '../crypto/nonce-pool';
 import type { MechanismContext, MechanismStep } from '../mechanism';
 import {
   AV_FLAG_MIC_PRESENT,
@@ -60,7 +61,11 @@ export interface NtlmAcceptorEntropy {
   now(): Date;
 }
 
-const systemEntropy: NtlmAcceptorEntropy = { randomBytes, now: () => new Date() };
+/**
+ * The server's only random value is the ServerChallenge, sent in the clear in the CHALLENGE, so it
+ * may come from the shared pool of public nonces (one CSPRNG call per 512 handshakes, not one each).
+ */
+const systemEntropy: NtlmAcceptorEntropy = { randomBytes: publicNonce, now: () => new Date() };
 
 /** Flags we echo when the client asks for them (MS-NLMP 3.2.5.1.1: the intersection). */
 const ECHOED_FLAGS =
