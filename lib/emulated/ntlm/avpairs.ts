@@ -95,12 +95,23 @@ export function avFlagsPair(flags: number): AvPair {
 }
 
 /** Milliseconds between 1601-01-01 (the FILETIME epoch) and 1970-01-01. */
-const FILETIME_EPOCH_OFFSET_MS = 11644473600000n;
+const FILETIME_EPOCH_OFFSET_MS = 11644473600000;
+const TWO_TO_32 = 2 ** 32;
 
-/** A FILETIME (100 ns units since 1601, little-endian 64-bit) as MsvAvTimestamp carries it. */
+/**
+ * A FILETIME (100 ns units since 1601, little-endian 64-bit) as MsvAvTimestamp carries it. The
+ * value passes 2^53, so it is built from 32-bit halves, each step exact in Number arithmetic,
+ * rather than with BigInt, whose every operation allocates. Dates before 1601 or past what 64
+ * bits hold throw a RangeError.
+ */
 export function fileTime(date: Date): Buffer {
+  const ms = date.getTime() + FILETIME_EPOCH_OFFSET_MS;
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError('the date has no FILETIME');
+  const low = (ms % TWO_TO_32) * 10000; // below 2^46
+  const high = Math.floor(ms / TWO_TO_32) * 10000 + Math.floor(low / TWO_TO_32);
   const value = Buffer.alloc(8);
-  value.writeBigUInt64LE((BigInt(date.getTime()) + FILETIME_EPOCH_OFFSET_MS) * 10000n, 0);
+  value.writeUInt32LE(low % TWO_TO_32, 0);
+  value.writeUInt32LE(high, 4);
   return value;
 }
 
