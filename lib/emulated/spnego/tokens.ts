@@ -75,7 +75,8 @@ const NTLMSSP_SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
 
 /** True for a bare NTLM message, which Windows' Negotiate accepts in place of SPNEGO. */
 export function isRawNtlmssp(token: Buffer): boolean {
-  return token.length >= NTLMSSP_SIGNATURE.length && token.subarray(0, 8).equals(NTLMSSP_SIGNATURE);
+  const length = NTLMSSP_SIGNATURE.length;
+  return token.length >= length && token.compare(NTLMSSP_SIGNATURE, 0, length, 0, length) === 0;
 }
 
 function malformed(what: string, detail: string): Error {
