@@ -10,8 +10,9 @@
  *   its first byte incremented by one (the CVE-2018-0886 "encryption oracle" design that
  *   version 5 replaced).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { sspiError } from '../../errors';
+import { digestOf } from '../crypto/digest';
 
 /** "CredSSP Client-To-Server Binding Hash" with its terminating NUL, which is hashed too. */
 export const CLIENT_SERVER_HASH_MAGIC = Buffer.from('CredSSP Client-To-Server Binding Hash\0', 'latin1');
@@ -23,7 +24,7 @@ export const FIRST_HASHED_VERSION = 5;
 
 /** SHA-256(magic || clientNonce || SubjectPublicKey) (MS-CSSP 3.1.5). */
 export function bindingHash(magic: Buffer, clientNonce: Buffer, subjectPublicKey: Buffer): Buffer {
-  return createHash('sha256').update(magic).update(clientNonce).update(subjectPublicKey).digest();
+  return digestOf('sha256', magic, clientNonce, subjectPublicKey);
 }
 
 /** What the client seals into its pubKeyAuth for the negotiated version. */

@@ -2,7 +2,8 @@
  * NTLMv2 key derivation (MS-NLMP 3.3.2, 3.4.5): pure functions from the NT hash to the keys that
  * sign and seal. NTLMv1 and LM are deliberately absent: nothing here can produce them.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { digestOf } from '../crypto/digest';
 import { md4 } from '../crypto/md4';
 import { Rc4 } from '../crypto/rc4';
 
@@ -114,7 +115,7 @@ const SEAL_MAGIC: Record<NtlmMode, Buffer> = {
  * where the magic names the direction the key signs ("client" = client-to-server).
  */
 export function signKey(exportedSessionKey: Buffer, mode: NtlmMode): Buffer {
-  return createHash('md5').update(exportedSessionKey).update(SIGN_MAGIC[mode]).digest();
+  return digestOf('md5', exportedSessionKey, SIGN_MAGIC[mode]);
 }
 
 /**
@@ -123,5 +124,5 @@ export function signKey(exportedSessionKey: Buffer, mode: NtlmMode): Buffer {
  * both our contexts refuse to negotiate less than 128-bit keys.
  */
 export function sealKey(exportedSessionKey: Buffer, mode: NtlmMode): Buffer {
-  return createHash('md5').update(exportedSessionKey).update(SEAL_MAGIC[mode]).digest();
+  return digestOf('md5', exportedSessionKey, SEAL_MAGIC[mode]);
 }
