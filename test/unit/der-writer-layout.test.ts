@@ -7,12 +7,17 @@ import fc from 'fast-check';
 import {
   application,
   contextExplicit,
+  encodeTree,
   integer,
   octetString,
   parseDer,
   readInteger,
   sequence,
   set,
+  treeExplicit,
+  treeOctetString,
+  treeSequence,
+  type DerTree,
 } from '../../lib/emulated/asn1/der';
 
 /** X.690 8.1.3 written out independently: short form, or 0x80|n then n big-endian octets. */
@@ -82,5 +87,42 @@ describe('DER writer layout', () => {
   test('a status code written as a signed 32-bit number reads back', () => {
     expect(integer(0xc000006d | 0).toString('hex')).toBe('0204c000006d');
     expect(readInteger(parseDer(integer(-1)))).toBe(-1);
+  });
+});
+
+describe('DER trees', () => {
+  /** The same message through the tree writer and through the Buffer-returning writer. */
+  function both(tokens: Buffer[]): [Buffer, Buffer] {
+    const tree = treeSequence(
+      treeExplicit(0, integer(6)),
+      treeExplicit(1, treeSequence(...tokens.map((t) => treeSequence(treeExplicit(0, treeOctetString(t)))))),
+      treeExplicit(3, treeOctetString(treeSequence(treeExplicit(2, treeOctetString(Buffer.from('pw')))))),
+    );
+    const buffers = sequence(
+      contextExplicit(0, integer(6)),
+      contextExplicit(1, sequence(...tokens.map((t) => sequence(contextExplicit(0, octetString(t)))))),
+      contextExplicit(3, octetString(sequence(contextExplicit(2, octetString(Buffer.from('pw')))))),
+    );
+    return [encodeTree(tree), buffers];
+  }
+
+  test('write exactly what nesting the Buffer writer gives, at every length form', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 70000 }), { maxLength: 3 }), (sizes) => {
+        const [fromTree, fromBuffers] = both(sizes.map((size) => Buffer.alloc(size, size & 0xff)));
+        expect(fromTree.equals(fromBuffers)).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  test('know their size before they are written', () => {
+    const tree: DerTree = treeExplicit(1, treeOctetString(Buffer.alloc(300)));
+    expect(tree.encodedLength).toBe(encodeTree(tree).length);
+    expect(tree.encodedLength).toBe(1 + 3 + (1 + 3 + 300));
+  });
+
+  test('refuse a tag number the identifier octet cannot hold', () => {
+    expect(() => treeExplicit(31, integer(1))).toThrow(TypeError);
   });
 });

@@ -1,56 +1,22 @@
 /**
  * The DER writer: small pure functions that each return one encoded TLV, composed by nesting,
  * e.g. `sequence(contextExplicit(0, integer(6)), contextExplicit(1, octetString(token)))`.
+ * Each level is one allocation; for messages built on every handshake, der-tree describes the
+ * whole message first and writes it in one.
  * Bad arguments are programming errors and throw Node-style TypeErrors.
  */
 import { invalidArgValue } from '../../errors';
 import { TagClass, UniversalTag } from './der-reader';
+import { encodeTree, identifierOf, treeElement } from './der-tree';
 
-/** How many octets the length field takes (X.690 8.1.3): short form below 128, else 1 + the fewest octets. */
-function lengthFieldSize(length: number): number {
-  if (length < 0x80) return 1;
-  let octets = 1;
-  for (let rest = length; rest > 0xff; rest = Math.floor(rest / 256)) octets++;
-  return 1 + octets;
-}
-
-/** Write the length field of lengthFieldSize(length) octets at `at`; returns the offset after it. */
-function writeLength(out: Buffer, at: number, length: number): number {
-  const size = lengthFieldSize(length);
-  if (size === 1) {
-    out[at] = length;
-    return at + 1;
-  }
-  out[at] = 0x80 | (size - 1);
-  for (let i = size - 1, rest = length; i > 0; i--, rest = Math.floor(rest / 256)) out[at + i] = rest & 0xff;
-  return at + size;
-}
-
-/**
- * One TLV whose content is `parts` back to back. Sized first and written into one allocation:
- * building identifier, length and content as separate Buffers and concatenating them cost more
- * than the copying itself for the small elements these protocols are made of.
- */
+/** One TLV whose content is `parts` back to back, written in one allocation. */
 function tlvOf(identifier: number, parts: readonly Buffer[]): Buffer {
-  let contentLength = 0;
-  for (const part of parts) contentLength += part.length;
-  const out = Buffer.allocUnsafe(1 + lengthFieldSize(contentLength) + contentLength);
-  out[0] = identifier;
-  let at = writeLength(out, 1, contentLength);
-  for (const part of parts) at += part.copy(out, at);
-  return out;
+  return encodeTree(treeElement(identifier, parts));
 }
 
 /** One TLV from an identifier octet and the content. */
 export function tlv(identifier: number, content: Buffer): Buffer {
   return tlvOf(identifier, [content]);
-}
-
-function identifierOf(tagClass: TagClass, constructed: boolean, tagNumber: number): number {
-  if (!Number.isInteger(tagNumber) || tagNumber < 0 || tagNumber > 30) {
-    throw invalidArgValue('tagNumber', tagNumber, 'must be an integer from 0 to 30');
-  }
-  return (tagClass << 6) | (constructed ? 0x20 : 0) | tagNumber;
 }
 
 /** SEQUENCE of already-encoded members, in the order given. */

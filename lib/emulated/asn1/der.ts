@@ -61,3 +61,11 @@ export {
   enumerated,
   nullValue,
 } from './der-writer';
+export {
+  type DerTree,
+  type DerPart,
+  treeSequence,
+  treeExplicit,
+  treeOctetString,
+  encodeTree,
+} from './der-tree';
