@@ -18,16 +18,18 @@
 import { sspiError } from '../../errors';
 import {
   DerError,
-  contextExplicit,
   contextFields,
+  encodeTree,
   expectSequence,
   integer,
-  octetString,
   parseDer,
   readInteger,
   readOctetString,
-  sequence,
+  treeExplicit,
+  treeOctetString,
+  treeSequence,
   type DerElement,
+  type DerTree,
 } from '../asn1/der';
 
 export const CRED_TYPE_PASSWORD = 1;
@@ -71,16 +73,20 @@ export type TsCredentials =
   | { credType: typeof CRED_TYPE_SMARTCARD; smartCard: TsSmartCardCreds }
   | { credType: typeof CRED_TYPE_REMOTE_GUARD; remoteGuard: TsRemoteGuardCreds };
 
-/** Encode TSCredentials in DER. */
+/**
+ * Encode TSCredentials in DER. The message is described as a tree and written once, so the
+ * secrets are copied into the result only (which the caller zeroes), not into one intermediate
+ * Buffer per nesting level that would be left for the garbage collector unzeroed.
+ */
 export function encodeTsCredentials(credentials: TsCredentials): Buffer {
-  let inner: Buffer;
+  let inner: DerTree;
   switch (credentials.credType) {
     case CRED_TYPE_PASSWORD: {
       const p = credentials.password;
-      inner = sequence(
-        contextExplicit(0, octetString(p.domainName)),
-        contextExplicit(1, octetString(p.userName)),
-        contextExplicit(2, octetString(p.password)),
+      inner = treeSequence(
+        treeExplicit(0, treeOctetString(p.domainName)),
+        treeExplicit(1, treeOctetString(p.userName)),
+        treeExplicit(2, treeOctetString(p.password)),
       );
       break;
     }
@@ -91,7 +97,9 @@ export function encodeTsCredentials(credentials: TsCredentials): Buffer {
       inner = encodeRemoteGuard(credentials.remoteGuard);
       break;
   }
-  return sequence(contextExplicit(0, integer(credentials.credType)), contextExplicit(1, octetString(inner)));
+  return encodeTree(
+    treeSequence(treeExplicit(0, integer(credentials.credType)), treeExplicit(1, treeOctetString(inner))),
+  );
 }
 
 /** Decode TSCredentials; anything malformed or of an unknown credType is SEC_E_INVALID_TOKEN. */
@@ -146,20 +154,20 @@ export function wipeTsCredentials(credentials: TsCredentials): void {
   for (const buffer of buffers) buffer?.fill(0);
 }
 
-function encodeSmartCard(s: TsSmartCardCreds): Buffer {
+function encodeSmartCard(s: TsSmartCardCreds): DerTree {
   const csp = s.cspData;
-  const cspFields = [contextExplicit(0, integer(csp.keySpec))];
+  const cspFields = [treeExplicit(0, integer(csp.keySpec))];
   const optional: Array<[number, Buffer | undefined]> = [
     [1, csp.cardName],
     [2, csp.readerName],
     [3, csp.containerName],
     [4, csp.cspName],
   ];
-  for (const [tag, value] of optional) if (value) cspFields.push(contextExplicit(tag, octetString(value)));
-  const fields = [contextExplicit(0, octetString(s.pin)), contextExplicit(1, sequence(...cspFields))];
-  if (s.userHint) fields.push(contextExplicit(2, octetString(s.userHint)));
-  if (s.domainHint) fields.push(contextExplicit(3, octetString(s.domainHint)));
-  return sequence(...fields);
+  for (const [tag, value] of optional) if (value) cspFields.push(treeExplicit(tag, treeOctetString(value)));
+  const fields = [treeExplicit(0, treeOctetString(s.pin)), treeExplicit(1, treeSequence(...cspFields))];
+  if (s.userHint) fields.push(treeExplicit(2, treeOctetString(s.userHint)));
+  if (s.domainHint) fields.push(treeExplicit(3, treeOctetString(s.domainHint)));
+  return treeSequence(...fields);
 }
 
 function decodeSmartCard(element: DerElement): TsSmartCardCreds {
@@ -179,10 +187,10 @@ function decodeSmartCard(element: DerElement): TsSmartCardCreds {
   };
 }
 
-function encodePackageCred(cred: TsRemoteGuardPackageCred): Buffer {
-  return sequence(
-    contextExplicit(0, octetString(cred.packageName)),
-    contextExplicit(1, octetString(cred.credBuffer)),
+function encodePackageCred(cred: TsRemoteGuardPackageCred): DerTree {
+  return treeSequence(
+    treeExplicit(0, treeOctetString(cred.packageName)),
+    treeExplicit(1, treeOctetString(cred.credBuffer)),
   );
 }
 
@@ -191,11 +199,11 @@ function decodePackageCred(element: DerElement): TsRemoteGuardPackageCred {
   return { packageName: octets(f, 0, 'packageName'), credBuffer: octets(f, 1, 'credBuffer') };
 }
 
-function encodeRemoteGuard(r: TsRemoteGuardCreds): Buffer {
-  const fields = [contextExplicit(0, encodePackageCred(r.logonCred))];
+function encodeRemoteGuard(r: TsRemoteGuardCreds): DerTree {
+  const fields = [treeExplicit(0, encodePackageCred(r.logonCred))];
   if (r.supplementalCreds)
-    fields.push(contextExplicit(1, sequence(...r.supplementalCreds.map(encodePackageCred))));
-  return sequence(...fields);
+    fields.push(treeExplicit(1, treeSequence(...r.supplementalCreds.map(encodePackageCred))));
+  return treeSequence(...fields);
 }
 
 function decodeRemoteGuard(element: DerElement): TsRemoteGuardCreds {

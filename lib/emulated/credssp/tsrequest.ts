@@ -14,16 +14,18 @@
 import { sspiError } from '../../errors';
 import {
   DerError,
-  contextExplicit,
   contextFields,
+  encodeTree,
   expectSequence,
   integer,
-  octetString,
   parseDer,
   readInteger,
   readOctetString,
-  sequence,
+  treeExplicit,
+  treeOctetString,
+  treeSequence,
   type DerElement,
+  type DerTree,
 } from '../asn1/der';
 
 /** The highest version this implementation speaks (MS-CSSP 2.2.1: 2 to 6). */
@@ -57,19 +59,20 @@ export function versionCarriesErrorCode(version: number): boolean {
  * may carry is the state machine's decision (versionCarriesErrorCode).
  */
 export function encodeTsRequest(request: TsRequest): Buffer {
-  const fields: Buffer[] = [contextExplicit(0, integer(request.version))];
+  const fields: DerTree[] = [treeExplicit(0, integer(request.version))];
   if (request.negoTokens && request.negoTokens.length > 0) {
-    const items = request.negoTokens.map((token) => sequence(contextExplicit(0, octetString(token))));
-    fields.push(contextExplicit(1, sequence(...items)));
+    const items = request.negoTokens.map((token) => treeSequence(treeExplicit(0, treeOctetString(token))));
+    fields.push(treeExplicit(1, treeSequence(...items)));
   }
-  if (request.authInfo) fields.push(contextExplicit(2, octetString(request.authInfo)));
-  if (request.pubKeyAuth) fields.push(contextExplicit(3, octetString(request.pubKeyAuth)));
+  if (request.authInfo) fields.push(treeExplicit(2, treeOctetString(request.authInfo)));
+  if (request.pubKeyAuth) fields.push(treeExplicit(3, treeOctetString(request.pubKeyAuth)));
   if (request.errorCode !== undefined) {
     // Windows writes the NTSTATUS as a signed 32-bit INTEGER: 0xC000006D is 02 04 C0 00 00 6D.
-    fields.push(contextExplicit(4, integer(request.errorCode | 0)));
+    fields.push(treeExplicit(4, integer(request.errorCode | 0)));
   }
-  if (request.clientNonce) fields.push(contextExplicit(5, octetString(request.clientNonce)));
-  return sequence(...fields);
+  if (request.clientNonce) fields.push(treeExplicit(5, treeOctetString(request.clientNonce)));
+  // Described as a tree and written once: each token is copied into the message, not once per level.
+  return encodeTree(treeSequence(...fields));
 }
 
 /**

@@ -25,7 +25,12 @@ import {
   readOctetString,
   readOid,
   sequence,
+  encodeTree,
+  treeExplicit,
+  treeOctetString,
+  treeSequence,
   type DerElement,
+  type DerTree,
 } from '../asn1/der';
 
 /** The SPNEGO mechanism itself (RFC 4178 section 3): the OID in the GSS-API framing. */
@@ -111,12 +116,12 @@ export function encodeInitialToken(init: { mechTypesDer: Buffer; mechToken?: Buf
 
 /** NegotiationToken's negTokenResp choice: [1] NegTokenResp. Absent fields are left out. */
 export function encodeNegTokenResp(resp: NegTokenResp): Buffer {
-  const fields: Buffer[] = [];
-  if (resp.negState !== undefined) fields.push(contextExplicit(0, enumerated(resp.negState)));
-  if (resp.supportedMech !== undefined) fields.push(contextExplicit(1, oid(resp.supportedMech)));
-  if (resp.responseToken !== undefined) fields.push(contextExplicit(2, octetString(resp.responseToken)));
-  if (resp.mechListMIC !== undefined) fields.push(contextExplicit(3, octetString(resp.mechListMIC)));
-  return contextExplicit(1, sequence(...fields));
+  const fields: DerTree[] = [];
+  if (resp.negState !== undefined) fields.push(treeExplicit(0, enumerated(resp.negState)));
+  if (resp.supportedMech !== undefined) fields.push(treeExplicit(1, oid(resp.supportedMech)));
+  if (resp.responseToken !== undefined) fields.push(treeExplicit(2, treeOctetString(resp.responseToken)));
+  if (resp.mechListMIC !== undefined) fields.push(treeExplicit(3, treeOctetString(resp.mechListMIC)));
+  return encodeTree(treeExplicit(1, treeSequence(...fields)));
 }
 
 /**
