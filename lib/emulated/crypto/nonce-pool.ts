@@ -1,7 +1,7 @@
 /**
  * Random bytes for values that travel in the clear (NTLM's ServerChallenge, MS-NLMP 3.2.5.1.1),
  * served from a pool the system CSPRNG refills 4 KiB at a time, as Node does for randomUUID().
- * Why: a randomBytes() call costs 5 to 12 µs whatever its size, one of the larger items of a
+ * Why: a randomBytes() call costs 5 to 25 µs whatever its size, one of the larger items of a
  * handshake's own CPU time. Never use it for keys or anything secret: pooled bytes wait in
  * process memory until used. Bytes handed out are zeroed in the pool, so each exists once.
  */

@@ -4,8 +4,12 @@
  * Stateful: one instance is one keystream, which NTLM keeps per direction for a whole context.
  */
 export class Rc4 {
-  /** The permutation S of the key-scheduling algorithm, then the running keystream state. */
-  private readonly state = new Uint8Array(256);
+  /**
+   * The permutation S of the key-scheduling algorithm, then the running keystream state. From
+   * Buffer's shared pool (every byte is set by the constructor) rather than an ArrayBuffer of its
+   * own: a context makes several of these per handshake. dispose() zeroes it.
+   */
+  private readonly state: Uint8Array = Buffer.allocUnsafe(256);
   private i = 0;
   private j = 0;
 

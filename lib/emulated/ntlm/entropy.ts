@@ -18,7 +18,7 @@ const AUTHENTICATE_RANDOM_BYTES = 8 + 16;
 const NOTHING_DRAWN = Buffer.alloc(0);
 
 /**
- * The system CSPRNG for one context. A randomBytes() call costs about 6 µs whatever its size,
+ * The system CSPRNG for one context. A randomBytes() call costs 5 to 25 µs whatever its size,
  * more than the HMACs of the exchange, so the two values an AUTHENTICATE needs come from one call:
  * the first draw takes AUTHENTICATE_RANDOM_BYTES and later draws are served from the rest.
  * Handed-out bytes are copies and are zeroed in the reserve; the reserve lives in the context

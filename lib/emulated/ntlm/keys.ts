@@ -47,12 +47,13 @@ export function ntowfV2(ntHash: Buffer, user: string, domain: string): Buffer {
  * HiRespType 1, Z(6), Time, ClientChallenge, Z(4), the AV pairs (ending in MsvAvEOL), Z(4).
  */
 export function ntlmV2ClientChallenge(timestamp: Buffer, clientChallenge: Buffer, avPairs: Buffer): Buffer {
-  const header = Buffer.alloc(28);
-  header[0] = 1;
-  header[1] = 1;
-  timestamp.copy(header, 8, 0, 8);
-  clientChallenge.copy(header, 16, 0, 8);
-  return Buffer.concat([header, avPairs, Buffer.alloc(4)]);
+  const temp = Buffer.alloc(28 + avPairs.length + 4);
+  temp[0] = 1;
+  temp[1] = 1;
+  timestamp.copy(temp, 8, 0, 8);
+  clientChallenge.copy(temp, 16, 0, 8);
+  avPairs.copy(temp, 28);
+  return temp;
 }
 
 /** NTProofStr (MS-NLMP 3.3.2): HMAC_MD5(ResponseKeyNT, ServerChallenge || temp). */
