@@ -38,6 +38,18 @@ export const SPNEGO_OID = '1.3.6.1.5.5.2';
 /** NTLMSSP (MS-NLMP 1.9): the only mechanism this package negotiates. */
 export const NTLMSSP_OID = '1.3.6.1.4.1.311.2.2.10';
 
+/**
+ * The OIDs written into tokens on every handshake, encoded once: oid() parses the dotted form
+ * and works in BigInt, which showed in profiles of the SPNEGO legs.
+ */
+const OID_DER = new Map<string, Buffer>([SPNEGO_OID, NTLMSSP_OID].map((dotted) => [dotted, oid(dotted)]));
+
+/** The DER of an OBJECT IDENTIFIER; a copy the caller may keep. */
+function oidDer(dotted: string): Buffer {
+  const known = OID_DER.get(dotted);
+  return known ? Buffer.from(known) : oid(dotted);
+}
+
 /** Mechanisms peers offer that we recognise only to name them in messages, never to run. */
 const KNOWN_MECHANISMS = new Map<string, string>([
   [NTLMSSP_OID, 'NTLM'],
@@ -100,7 +112,7 @@ function decoding<T>(what: string, decode: () => T): T {
 
 /** MechTypeList ::= SEQUENCE OF MechType (OID). Its DER is the input of mechListMIC. */
 export function encodeMechTypes(mechTypes: readonly string[]): Buffer {
-  return sequence(...mechTypes.map(oid));
+  return sequence(...mechTypes.map(oidDer));
 }
 
 /**
@@ -111,14 +123,14 @@ export function encodeMechTypes(mechTypes: readonly string[]): Buffer {
 export function encodeInitialToken(init: { mechTypesDer: Buffer; mechToken?: Buffer }): Buffer {
   const fields = [contextExplicit(0, init.mechTypesDer)];
   if (init.mechToken) fields.push(contextExplicit(2, octetString(init.mechToken)));
-  return application(0, oid(SPNEGO_OID), contextExplicit(0, sequence(...fields)));
+  return application(0, oidDer(SPNEGO_OID), contextExplicit(0, sequence(...fields)));
 }
 
 /** NegotiationToken's negTokenResp choice: [1] NegTokenResp. Absent fields are left out. */
 export function encodeNegTokenResp(resp: NegTokenResp): Buffer {
   const fields: DerTree[] = [];
   if (resp.negState !== undefined) fields.push(treeExplicit(0, enumerated(resp.negState)));
-  if (resp.supportedMech !== undefined) fields.push(treeExplicit(1, oid(resp.supportedMech)));
+  if (resp.supportedMech !== undefined) fields.push(treeExplicit(1, oidDer(resp.supportedMech)));
   if (resp.responseToken !== undefined) fields.push(treeExplicit(2, treeOctetString(resp.responseToken)));
   if (resp.mechListMIC !== undefined) fields.push(treeExplicit(3, treeOctetString(resp.mechListMIC)));
   return encodeTree(treeExplicit(1, treeSequence(...fields)));
