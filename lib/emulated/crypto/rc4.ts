@@ -19,8 +19,10 @@ export class Rc4 {
     const s = this.state;
     for (let n = 0; n < 256; n++) s[n] = n;
     let j = 0;
+    let k = 0; // n mod key.length, stepped rather than divided
     for (let n = 0; n < 256; n++) {
-      j = (j + s[n] + key[n % key.length]) & 0xff;
+      j = (j + s[n] + key[k]) & 0xff;
+      if (++k === key.length) k = 0;
       const t = s[n];
       s[n] = s[j];
       s[j] = t;
