@@ -9,8 +9,9 @@
  *   5. TSCredentials sealed into authInfo: the password with ISC_REQ_DELEGATE, empty otherwise.
  * Delegation policy is checked on the first call, before any byte leaves.
  */
-import { randomBytes, type X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
+import { publicNonce } from '../crypto/nonce-pool';
 import { ISC_REQ, ISC_RET } from '../../constants';
 import { sspiError } from '../../errors';
 import type { MechanismContext } from '../mechanism';
@@ -122,7 +123,8 @@ export class CredsspInitiator extends CredsspContext {
 
     // Step 3: the last token travels with pubKeyAuth (and clientNonce from version 5).
     const version = this.negotiatedVersion;
-    const clientNonce = version >= FIRST_HASHED_VERSION ? randomBytes(CLIENT_NONCE_LENGTH) : undefined;
+    // Random but not secret (the server learns it, MS-CSSP 2.2.1): a pooled nonce, sparing a CSPRNG call.
+    const clientNonce = version >= FIRST_HASHED_VERSION ? publicNonce(CLIENT_NONCE_LENGTH) : undefined;
     const ourBinding = clientPubKeyAuth(version, subjectPublicKey, clientNonce);
     // Sealed while the mechanism's last token is still on its way, as Windows does (an SPNEGO
     // initiator seals once NTLM has its keys, before the server's mechListMIC arrives).
