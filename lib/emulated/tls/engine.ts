@@ -11,16 +11,18 @@
  *     that same call — provided none of its earlier writes is still in flight.
  *  2. A write is in flight until JSStreamSocket's `finishWrite`, which runs from a setImmediate
  *     queued when the pipe reports the write done. Output TLS makes meanwhile waits for it.
+ *     The engine calls `finishWrite` itself once TLS's call has returned (write-completion.ts),
+ *     so in practice no write is left in flight; without Node's internals it waits instead.
  *  3. A TLS failure is reported synchronously ('_tlsError', or 'error' once control is released)
  *     or, before the handshake completes, by destroy() on the next tick.
- * So each step first waits until the writes of earlier steps are complete (one check phase, and
- * usually none: the peer's step ran in between), then delivers its input or writes cleartext,
- * then — during the handshake — lets the tick queue drain. Its output is then complete. The wait
- * for our own last write is left to the next step, so the peer can work while Node finishes it.
+ * So each step makes sure the writes of earlier steps are complete (at once, or one check phase
+ * on the fallback path), then delivers its input or writes cleartext, completes what TLS wrote,
+ * and — during the handshake — lets the tick queue drain. Its output is then complete.
  */
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { RecordPipe } from './record-pipe';
+import { writeFinisherOf, type WriteFinisher } from './write-completion';
 import { mayGoNow, turnSlot } from './turn-budget';
 import { createHash, type X509Certificate } from 'node:crypto';
 
@@ -83,6 +85,8 @@ export class TlsEngine {
   private destroyed = false;
   private readonly offeredSession: Buffer | undefined;
   private handshakeCertificate: X509Certificate | undefined;
+  /** Completes TLS's writes as soon as its call returns (write-completion.ts); undefined: wait a turn. */
+  private readonly finishWrites: WriteFinisher | undefined;
 
   private constructor(
     private readonly role: 'client' | 'server',
@@ -131,6 +135,7 @@ export class TlsEngine {
     // 'error' (lib/_tls_wrap.js, TLSSocket.prototype._tlsError). Without this a broken
     // connection would look like one that simply produced no data.
     this.socket.on('_tlsError', fail);
+    this.finishWrites = writeFinisherOf(this.socket);
   }
 
   /** A client engine; its ClientHello is ready in takeOutput() once `start()` resolves. */
@@ -146,6 +151,7 @@ export class TlsEngine {
   /** Let the engine produce whatever it sends first (the client's ClientHello). */
   async start(): Promise<void> {
     await this.settle(this.role === 'client' ? 1 : 0);
+    this.completeWrites();
   }
 
   /** Feed whole records from the peer and wait until TLS has consumed them and answered. */
@@ -155,6 +161,7 @@ export class TlsEngine {
     // Delivered as is: TLSWrap copies what it reads (JSStream.readBuffer), and settle() waits
     // until the pipe holds nothing, so the caller's Buffer is not kept.
     if (records.length > 0) this.transport.deliver(records);
+    this.completeWrites();
     if (!this.settledNow(0)) await this.settle(0);
   }
 
@@ -165,6 +172,7 @@ export class TlsEngine {
     // Data always makes at least one record.
     const expected = plaintext.length > 0 ? this.writesMade + 1 : 0;
     if (plaintext.length > 0) this.socket.write(plaintext);
+    this.completeWrites();
     if (!this.settledNow(expected)) await this.settle(expected);
   }
 
@@ -248,6 +256,15 @@ export class TlsEngine {
     }
   }
 
+  /**
+   * Called right after our own call into TLS returned (never from inside one): finish the
+   * writes it made, so neither its later output nor the next step waits for a check phase.
+   */
+  private completeWrites(): void {
+    if (this.destroyed || !this.finishWrites) return;
+    if (this.finishWrites()) this.writesCompleted = this.writesMade;
+  }
+
   /** No write in flight and budget left in this turn: the step can go without waiting. */
   private readyNow(): boolean {
     return this.writesCompleted >= this.writesMade && mayGoNow();
@@ -295,6 +312,7 @@ export class TlsEngine {
     for (let round = 0; ; round++) {
       await nextTick();
       if (this.failure !== undefined || this.socket.destroyed) return;
+      this.completeWrites();
       const waiting =
         this.transport.readableLength > 0 ||
         this.socket.readableLength > 0 ||
