@@ -49,7 +49,7 @@ const json = args.has('--json');
 const quick = args.has('--quick');
 const scale = (n) => (quick ? Math.max(1, Math.ceil(n / 20)) : n);
 
-const N_SEQUENTIAL = scale(200);
+const N_SEQUENTIAL = scale(1000);
 const N_AT_100 = scale(1000);
 const N_STALL = scale(1000);
 const N_HEAP = scale(1000);
