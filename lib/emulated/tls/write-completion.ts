@@ -30,6 +30,7 @@ export type WriteFinisher = () => boolean;
 /** Writes one finishWrite may set off before we decide Node is not behaving as read (a bound, not a limit in practice). */
 const MAX_CHAINED_WRITES = 64;
 
+/** The finisher for this TLSSocket's JSStreamSocket; undefined when Node's internals are not as described above. */
 export function writeFinisherOf(socket: TLSSocket): WriteFinisher | undefined {
   const wrap = (socket as unknown as { _handle?: { _parentWrap?: unknown } })._handle?._parentWrap as
     JsStreamSocketInternals | undefined;
