@@ -39,6 +39,19 @@ export function engineTimingSuite(phasesWhileWriting: 0 | 1): void {
     return phases;
   }
 
+  /** A client and a server engine that have finished their handshake. */
+  async function establishedPair(): Promise<{ client: TlsEngine; server: TlsEngine }> {
+    const client = TlsEngine.client();
+    const server = TlsEngine.server({ secureContext });
+    await client.start();
+    let token = client.takeOutput();
+    for (let receiver = server; token.length > 0; receiver = receiver === server ? client : server) {
+      await receiver.feed(token);
+      token = receiver.takeOutput();
+    }
+    return { client, server };
+  }
+
   describe.each(['TLSv1.2', 'TLSv1.3'] as const)('over %s', (version) => {
     it('has all of a step’s output when the step resolves: nothing comes later', async () => {
       const client = TlsEngine.client({ maxVersion: version });
@@ -90,14 +103,7 @@ export function engineTimingSuite(phasesWhileWriting: 0 | 1): void {
   });
 
   it('encrypts message after message, waiting for the previous write only when it cannot complete it', async () => {
-    const client = TlsEngine.client();
-    const server = TlsEngine.server({ secureContext });
-    await client.start();
-    let token = client.takeOutput();
-    for (let receiver = server; token.length > 0; receiver = receiver === server ? client : server) {
-      await receiver.feed(token);
-      token = receiver.takeOutput();
-    }
+    const { client, server } = await establishedPair();
     await client.write(Buffer.alloc(16000, 1));
     const first = client.takeOutput();
     // EncryptMessage after EncryptMessage, as a WinRM client sends a body: the second waits for
@@ -126,14 +132,7 @@ export function engineTimingSuite(phasesWhileWriting: 0 | 1): void {
   });
 
   it('reports a tampered record after the handshake by the time the step resolves, without a turn', async () => {
-    const client = TlsEngine.client();
-    const server = TlsEngine.server({ secureContext });
-    await client.start();
-    let token = client.takeOutput();
-    for (let receiver = server; token.length > 0; receiver = receiver === server ? client : server) {
-      await receiver.feed(token);
-      token = receiver.takeOutput();
-    }
+    const { client, server } = await establishedPair();
     await client.write(Buffer.from('payload'));
     const record = client.takeOutput();
     record[record.length - 1] ^= 1;
