@@ -6,6 +6,7 @@
 import type { AcquireOptions, DelegationPolicy } from '../backend/types';
 import type { PackageName } from '../constants';
 import { ntHashOf } from './ntlm/keys';
+import { TlsSessionCache } from './tls/session-cache';
 import { makeUserTable, type NtHashLookup, type UserTable } from './users';
 
 /** An outbound identity with its secrets in zeroable Buffers. */
@@ -29,7 +30,7 @@ export class EmulatedCredential {
   /** Package-specific options (e.g. `credsspInner`), validated by the package that reads them. */
   readonly options: Readonly<Record<string, unknown>>;
   /** TLS sessions this handle may resume, by target name (reference: same target, same handle). */
-  readonly tlsSessions = new Map<string, { session: Buffer; expires: number }>();
+  readonly tlsSessions = new TlsSessionCache();
   private disposed = false;
   private freed = false;
   private references = 0;
@@ -93,7 +94,6 @@ export class EmulatedCredential {
       this.identity.ntHash.fill(0);
     }
     this.userTable?.dispose();
-    for (const entry of this.tlsSessions.values()) entry.session.fill(0);
     this.tlsSessions.clear();
   }
 }

@@ -44,9 +44,6 @@ const ISC_ALLOWED =
   ISC_REQ.STREAM |
   ISC_REQ.MANUAL_CRED_VALIDATION;
 
-/** How long a TLS session stays in the credential's cache (Schannel's client default: 10 hours). */
-const SESSION_CACHE_MS = 10 * 60 * 60 * 1000;
-
 export class CredsspInitiator extends CredsspContext {
   private options!: CredsspOptions;
   private tlsEngine: TlsEngine | undefined;
@@ -225,17 +222,11 @@ export class CredsspInitiator extends CredsspContext {
 
   /** Reference: a session is reused only for the same target, the same credential handle, unexpired. */
   private cachedSession(): Buffer | undefined {
-    const entry = this.credential.tlsSessions.get(this.request.targetName ?? '');
-    return entry && entry.expires > Date.now() ? entry.session : undefined;
+    return this.credential.tlsSessions.get(this.request.targetName ?? '');
   }
 
   private rememberSession(): void {
     const session = this.tlsEngine?.session;
-    if (session) {
-      this.credential.tlsSessions.set(this.request.targetName ?? '', {
-        session,
-        expires: Date.now() + SESSION_CACHE_MS,
-      });
-    }
+    if (session) this.credential.tlsSessions.remember(this.request.targetName ?? '', session);
   }
 }
