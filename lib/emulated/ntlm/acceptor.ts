@@ -18,7 +18,7 @@ import {
   fileTime,
   textAvPair,
 } from './avpairs';
-import { NtlmContextBase, logonDenied } from './context';
+import { NtlmContextBase, logonDenied, peerTooWeak } from './context';
 import * as F from './flags';
 import { hostNames } from './host-names';
 import {
@@ -88,13 +88,6 @@ const SERVER_FLAGS =
 /** A stand-in NT hash for unknown users, so they cost the same work as a wrong password. */
 const DECOY_NT_HASH = randomBytes(16);
 
-function unsupported(what: string): Error {
-  return sspiError(
-    'SEC_E_UNSUPPORTED_FUNCTION',
-    `The NTLM client ${what}; this server requires NTLMv2 with 128-bit session security.`,
-  );
-}
-
 export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
   private readonly opts: NtlmAcceptorOptions;
   private readonly entropy: NtlmAcceptorEntropy;
@@ -128,11 +121,12 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
     // ServerRequire128bitEncryption (on by default since Windows 7) and our lack of any non-ESS
     // or OEM code path: refuse rather than fall back (MS-NLMP 3.2.5.1.1).
     if (!F.hasFlag(negotiate.flags, F.NTLMSSP_NEGOTIATE_UNICODE))
-      throw unsupported('offered only OEM strings');
+      throw peerTooWeak('client', 'offered only OEM strings');
     if (!F.hasFlag(negotiate.flags, F.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY)) {
-      throw unsupported('did not offer extended session security');
+      throw peerTooWeak('client', 'did not offer extended session security');
     }
-    if (!F.hasFlag(negotiate.flags, F.NTLMSSP_NEGOTIATE_128)) throw unsupported('did not offer 128-bit keys');
+    if (!F.hasFlag(negotiate.flags, F.NTLMSSP_NEGOTIATE_128))
+      throw peerTooWeak('client', 'did not offer 128-bit keys');
 
     const host = hostNames();
     const nbComputerName = this.opts.nbComputerName ?? host.nbComputerName;
@@ -177,7 +171,7 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
 
     const finalFlags = (this.flags & message.flags) >>> 0;
     if (!F.hasFlag(finalFlags, F.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY | F.NTLMSSP_NEGOTIATE_128)) {
-      throw unsupported('dropped extended session security or 128-bit keys');
+      throw peerTooWeak('client', 'dropped extended session security or 128-bit keys');
     }
 
     const responseKeyNT = this.verifyResponse(message, response);

@@ -8,6 +8,18 @@ import type { MechanismIdentity, MechanismStep } from '../mechanism';
 import type { NtlmMode } from './keys';
 import { NtlmSessionSecurity, type SealDirection } from './signing';
 
+/**
+ * SEC_E_UNSUPPORTED_FUNCTION for a peer that offers or accepts less than both sides require
+ * (MS-NLMP 3.1.5.1.2 and 3.2.5.1.1: ClientRequire128bitEncryption / ServerRequire128bitEncryption).
+ */
+export function peerTooWeak(peer: 'client' | 'server', what: string): SspiError {
+  const self = peer === 'client' ? 'server' : 'client';
+  return sspiError(
+    'SEC_E_UNSUPPORTED_FUNCTION',
+    `The NTLM ${peer} ${what}; this ${self} requires NTLMv2 with 128-bit session security.`,
+  );
+}
+
 export abstract class NtlmContextBase {
   readonly mechanism = 'NTLM' as const;
   protected flags = 0;

@@ -22,7 +22,7 @@ import {
   textAvPair,
   type AvPair,
 } from './avpairs';
-import { NtlmContextBase } from './context';
+import { NtlmContextBase, peerTooWeak } from './context';
 import { ContextEntropy, type NtlmEntropy } from './entropy';
 import * as F from './flags';
 import { hostNames } from './host-names';
@@ -75,13 +75,6 @@ export const INITIATOR_NEGOTIATE_FLAGS =
 
 /** A per-process machine identity for MsvAvSingleHost (Windows uses one per boot). */
 const MACHINE_ID = randomBytes(32);
-
-function unsupported(what: string): Error {
-  return sspiError(
-    'SEC_E_UNSUPPORTED_FUNCTION',
-    `The NTLM server ${what}; this client requires NTLMv2 with 128-bit session security.`,
-  );
-}
 
 export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
   private readonly opts: NtlmInitiatorOptions;
@@ -137,12 +130,12 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
     // Refuse what would force NTLMv1/LM or weak keys; Windows clients refuse < 128-bit by default
     // (ClientRequire128bitEncryption, MS-NLMP 3.1.1.2) and we have no non-ESS signing at all.
     if (!F.hasFlag(challenge.flags, F.NTLMSSP_NEGOTIATE_UNICODE))
-      throw unsupported('offered only OEM strings');
+      throw peerTooWeak('server', 'offered only OEM strings');
     if (!F.hasFlag(challenge.flags, F.NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY)) {
-      throw unsupported('did not accept extended session security');
+      throw peerTooWeak('server', 'did not accept extended session security');
     }
     if (!F.hasFlag(challenge.flags, F.NTLMSSP_NEGOTIATE_128))
-      throw unsupported('did not accept 128-bit keys');
+      throw peerTooWeak('server', 'did not accept 128-bit keys');
 
     this.flags =
       ((challenge.flags & (INITIATOR_NEGOTIATE_FLAGS | F.NTLMSSP_NEGOTIATE_TARGET_INFO)) |
