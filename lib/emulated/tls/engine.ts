@@ -151,7 +151,6 @@ export class TlsEngine {
   /** Let the engine produce whatever it sends first (the client's ClientHello). */
   async start(): Promise<void> {
     await this.settle(this.role === 'client' ? 1 : 0);
-    this.completeWrites();
   }
 
   /** Feed whole records from the peer and wait until TLS has consumed them and answered. */
