@@ -193,7 +193,7 @@ async function contextCall(
     );
   }
   const req = { targetName, flags, targetDataRep, input };
-  const run = async (rawContext: unknown | null): Promise<RawContextResult> =>
+  const run = (rawContext: unknown | null): Promise<RawContextResult> =>
     call(() =>
       role === 'initiator'
         ? backend.initializeSecurityContext(credState.raw, rawContext, req)
@@ -201,9 +201,7 @@ async function contextCall(
     );
 
   if (context) {
-    const raw = await Handle.serialise(context, async () =>
-      run(Handle.stateOf(context, 'security context').raw),
-    );
+    const raw = await Handle.serialise(context, () => run(Handle.stateOf(context, 'security context').raw));
     return shape(raw, context);
   }
   const raw = await run(null);
@@ -329,18 +327,29 @@ function contextArg(value: unknown, name: string): SecurityContext {
 /**
  * Run a backend call so that only SspiError escapes: anything else is a bug or an environment
  * failure, reported as SEC_E_INTERNAL_ERROR without a parser's stack or internals in the message.
+ * Not an async function: every ISC/ASC/Encrypt/Decrypt call passes through here, and one
+ * derived promise costs less than an async frame around the backend's own.
  */
-async function call<T>(op: () => Promise<T>): Promise<T> {
+function call<T>(op: () => Promise<T>): Promise<T> {
+  let pending: Promise<T>;
   try {
-    return await op();
+    pending = op();
   } catch (err) {
-    if (err instanceof SspiError) throw err;
-    // A backend that checks an argument of its own reports it as Node does, not as a protocol error.
-    if (err instanceof TypeError && String((err as { code?: string }).code).startsWith('ERR_INVALID_ARG'))
-      throw err;
-    const reason = err instanceof Error ? err.message : String(err);
-    const wrapped = sspiError('SEC_E_INTERNAL_ERROR', `Internal error in the security package: ${reason}`);
-    (wrapped as Error & { cause?: unknown }).cause = err;
-    throw wrapped;
+    return Promise.reject(publicError(err));
   }
+  return pending.catch((err: unknown) => {
+    throw publicError(err);
+  });
+}
+
+/** What a caller sees of a backend failure (see call()). */
+function publicError(err: unknown): unknown {
+  if (err instanceof SspiError) return err;
+  // A backend that checks an argument of its own reports it as Node does, not as a protocol error.
+  if (err instanceof TypeError && String((err as { code?: string }).code).startsWith('ERR_INVALID_ARG'))
+    return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  const wrapped = sspiError('SEC_E_INTERNAL_ERROR', `Internal error in the security package: ${reason}`);
+  (wrapped as Error & { cause?: unknown }).cause = err;
+  return wrapped;
 }

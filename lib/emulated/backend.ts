@@ -28,7 +28,7 @@ async function step(
   const isNew = context === null;
   const pkg = isNew ? newContext(role, cred) : (context as PackageContext);
   try {
-    const result = await pkg.step({ ...req });
+    const result = await pkg.step(req);
     const buffers: SecBuffer[] = [{ type: SECBUFFER.TOKEN, buffer: result.output }];
     if (result.extra && result.extra.length > 0)
       buffers.push({ type: SECBUFFER.EXTRA, buffer: result.extra });

@@ -7,6 +7,8 @@ import {
   initializeSecurityContext,
   type ContextResult,
 } from '../../lib';
+import { performance } from 'node:perf_hooks';
+import { TURN_BUDGET_MS } from '../../lib/emulated/tls/turn-budget';
 import { credentialPair, handshake } from './helpers';
 
 /** Settles within `ms` or says 'hang'; attaches its handlers at once, so nothing rejects unhandled. */
@@ -61,20 +63,42 @@ describe.each(['CredSSP', 'Negotiate', 'NTLM'] as const)(
 );
 
 describe('CredSSP: a context deleted while a message is in flight', () => {
-  it('rejects the encrypt or decrypt with SEC_E_INVALID_HANDLE instead of losing the message', async () => {
+  const outcome = (p: Promise<Buffer>) =>
+    p.then(
+      (b) => `resolved ${b.length} bytes`,
+      (e: { code?: string }) => `rejected ${e.code}`,
+    );
+
+  it('rejects calls still waiting with SEC_E_INVALID_HANDLE instead of losing the message', async () => {
     const { clientCred, serverCred } = await credentialPair('CredSSP');
     const { client, server } = await handshake(clientCred, serverCred);
     const sealed = await encryptMessage(client.context, Buffer.from('hello'));
-    const outcome = (p: Promise<Buffer>) =>
-      p.then(
-        (b) => `resolved ${b.length} bytes`,
-        (e: { code?: string }) => `rejected ${e.code}`,
-      );
+    // Use up this event-loop turn's budget (turn-budget.ts): the next calls must wait for a later
+    // turn, and the deletes land while they do.
+    const first = encryptMessage(client.context, Buffer.from('starts the turn'));
+    const until = performance.now() + TURN_BUDGET_MS + 1;
+    while (performance.now() < until);
     const encrypting = outcome(encryptMessage(client.context, Buffer.alloc(100_000, 1)));
     const decrypting = outcome(decryptMessage(server.context, sealed));
     await Promise.all([deleteSecurityContext(client.context), deleteSecurityContext(server.context)]);
+    expect(await outcome(first)).toMatch(/^resolved \d+ bytes$/);
     expect(await encrypting).toBe('rejected SEC_E_INVALID_HANDLE');
     expect(await decrypting).toBe('rejected SEC_E_INVALID_HANDLE');
+    await freeCredentialsHandle(clientCred);
+    await freeCredentialsHandle(serverCred);
+  });
+
+  it('completes a call that TLS finished within it: the call issued first completes first', async () => {
+    const { clientCred, serverCred } = await credentialPair('CredSSP');
+    const { client, server } = await handshake(clientCred, serverCred);
+    const sealed = await encryptMessage(client.context, Buffer.from('hello'));
+    // A fresh turn: budget left, so one record is decrypted within the call, as an NTLM message is.
+    await new Promise((resolve) => setImmediate(resolve));
+    const decrypting = outcome(decryptMessage(server.context, sealed));
+    await deleteSecurityContext(server.context);
+    expect(await decrypting).toBe('resolved 5 bytes');
+    expect(server.context.isValid).toBe(false);
+    await deleteSecurityContext(client.context);
     await freeCredentialsHandle(clientCred);
     await freeCredentialsHandle(serverCred);
   });

@@ -1,10 +1,18 @@
 import { createSecureContext } from 'node:tls';
-import { CredsspChannel, cutToken } from '../../lib/emulated/credssp/channel';
+import { CredsspChannel, cutToken, type ChannelStep } from '../../lib/emulated/credssp/channel';
 import { decodeTsRequest, encodeTsRequest } from '../../lib/emulated/credssp/tsrequest';
 import { generateSelfSignedCertificate } from '../../lib/emulated/tls/certificate';
 import { TlsEngine } from '../../lib/emulated/tls/engine';
 import { splitRecords } from '../../lib/emulated/tls/records';
 import { isSspiError } from '../../lib/errors';
+
+/** Run a channel step to its end, waiting for TLS whenever it asks, as CredsspContext.step() does. */
+async function drive<T>(step: ChannelStep<T>): Promise<T> {
+  for (let next = step.next(); ; next = step.next()) {
+    if (next.done) return next.value;
+    await next.value;
+  }
+}
 
 async function connectedPair(): Promise<{ client: CredsspChannel; server: CredsspChannel }> {
   const made = await generateSelfSignedCertificate({ commonName: 'c.example', keyType: 'ecdsa' });
@@ -18,13 +26,13 @@ async function connectedPair(): Promise<{ client: CredsspChannel; server: Credss
   let sender = client;
   while (!(client.tls.handshakeComplete && server.tls.handshakeComplete)) {
     receiver.receive(splitRecords(token).records);
-    await receiver.handshake();
+    await drive(receiver.handshake());
     token = receiver.takeOutput();
     [receiver, sender] = [sender, receiver];
   }
   if (token.length > 0) {
     receiver.receive(splitRecords(token).records);
-    await receiver.readMessage();
+    await drive(receiver.readMessage());
   }
   return { client, server };
 }
@@ -33,33 +41,33 @@ describe('CredsspChannel', () => {
   it('reassembles a TSRequest spread over several records and several input tokens', async () => {
     const { client, server } = await connectedPair();
     const big = { version: 6, negoTokens: [Buffer.alloc(40000, 7)] };
-    await client.send(encodeTsRequest(big));
+    await drive(client.send(encodeTsRequest(big)));
     const records = splitRecords(client.takeOutput()).records;
     expect(records.length).toBeGreaterThan(2);
     server.receive(records.slice(0, 1));
-    expect(await server.readMessage()).toBeUndefined();
+    expect(await drive(server.readMessage())).toBeUndefined();
     server.receive(records.slice(1));
-    const message = await server.readMessage();
+    const message = await drive(server.readMessage());
     expect(decodeTsRequest(message!)).toEqual(big);
     expect(server.takeExtra()).toBeUndefined();
   });
 
   it('leaves the records after one TSRequest queued as extra', async () => {
     const { client, server } = await connectedPair();
-    await client.send(encodeTsRequest({ version: 6 }));
-    await client.send(encodeTsRequest({ version: 5 }));
+    await drive(client.send(encodeTsRequest({ version: 6 })));
+    await drive(client.send(encodeTsRequest({ version: 5 })));
     const records = splitRecords(client.takeOutput()).records;
     server.receive(records);
-    expect(decodeTsRequest((await server.readMessage())!).version).toBe(6);
+    expect(decodeTsRequest((await drive(server.readMessage()))!).version).toBe(6);
     expect(server.takeExtra()).toEqual(records[1]);
   });
 
   it('refuses plaintext that is not a TSRequest', async () => {
     const { client, server } = await connectedPair();
-    await client.send(Buffer.from('GET / HTTP/1.1\r\n'));
+    await drive(client.send(Buffer.from('GET / HTTP/1.1\r\n')));
     server.receive(splitRecords(client.takeOutput()).records);
     let caught: unknown;
-    await server.readMessage().catch((err) => (caught = err));
+    await drive(server.readMessage()).catch((err) => (caught = err));
     expect(isSspiError(caught, 'SEC_E_INVALID_TOKEN')).toBe(true);
   });
 

@@ -21,7 +21,7 @@ import { formatName } from './context-info';
 import { credsspOptions } from './options';
 import { errorCodeOfSecStatus } from './ntstatus';
 import { FIRST_HASHED_VERSION, bindingMatches, clientPubKeyAuth, serverPubKeyAuth } from './pubkeyauth';
-import { serverIdentityOf, type ServerIdentity } from './server-identity';
+import { readyServerIdentityOf, serverIdentityOf, type ServerIdentity } from './server-identity';
 import { encodeTsRequest, versionCarriesErrorCode, type TsRequest } from './tsrequest';
 import {
   CRED_TYPE_PASSWORD,
@@ -85,20 +85,27 @@ export class CredsspAcceptor extends CredsspContext {
     super.dispose();
   }
 
-  protected async begin(): Promise<Exchange> {
+  protected begin(): Exchange | Promise<Exchange> {
     this.forgetDelegated();
     this.ownVersion = credsspOptions(this.credential).version;
-    this.identity = await serverIdentityOf(this.credential);
+    // The identity is made once per credential; only the first context waits for it.
+    const identity = readyServerIdentityOf(this.credential);
+    if (identity) return this.beginWith(identity);
+    return serverIdentityOf(this.credential).then((made) => this.beginWith(made));
+  }
+
+  private beginWith(identity: ServerIdentity): Exchange {
+    this.identity = identity;
     this.mechanism = createAcceptorMechanism(this.credential);
     this.channel = new CredsspChannel(TlsEngine.server({ secureContext: this.identity.secureContext }));
     return this.exchangeLegs(this.mechanism, this.identity.subjectPublicKey);
   }
 
-  private async *exchangeLegs(mech: MechanismContext, subjectPublicKey: Buffer): Exchange {
+  private *exchangeLegs(mech: MechanismContext, subjectPublicKey: Buffer): Exchange {
     const channel = this.channel!;
 
     // Step 1: the TLS handshake.
-    while (!(await channel.handshake())) yield channel.takeOutput();
+    while (!(yield* channel.handshake())) yield channel.takeOutput();
 
     // Step 2: the client's NTLM legs.
     let message = yield* this.receive();
@@ -171,7 +178,7 @@ export class CredsspAcceptor extends CredsspContext {
     const channel = this.channel;
     if (!channel?.tls.handshakeComplete || this.peerVersion === undefined) return undefined;
     if (!versionCarriesErrorCode(this.negotiatedVersion)) return undefined;
-    await channel.send(
+    await channel.tls.write(
       encodeTsRequest({ version: this.ownVersion, errorCode: errorCodeOfSecStatus(error.status) }),
     );
     return channel.takeOutput();

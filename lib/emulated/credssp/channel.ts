@@ -11,6 +11,15 @@ import { splitRecords } from '../tls/records';
 /** A TSRequest is small; this bounds what a peer can make us buffer (Windows' cbMaxToken is 90567). */
 const MAX_TSREQUEST_LENGTH = 1 << 20;
 
+/** No plaintext yet; zero-length, so sharing it is safe. */
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * A synchronous step of the channel: it yields a promise whenever TLS needs the event loop before
+ * it can go on (during the handshake, in practice), and is resumed once that promise resolves.
+ */
+export type ChannelStep<T> = Generator<Promise<void>, T, void>;
+
 /** Result of cutting a caller's token: records to use, or how many bytes are still missing. */
 export type InputToken = { records: Buffer[] } | { missing: number };
 
@@ -22,7 +31,7 @@ export function cutToken(token: Buffer): InputToken {
 
 export class CredsspChannel {
   private queue: Buffer[] = [];
-  private plaintext: Buffer = Buffer.alloc(0);
+  private plaintext: Buffer = NOTHING;
 
   constructor(readonly tls: TlsEngine) {}
 
@@ -45,11 +54,12 @@ export class CredsspChannel {
   }
 
   /** Feed queued records until the handshake completes; false when they ran out first. */
-  async handshake(): Promise<boolean> {
+  *handshake(): ChannelStep<boolean> {
     while (!this.tls.handshakeComplete) {
       const record = this.queue.shift();
       if (!record) return false;
-      await this.tls.feed(record);
+      const pending = this.tls.feedNow(record);
+      if (pending) yield pending;
       this.throwOnTlsError();
     }
     return true;
@@ -59,7 +69,7 @@ export class CredsspChannel {
    * Feed queued records until one whole DER element (a TSRequest) is decrypted and return it;
    * undefined when the records ran out first (the rest of the message is still on the wire).
    */
-  async readMessage(): Promise<Buffer | undefined> {
+  *readMessage(): ChannelStep<Buffer | undefined> {
     for (;;) {
       const length = derLength(this.plaintext);
       if (length !== undefined && this.plaintext.length >= length) {
@@ -70,12 +80,13 @@ export class CredsspChannel {
           );
         }
         const message = this.plaintext;
-        this.plaintext = Buffer.alloc(0);
+        this.plaintext = NOTHING;
         return message;
       }
       const record = this.queue.shift();
       if (!record) return undefined;
-      await this.tls.feed(record);
+      const pending = this.tls.feedNow(record);
+      if (pending) yield pending;
       this.throwOnTlsError();
       const decrypted = this.tls.takePlaintext();
       if (this.plaintext.length === 0) {
@@ -90,8 +101,9 @@ export class CredsspChannel {
   }
 
   /** Encrypt one TSRequest; its records join the output. */
-  async send(message: Buffer): Promise<void> {
-    await this.tls.write(message);
+  *send(message: Buffer): ChannelStep<void> {
+    const pending = this.tls.writeNow(message);
+    if (pending) yield pending;
   }
 
   dispose(): void {

@@ -1,8 +1,12 @@
 /**
- * What the CredSSP initiator and acceptor share: the SSPI step() around an exchange written as an
- * async generator (each `yield` hands a token to the caller and waits for the peer's answer, the
- * final `return` is SEC_E_OK), TSRequest send/receive with the version rules, and the calls that
- * work on an established context (EncryptMessage/DecryptMessage are TLS records).
+ * What the CredSSP initiator and acceptor share: the SSPI step() around an exchange written as a
+ * generator, TSRequest send/receive with the version rules, and the calls that work on an
+ * established context (EncryptMessage/DecryptMessage are TLS records).
+ *
+ * The exchange is synchronous protocol logic: it yields a Buffer to hand a token to the caller
+ * (the step ends; the peer's answer resumes it), a promise when TLS needs the event loop first
+ * (step() waits and resumes it), and returns the last token at SEC_E_OK. After the TLS handshake
+ * no leg waits, so a whole step runs in one go: no promise per layer, no turn per leg.
  */
 import type { X509Certificate } from 'node:crypto';
 import { SEC, SECBUFFER } from '../../constants';
@@ -16,8 +20,13 @@ import { describeErrorCode, secStatusOfErrorCode } from './ntstatus';
 import { turnSlot } from '../tls/turn-budget';
 import { CREDSSP_MAX_VERSION, decodeTsRequest, encodeTsRequest, type TsRequest } from './tsrequest';
 
-/** One CredSSP exchange: yields tokens to send while it waits, returns the last token at SEC_E_OK. */
-export type Exchange = AsyncGenerator<Buffer, Buffer, void>;
+/**
+ * One CredSSP exchange: yields a token to send (and waits for the peer's next one) or a promise to
+ * wait for (TLS), returns the last token at SEC_E_OK.
+ */
+export type Exchange = Generator<Buffer | Promise<void>, Buffer, void>;
+
+const EMPTY = Buffer.alloc(0);
 
 type State = 'idle' | 'running' | 'established' | 'failed' | 'disposed';
 
@@ -40,8 +49,11 @@ export abstract class CredsspContext implements PackageContext {
     credential.retain();
   }
 
-  /** Start a new exchange: set up TLS and the inner mechanism; checks that fail fast go here. */
-  protected abstract begin(): Promise<Exchange>;
+  /**
+   * Start a new exchange: set up TLS and the inner mechanism; checks that fail fast go here. A
+   * promise only when something must be made first (the acceptor's first TLS identity).
+   */
+  protected abstract begin(): Exchange | Promise<Exchange>;
   /** The ISC_RET / ASC_RET bits for the current request. */
   protected abstract attributes(): number;
   /** Check the request flags before anything else happens (ISC: SEC_E_UNSUPPORTED_FUNCTION). */
@@ -71,7 +83,7 @@ export abstract class CredsspContext implements PackageContext {
       if ('missing' in cut) {
         return {
           status: SEC.E_INCOMPLETE_MESSAGE,
-          output: Buffer.alloc(0),
+          output: EMPTY,
           attributes: this.attributes(),
           missing: cut.missing,
           expiry: this.expiry(),
@@ -89,17 +101,22 @@ export abstract class CredsspContext implements PackageContext {
       if (this.state !== 'running') {
         // A first call, or a call after SEC_E_OK: a new exchange (re-authentication).
         this.resetExchange();
-        this.exchange = await this.begin();
+        const begun = this.begin();
+        this.exchange = begun instanceof Promise ? await begun : begun;
         this.state = 'running';
       }
       this.channel!.receive(records);
-      const next = await this.exchange!.next();
-      this.assertAlive();
+      let next = this.exchange!.next();
+      while (!next.done && next.value instanceof Promise) {
+        await next.value;
+        this.assertAlive();
+        next = this.exchange!.next();
+      }
       const extra = this.channel!.takeExtra();
       if (next.done) this.state = 'established';
       return {
         status: next.done ? SEC.E_OK : SEC.I_CONTINUE_NEEDED,
-        output: next.value,
+        output: next.value as Buffer,
         attributes: this.attributes(),
         extra,
         expiry: this.expiry(),
@@ -121,9 +138,12 @@ export abstract class CredsspContext implements PackageContext {
     const turn = turnSlot();
     if (turn) await turn;
     const channel = this.usableChannel();
-    await channel.tls.write(data);
-    // Deleted while TLS worked: the connection is gone, and so is what it wrote.
-    this.assertAlive();
+    const pending = channel.tls.writeNow(data);
+    if (pending) {
+      await pending;
+      // Deleted while TLS worked: the connection is gone, and so is what it wrote.
+      this.assertAlive();
+    }
     return channel.takeOutput();
   }
 
@@ -140,8 +160,11 @@ export abstract class CredsspContext implements PackageContext {
       );
     }
     // Whole records only (cutToken checked), so all of them go to TLS in one push.
-    await channel.tls.feed(data);
-    this.assertAlive();
+    const pending = channel.tls.feedNow(data);
+    if (pending) {
+      await pending;
+      this.assertAlive();
+    }
     const error = channel.tls.error;
     if (error) {
       // Whatever was decrypted before the bad record goes down with the connection.
@@ -210,8 +233,10 @@ export abstract class CredsspContext implements PackageContext {
   }
 
   /** Send one TSRequest and wait for the peer's next one. */
-  protected async *roundTrip(message: Omit<TsRequest, 'version'>): AsyncGenerator<Buffer, TsRequest, void> {
-    await this.channel!.send(encodeTsRequest({ version: this.ownVersion, ...message }));
+  protected *roundTrip(
+    message: Omit<TsRequest, 'version'>,
+  ): Generator<Buffer | Promise<void>, TsRequest, void> {
+    yield* this.channel!.send(encodeTsRequest({ version: this.ownVersion, ...message }));
     return yield* this.receive();
   }
 
@@ -219,9 +244,9 @@ export abstract class CredsspContext implements PackageContext {
    * Wait for the peer's next TSRequest, handing our pending output to the caller meanwhile.
    * Checks the version rules and turns a received errorCode into the matching SEC_E_* status.
    */
-  protected async *receive(): AsyncGenerator<Buffer, TsRequest, void> {
+  protected *receive(): Generator<Buffer | Promise<void>, TsRequest, void> {
     for (;;) {
-      const encoded = await this.channel!.readMessage();
+      const encoded = yield* this.channel!.readMessage();
       if (encoded) return this.accept(decodeTsRequest(encoded));
       yield this.channel!.takeOutput();
     }
@@ -298,7 +323,7 @@ export abstract class CredsspContext implements PackageContext {
 
   /** Drop the previous exchange's TLS session, mechanism and peer version. */
   protected resetExchange(): void {
-    void this.exchange?.return(Buffer.alloc(0)).catch(() => undefined);
+    this.exchange?.return(EMPTY);
     this.exchange = undefined;
     this.channel?.dispose();
     this.channel = undefined;

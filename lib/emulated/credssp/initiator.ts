@@ -76,7 +76,7 @@ export class CredsspInitiator extends CredsspContext {
     return super.query(attribute);
   }
 
-  protected async begin(): Promise<Exchange> {
+  protected begin(): Exchange {
     const { flags, targetName } = this.request;
     this.options = credsspOptions(this.credential);
     this.ownVersion = this.options.version;
@@ -99,12 +99,13 @@ export class CredsspInitiator extends CredsspContext {
     return this.exchangeLegs(this.mechanism, mutualAuth);
   }
 
-  private async *exchangeLegs(mech: MechanismContext, mutualAuth: boolean): Exchange {
+  private *exchangeLegs(mech: MechanismContext, mutualAuth: boolean): Exchange {
     const channel = this.channel!;
 
     // Step 1: the TLS handshake.
-    await channel.tls.start();
-    while (!(await channel.handshake())) yield channel.takeOutput();
+    const started = channel.tls.startNow();
+    if (started) yield started;
+    while (!(yield* channel.handshake())) yield channel.takeOutput();
     const certificate = this.serverCertificate;
     if (!certificate) throw sspiError('SEC_E_INTERNAL_ERROR', 'TLS finished without a server certificate.');
     if (mutualAuth) this.authenticateServer(certificate);
@@ -146,7 +147,7 @@ export class CredsspInitiator extends CredsspContext {
     wipeTsCredentials(credentials);
     const authInfo = mech.wrap(plaintext);
     plaintext.fill(0);
-    await channel.send(encodeTsRequest({ version: this.ownVersion, authInfo }));
+    yield* channel.send(encodeTsRequest({ version: this.ownVersion, authInfo }));
     this.rememberSession();
     return channel.takeOutput();
   }

@@ -19,16 +19,27 @@ export interface ServerIdentity {
 }
 
 const identities = new WeakMap<EmulatedCredential, Promise<ServerIdentity>>();
+/** The identities already made, for contexts that can start without waiting. */
+const readyIdentities = new WeakMap<EmulatedCredential, ServerIdentity>();
 
+/** The credential's identity, made on first use (a self-signed certificate takes a while). */
 export function serverIdentityOf(credential: EmulatedCredential): Promise<ServerIdentity> {
   let identity = identities.get(credential);
   if (!identity) {
     identity = makeIdentity(credential);
     identities.set(credential, identity);
-    // A failure is not cached: the next context tries again.
-    identity.catch(() => identities.delete(credential));
+    identity.then(
+      (made) => readyIdentities.set(credential, made),
+      // A failure is not cached: the next context tries again.
+      () => identities.delete(credential),
+    );
   }
   return identity;
+}
+
+/** The credential's identity if it has been made already; undefined means: await serverIdentityOf(). */
+export function readyServerIdentityOf(credential: EmulatedCredential): ServerIdentity | undefined {
+  return readyIdentities.get(credential);
 }
 
 async function makeIdentity(credential: EmulatedCredential): Promise<ServerIdentity> {

@@ -49,6 +49,9 @@ function afterQueuedImmediates(): Promise<void> {
   return new Promise((resolve) => process.nextTick(() => setImmediate(resolve)));
 }
 
+/** A step of the engine: undefined when it completed synchronously, else a promise that resolves when it has. */
+export type Pending = Promise<void> | undefined;
+
 /** One Buffer from a list, copying only when there is more than one. */
 function joined(chunks: Buffer[]): Buffer {
   if (chunks.length === 1) return chunks[0];
@@ -150,29 +153,59 @@ export class TlsEngine {
 
   /** Let the engine produce whatever it sends first (the client's ClientHello). */
   async start(): Promise<void> {
-    await this.settle(this.role === 'client' ? 1 : 0);
+    await this.startNow();
   }
 
   /** Feed whole records from the peer and wait until TLS has consumed them and answered. */
   async feed(records: Buffer): Promise<void> {
-    if (this.destroyed) throw new Error('TLS engine used after dispose');
-    if (!this.readyNow()) await this.writesComplete();
-    // Delivered as is: TLSWrap copies what it reads (JSStream.readBuffer), and settle() waits
-    // until the pipe holds nothing, so the caller's Buffer is not kept.
-    if (records.length > 0) this.transport.deliver(records);
-    this.completeWrites();
-    if (!this.settledNow(0)) await this.settle(0);
+    await this.feedNow(records);
   }
 
   /** Encrypt application data; the records are in takeOutput() once this resolves. */
   async write(plaintext: Buffer): Promise<void> {
+    await this.writeNow(plaintext);
+  }
+
+  /**
+   * start() for a synchronous caller: undefined when the step is already done, else a promise
+   * that resolves when it is. (The ClientHello always needs one tick.)
+   */
+  startNow(): Pending {
+    return this.settle(this.role === 'client' ? 1 : 0);
+  }
+
+  /**
+   * feed() for a synchronous caller: undefined when TLS consumed the records and answered within
+   * this call (every step after the handshake, in practice), else a promise that resolves then.
+   * The CredSSP exchange runs on these, so a leg that needs no wait makes no promise.
+   */
+  feedNow(records: Buffer): Pending {
     if (this.destroyed) throw new Error('TLS engine used after dispose');
-    if (!this.readyNow()) await this.writesComplete();
+    if (!this.readyNow()) return this.writesComplete().then(() => this.deliver(records));
+    return this.deliver(records);
+  }
+
+  /** write() for a synchronous caller: undefined when the records are already in takeOutput(). */
+  writeNow(plaintext: Buffer): Pending {
+    if (this.destroyed) throw new Error('TLS engine used after dispose');
+    if (!this.readyNow()) return this.writesComplete().then(() => this.encrypt(plaintext));
+    return this.encrypt(plaintext);
+  }
+
+  private deliver(records: Buffer): Pending {
+    // Delivered as is: TLSWrap copies what it reads (JSStream.readBuffer), and settle() waits
+    // until the pipe holds nothing, so the caller's Buffer is not kept.
+    if (records.length > 0) this.transport.deliver(records);
+    this.completeWrites();
+    return this.settledNow(0) ? undefined : this.settle(0);
+  }
+
+  private encrypt(plaintext: Buffer): Pending {
     // Data always makes at least one record.
     const expected = plaintext.length > 0 ? this.writesMade + 1 : 0;
     if (plaintext.length > 0) this.socket.write(plaintext);
     this.completeWrites();
-    if (!this.settledNow(expected)) await this.settle(expected);
+    return this.settledNow(expected) ? undefined : this.settle(expected);
   }
 
   /** Everything TLS wrote since the last call: records to send to the peer. */
