@@ -2,8 +2,9 @@
  * The NTLM server (MS-NLMP 3.2): NEGOTIATE in, CHALLENGE out; AUTHENTICATE in, verified against the
  * NT hash the lookup gives. NTLMv2 only. Sans-IO and synchronous.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { sspiError } from '../../errors';
+import { hmacMd5, type HmacMd5Key } from '../crypto/hmac-md5';
 import { publicNonce } from '../crypto/nonce-pool';
 import type { MechanismContext, MechanismStep } from '../mechanism';
 import {
@@ -25,7 +26,7 @@ import {
   exportedSessionKeyFrom,
   keyExchangeKeyV2,
   ntProofStr,
-  ntowfV2,
+  responseKeyNTFor,
   sessionBaseKeyV2,
   upcaseUnicode,
 } from './keys';
@@ -177,7 +178,7 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
     const responseKeyNT = this.verifyResponse(message, response);
     const sessionBaseKey = sessionBaseKeyV2(responseKeyNT, response.proof);
     const keyExchangeKey = keyExchangeKeyV2(sessionBaseKey);
-    responseKeyNT.fill(0);
+    responseKeyNT.dispose();
     sessionBaseKey.fill(0);
     let exportedSessionKey: Buffer;
     if (F.hasFlag(finalFlags, F.NTLMSSP_NEGOTIATE_KEY_EXCH)) {
@@ -209,16 +210,16 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
    * takes the domain as sent (MS-NLMP 3.3.2); like Samba's acceptor we also try the domain
    * uppercased and empty, which some clients use when computing it (the password must still match).
    */
-  private verifyResponse(message: AuthenticateMessage, response: ParsedNtlmV2Response): Buffer {
+  private verifyResponse(message: AuthenticateMessage, response: ParsedNtlmV2Response): HmacMd5Key {
     const found = this.opts.lookupNtHash(message.userName, message.domainName);
     const known = found !== undefined && found.length === 16;
     const ntHash = known ? found : DECOY_NT_HASH;
     const domains = [...new Set([message.domainName, upcaseUnicode(message.domainName), ''])];
     for (const domain of domains) {
-      const responseKeyNT = ntowfV2(ntHash, message.userName, domain);
+      const responseKeyNT = responseKeyNTFor(ntHash, message.userName, domain);
       const expected = ntProofStr(responseKeyNT, this.serverChallenge!, response.temp);
       if (known && timingSafeEqual(expected, response.proof)) return responseKeyNT;
-      responseKeyNT.fill(0);
+      responseKeyNT.dispose();
     }
     throw logonDenied();
   }
@@ -232,11 +233,7 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
     if (!message.mic) throw invalidToken('MsvAvFlags announces a MIC but the message has no room for one');
     const zeroed = Buffer.from(authenticateMessage);
     zeroed.fill(0, AUTHENTICATE_MIC_OFFSET, AUTHENTICATE_MIC_OFFSET + 16);
-    const expected = createHmac('md5', exportedSessionKey)
-      .update(this.negotiateMessage!)
-      .update(this.challengeMessage!)
-      .update(zeroed)
-      .digest();
+    const expected = hmacMd5(exportedSessionKey, this.negotiateMessage!, this.challengeMessage!, zeroed);
     if (!timingSafeEqual(expected, message.mic)) {
       exportedSessionKey.fill(0);
       throw sspiError(

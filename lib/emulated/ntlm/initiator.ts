@@ -2,8 +2,9 @@
  * The NTLM client (MS-NLMP 3.1): NEGOTIATE, then AUTHENTICATE with an NTLMv2 response, a MIC and a
  * random session key sent through the key exchange. Sans-IO and synchronous.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { invalidArgValue, sspiError } from '../../errors';
+import { hmacMd5 } from '../crypto/hmac-md5';
 import type { MechanismContext, MechanismStep } from '../mechanism';
 import {
   AV_FLAG_MIC_PRESENT,
@@ -26,7 +27,7 @@ import { NtlmContextBase, peerTooWeak } from './context';
 import { ContextEntropy, type NtlmEntropy } from './entropy';
 import * as F from './flags';
 import { hostNames } from './host-names';
-import { keyExchangeKeyV2, lmV2Response, ntowfV2, rc4k, sessionBaseKeyV2 } from './keys';
+import { keyExchangeKeyV2, lmV2Response, rc4k, responseKeyNTFor, sessionBaseKeyV2 } from './keys';
 import {
   AUTHENTICATE_MIC_OFFSET,
   NtLmChallenge,
@@ -150,7 +151,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
     const avPairs = encodeAvPairs(this.responseAvPairs(serverPairs, withMic));
 
     const clientChallenge = this.entropy.randomBytes(8);
-    const responseKeyNT = ntowfV2(this.ntHash, this.opts.user, this.opts.domain);
+    const responseKeyNT = responseKeyNTFor(this.ntHash, this.opts.user, this.opts.domain);
     const { response, proof } = ntlmV2Response(
       responseKeyNT,
       challenge.serverChallenge,
@@ -172,7 +173,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
     } else {
       exportedSessionKey = Buffer.from(keyExchangeKey);
     }
-    responseKeyNT.fill(0);
+    responseKeyNT.dispose();
     sessionBaseKey.fill(0);
     keyExchangeKey.fill(0);
 
@@ -190,12 +191,10 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
     if (withMic) {
       // MS-NLMP 3.1.5.1.2: MIC = HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE)
       // over the AUTHENTICATE with its MIC field still zero.
-      createHmac('md5', exportedSessionKey)
-        .update(negotiateMessage)
-        .update(challengeMessage)
-        .update(authenticateMessage)
-        .digest()
-        .copy(authenticateMessage, AUTHENTICATE_MIC_OFFSET);
+      hmacMd5(exportedSessionKey, negotiateMessage, challengeMessage, authenticateMessage).copy(
+        authenticateMessage,
+        AUTHENTICATE_MIC_OFFSET,
+      );
       this.withMic = true;
     }
     this.establish(exportedSessionKey, 'client');

@@ -2,18 +2,22 @@
  * NTLMv2 key derivation (MS-NLMP 3.3.2, 3.4.5): pure functions from the NT hash to the keys that
  * sign and seal. NTLMv1 and LM are deliberately absent: nothing here can produce them.
  */
-import { createHmac } from 'node:crypto';
 import { digestOf } from '../crypto/digest';
+import { HmacMd5Key, hmacMd5 } from '../crypto/hmac-md5';
 import { md4 } from '../crypto/md4';
 import { Rc4 } from '../crypto/rc4';
 
 /** Which side derives a key: the spec's Mode ("Client" / "Server") of SIGNKEY and SEALKEY. */
 export type NtlmMode = 'client' | 'server';
 
-function hmacMd5(key: Buffer, ...parts: Buffer[]): Buffer {
-  const hmac = createHmac('md5', key);
-  for (const part of parts) hmac.update(part);
-  return hmac.digest();
+/**
+ * ResponseKeyNT (or ResponseKeyLM) as bytes, or keyed once with responseKeyNTFor() when one
+ * authentication computes several HMACs under it (NTProofStr, LMv2, SessionBaseKey).
+ */
+export type ResponseKey = Buffer | HmacMd5Key;
+
+function hmacUnder(key: ResponseKey, ...parts: Buffer[]): Buffer {
+  return key instanceof HmacMd5Key ? key.mac(...parts) : hmacMd5(key, ...parts);
 }
 
 /**
@@ -43,6 +47,19 @@ export function ntowfV2(ntHash: Buffer, user: string, domain: string): Buffer {
 }
 
 /**
+ * ntowfV2() keyed for the HMACs that follow it in one authentication (MS-NLMP 3.3.2): the key's
+ * HMAC pad midstates are computed once. The caller disposes it; the bytes are zeroed here.
+ */
+export function responseKeyNTFor(ntHash: Buffer, user: string, domain: string): HmacMd5Key {
+  const responseKeyNT = ntowfV2(ntHash, user, domain);
+  try {
+    return new HmacMd5Key(responseKeyNT);
+  } finally {
+    responseKeyNT.fill(0);
+  }
+}
+
+/**
  * The NTLMv2 client challenge structure "temp" (MS-NLMP 2.2.2.7, 3.3.2): RespType 1,
  * HiRespType 1, Z(6), Time, ClientChallenge, Z(4), the AV pairs (ending in MsvAvEOL), Z(4).
  */
@@ -57,8 +74,8 @@ export function ntlmV2ClientChallenge(timestamp: Buffer, clientChallenge: Buffer
 }
 
 /** NTProofStr (MS-NLMP 3.3.2): HMAC_MD5(ResponseKeyNT, ServerChallenge || temp). */
-export function ntProofStr(responseKeyNT: Buffer, serverChallenge: Buffer, temp: Buffer): Buffer {
-  return hmacMd5(responseKeyNT, serverChallenge, temp);
+export function ntProofStr(responseKeyNT: ResponseKey, serverChallenge: Buffer, temp: Buffer): Buffer {
+  return hmacUnder(responseKeyNT, serverChallenge, temp);
 }
 
 /**
@@ -66,16 +83,16 @@ export function ntProofStr(responseKeyNT: Buffer, serverChallenge: Buffer, temp:
  * followed by ClientChallenge. Sent only when the server gave no MsvAvTimestamp.
  */
 export function lmV2Response(
-  responseKeyLM: Buffer,
+  responseKeyLM: ResponseKey,
   serverChallenge: Buffer,
   clientChallenge: Buffer,
 ): Buffer {
-  return Buffer.concat([hmacMd5(responseKeyLM, serverChallenge, clientChallenge), clientChallenge]);
+  return Buffer.concat([hmacUnder(responseKeyLM, serverChallenge, clientChallenge), clientChallenge]);
 }
 
 /** SessionBaseKey for NTLMv2 (MS-NLMP 3.3.2): HMAC_MD5(ResponseKeyNT, NTProofStr). */
-export function sessionBaseKeyV2(responseKeyNT: Buffer, proof: Buffer): Buffer {
-  return hmacMd5(responseKeyNT, proof);
+export function sessionBaseKeyV2(responseKeyNT: ResponseKey, proof: Buffer): Buffer {
+  return hmacUnder(responseKeyNT, proof);
 }
 
 /** KXKEY (MS-NLMP 3.4.5.1): with NTLMv2 the key exchange key is the session base key itself. */

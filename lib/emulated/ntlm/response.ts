@@ -3,7 +3,7 @@
  * structure "temp" (2.2.2.7). Built by the initiator, taken apart and checked by the acceptor.
  */
 import { parseAvPairs, type AvPair } from './avpairs';
-import { ntProofStr, ntlmV2ClientChallenge } from './keys';
+import { ntProofStr, ntlmV2ClientChallenge, type ResponseKey } from './keys';
 import { invalidToken } from './wire';
 
 /** Length of an NTLMv1 (or NTLMv1 with ESS) NT response: 24 bytes (MS-NLMP 2.2.2.6). */
@@ -13,7 +13,7 @@ const NTLMV2_FIXED_LENGTH = 16 + 28;
 
 /** The NtChallengeResponse for NTLMv2: NTProofStr || temp (MS-NLMP 3.3.2). */
 export function ntlmV2Response(
-  responseKeyNT: Buffer,
+  responseKeyNT: ResponseKey,
   serverChallenge: Buffer,
   clientChallenge: Buffer,
   timestamp: Buffer,

@@ -4,8 +4,9 @@
  * at 0 and count each message (3.4.4, connection-oriented). Signatures are NTLMSSP_MESSAGE_SIGNATURE
  * (2.2.2.9.1): Version 1, Checksum (8 bytes), SeqNum.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { sspiError } from '../../errors';
+import { HmacMd5Key } from '../crypto/hmac-md5';
 import { Rc4 } from '../crypto/rc4';
 import { NTLMSSP_NEGOTIATE_KEY_EXCH, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN, hasFlag } from './flags';
 import { sealKey, signKey, type NtlmMode } from './keys';
@@ -19,7 +20,8 @@ export type SealDirection = 'outbound' | 'inbound';
 
 /** One direction's keys and state. */
 interface DirectionState {
-  signingKey: Buffer;
+  /** SigningKey, keyed once: every message's MAC is an HMAC_MD5 under it (MS-NLMP 3.4.4.2). */
+  signingKey: HmacMd5Key;
   sealingKey: Buffer;
   handle: Rc4;
   seqNum: number;
@@ -27,8 +29,11 @@ interface DirectionState {
 
 function directionState(exportedSessionKey: Buffer, mode: NtlmMode): DirectionState {
   const sealingKey = sealKey(exportedSessionKey, mode);
+  const signingKeyBytes = signKey(exportedSessionKey, mode);
+  const signingKey = new HmacMd5Key(signingKeyBytes);
+  signingKeyBytes.fill(0);
   return {
-    signingKey: signKey(exportedSessionKey, mode),
+    signingKey,
     sealingKey,
     handle: new Rc4(sealingKey),
     seqNum: 0,
@@ -73,10 +78,7 @@ export class NtlmSessionSecurity {
   private writeMac(state: DirectionState, message: Buffer, out: Buffer, at: number): void {
     out.writeUInt32LE(SIGNATURE_VERSION, at);
     out.writeUInt32LE(state.seqNum, at + 12);
-    const hmac = createHmac('md5', state.signingKey)
-      .update(out.subarray(at + 12, at + 16))
-      .update(message)
-      .digest();
+    const hmac = state.signingKey.mac(out.subarray(at + 12, at + 16), message);
     const checksum = hmac.subarray(0, 8);
     if (this.keyExchange) state.handle.updateInto(checksum, out, at + 4);
     else checksum.copy(out, at + 4);
@@ -167,7 +169,7 @@ export class NtlmSessionSecurity {
   /** Zero every key and keystream state. */
   dispose(): void {
     for (const state of [this.outbound, this.inbound]) {
-      state.signingKey.fill(0);
+      state.signingKey.dispose();
       state.sealingKey.fill(0);
       state.handle.dispose();
     }
