@@ -28,6 +28,9 @@ export type Exchange = Generator<Buffer | Promise<void>, Buffer, void>;
 
 const EMPTY = Buffer.alloc(0);
 
+/** Each certificate's notAfter (ms since the epoch), read once (see expiry()). */
+const validToOf = new WeakMap<X509Certificate, number>();
+
 type State = 'idle' | 'running' | 'established' | 'failed' | 'disposed';
 
 export abstract class CredsspContext implements PackageContext {
@@ -41,8 +44,6 @@ export abstract class CredsspContext implements PackageContext {
   protected peerVersion: number | undefined;
   protected readonly started = new Date();
   private exchange: Exchange | undefined;
-  /** The expiry of the certificate last reported (see expiry()). */
-  private expiryOf: { certificate: X509Certificate; validTo: number } | undefined;
   private state: State = 'idle';
 
   constructor(protected readonly credential: EmulatedCredential) {
@@ -295,11 +296,14 @@ export abstract class CredsspContext implements PackageContext {
   protected expiry(): Date | null {
     const certificate = this.serverCertificate;
     if (!certificate) return null;
-    // validTo asks OpenSSL and is parsed each time; every step reports it, so read it once.
-    if (this.expiryOf?.certificate !== certificate) {
-      this.expiryOf = { certificate, validTo: new Date(certificate.validTo).getTime() };
+    // validTo asks OpenSSL and is parsed each time; every step reports it, so read it once per
+    // certificate (the acceptor's is the same for all its contexts).
+    let validTo = validToOf.get(certificate);
+    if (validTo === undefined) {
+      validTo = new Date(certificate.validTo).getTime();
+      validToOf.set(certificate, validTo);
     }
-    return new Date(this.expiryOf.validTo);
+    return new Date(validTo);
   }
 
   protected assertAlive(): void {

@@ -28,8 +28,16 @@ export interface CredsspOptions {
   ca: string | Buffer | Array<string | Buffer> | undefined;
 }
 
+/** Read once per credential: its options do not change, and every context begins by reading them. */
+const optionsOf = new WeakMap<EmulatedCredential, CredsspOptions>();
+
 export function credsspOptions(credential: EmulatedCredential): CredsspOptions {
-  const { inner, version, tlsMaxVersion, keyType } = credsspOptionValues(credential.options, '');
-  const ca = (credential.options.ca ?? credential.tls?.ca) as CredsspOptions['ca'];
-  return { inner, version, tlsMaxVersion, keyType, ca };
+  let options = optionsOf.get(credential);
+  if (!options) {
+    const { inner, version, tlsMaxVersion, keyType } = credsspOptionValues(credential.options, '');
+    const ca = (credential.options.ca ?? credential.tls?.ca) as CredsspOptions['ca'];
+    options = { inner, version, tlsMaxVersion, keyType, ca };
+    optionsOf.set(credential, options);
+  }
+  return options;
 }

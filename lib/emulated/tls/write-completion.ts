@@ -30,12 +30,28 @@ export type WriteFinisher = () => boolean;
 /** Writes one finishWrite may set off before we decide Node is not behaving as read (a bound, not a limit in practice). */
 const MAX_CHAINED_WRITES = 64;
 
+/**
+ * JSStreamSocket's `kCurrentWriteRequest`: one symbol for the process (a module-level constant of
+ * js_stream_socket.js), found on the first socket and then only checked for on each new one.
+ */
+let currentWriteRequest: symbol | undefined;
+
+function currentWriteRequestOf(wrap: JsStreamSocketInternals): symbol | undefined {
+  if (currentWriteRequest !== undefined && Object.prototype.hasOwnProperty.call(wrap, currentWriteRequest)) {
+    return currentWriteRequest;
+  }
+  currentWriteRequest = Object.getOwnPropertySymbols(wrap).find(
+    (s) => s.description === 'kCurrentWriteRequest',
+  );
+  return currentWriteRequest;
+}
+
 /** The finisher for this TLSSocket's JSStreamSocket; undefined when Node's internals are not as described above. */
 export function writeFinisherOf(socket: TLSSocket): WriteFinisher | undefined {
   const wrap = (socket as unknown as { _handle?: { _parentWrap?: unknown } })._handle?._parentWrap as
     JsStreamSocketInternals | undefined;
   if (!wrap || typeof wrap.finishWrite !== 'function') return undefined;
-  const current = Object.getOwnPropertySymbols(wrap).find((s) => s.description === 'kCurrentWriteRequest');
+  const current = currentWriteRequestOf(wrap);
   if (current === undefined) return undefined;
   return () => {
     // Finishing one write lets TLSWrap flush what it held back, which may start the next.
