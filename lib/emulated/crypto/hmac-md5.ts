@@ -52,7 +52,7 @@ function macFrom(inner: Int32Array, outer: Int32Array, parts: readonly Uint8Arra
   stream.start(outer, MD5_BLOCK_LENGTH);
   stream.update(innerHash);
   innerHash.fill(0);
-  const mac = Buffer.allocUnsafe(MD5_DIGEST_LENGTH);
+  const mac = Buffer.alloc(MD5_DIGEST_LENGTH);
   stream.finishInto(mac, 0);
   return mac;
 }
