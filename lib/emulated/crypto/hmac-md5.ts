@@ -27,6 +27,7 @@ const oneShotOuter = new Int32Array(4);
 
 /** Compute the midstates after K0 xor ipad and after K0 xor opad (RFC 2104 2, steps 1-2, 5). */
 function padMidstates(key: Uint8Array, inner: Int32Array, outer: Int32Array): void {
+  // paddedKey is all zero between calls, so copying the key in leaves K0 (RFC 2104 2, step 1).
   if (key.length > MD5_BLOCK_LENGTH) {
     // RFC 2104 2: a key longer than the block is replaced by its hash.
     const hashedKey = md5(key);

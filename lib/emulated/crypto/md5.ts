@@ -280,8 +280,9 @@ export class Md5Stream {
 }
 
 /**
- * Copy `from[start..end)` to `to` at `at`. Under a block, a plain loop is quicker than
- * `to.set(from.subarray(...))`, which makes a view object for every copy.
+ * Copy `from[start..end)` to `to` at `at`, under a block. `to.set(from.subarray(...))` makes a view
+ * object for every copy: a plain loop is quicker below about 48 bytes, and measured no slower end
+ * to end above that, even when every block goes through here (a part after a 4-byte one).
  */
 function copyBytes(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): void {
   for (let i = start; i < end; i++) to[at++] = from[i];
