@@ -45,6 +45,8 @@ export abstract class CredsspContext implements PackageContext {
   protected readonly started = new Date();
   private exchange: Exchange | undefined;
   private state: State = 'idle';
+  /** A step() is under way (see step()). */
+  private stepping = false;
 
   constructor(protected readonly credential: EmulatedCredential) {
     credential.retain();
@@ -71,7 +73,27 @@ export abstract class CredsspContext implements PackageContext {
     return Math.min(this.ownVersion, this.peerVersion ?? this.ownVersion);
   }
 
+  /**
+   * One ISC/ASC call. Calls on one context must not overlap (SSPI handles are not safe for
+   * concurrent use, and the public API queues them): a second call while one waits would resume
+   * the exchange in the middle of the first, so it is refused instead.
+   */
   async step(request: PackageStepRequest): Promise<PackageStepResult> {
+    if (this.stepping) {
+      throw sspiError(
+        'SEC_E_INTERNAL_ERROR',
+        'Another call on this CredSSP context has not finished; calls on one context must not overlap.',
+      );
+    }
+    this.stepping = true;
+    try {
+      return await this.runStep(request);
+    } finally {
+      this.stepping = false;
+    }
+  }
+
+  private async runStep(request: PackageStepRequest): Promise<PackageStepResult> {
     const turn = turnSlot(this.state !== 'running');
     if (turn) await turn;
     this.assertAlive();
