@@ -170,6 +170,17 @@ describe('hmacMd5', () => {
     keyed.dispose();
   });
 
+  it('macInto writes the RFC 2202 test case 2 MAC where it is told, touching nothing else', () => {
+    const keyed = new HmacMd5Key(ascii('Jefe'));
+    const out = Buffer.alloc(20, 0xee);
+    keyed.macInto(out, 3, ascii('what do ya '), ascii('want for nothing?'));
+    expect(out.subarray(3, 19).toString('hex')).toBe('750c783e6ab0b503eaa86e310a5db738');
+    expect([...out.subarray(0, 3), out[19]]).toEqual([0xee, 0xee, 0xee, 0xee]);
+    expect(() => keyed.macInto(out, 5, ascii('x'))).toThrow(RangeError);
+    keyed.dispose();
+    expect(() => keyed.macInto(out, 0, ascii('x'))).toThrow('after dispose');
+  });
+
   it('a disposed HmacMd5Key refuses to compute, dispose is idempotent, and other keys are unaffected', () => {
     const keyed = new HmacMd5Key(ascii('Jefe'));
     const other = new HmacMd5Key(ascii('Jefe'));

@@ -2,7 +2,7 @@
  * Rc4.updateInto: the same keystream as update(), written where the caller says, so NTLM's wrap()
  * can lay out signature and sealed bytes in one Buffer.
  */
-import { Rc4 } from '../../lib/emulated/crypto/rc4';
+import { Rc4, rc4Once } from '../../lib/emulated/crypto/rc4';
 
 const key = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
 const plain = Buffer.from('the quick brown fox jumps over the lazy dog');
@@ -29,5 +29,34 @@ describe('Rc4.updateInto', () => {
     const rc4 = new Rc4(key);
     expect(() => rc4.updateInto(plain, Buffer.alloc(plain.length), 1)).toThrow(RangeError);
     expect(rc4.update(plain).equals(new Rc4(key).update(plain))).toBe(true);
+  });
+
+  it('with a length, encrypts only that many bytes of the input and advances the keystream by as many', () => {
+    const whole = new Rc4(key).update(plain);
+    const rc4 = new Rc4(key);
+    const target = Buffer.alloc(12, 0xee);
+    rc4.updateInto(plain, target, 2, 8);
+    expect(target.subarray(2, 10).equals(whole.subarray(0, 8))).toBe(true);
+    expect([...target.subarray(0, 2), ...target.subarray(10)]).toEqual([0xee, 0xee, 0xee, 0xee]);
+    expect(rc4.update(plain.subarray(8)).equals(whole.subarray(8))).toBe(true);
+    expect(() => rc4.updateInto(plain, target, 0, plain.length + 1)).toThrow(RangeError);
+  });
+});
+
+describe('rc4Once', () => {
+  // RFC 6229 section 2, key 0x0102030405 (40 bits): keystream bytes at offset 0.
+  it('gives the RFC 6229 keystream for a 40-bit key', () => {
+    const out = rc4Once(Buffer.from('0102030405', 'hex'), Buffer.alloc(16));
+    expect(out.toString('hex')).toBe('b2396305f03dc027ccc3524a0a1118a8');
+  });
+
+  it('equals a fresh Rc4 every time, whatever ran before it, and leaves its input alone', () => {
+    const input = Buffer.from(plain);
+    const first = rc4Once(key, input);
+    rc4Once(Buffer.from('ff', 'hex'), Buffer.alloc(300));
+    expect(rc4Once(key, input).equals(first)).toBe(true);
+    expect(first.equals(new Rc4(key).update(plain))).toBe(true);
+    expect(input.equals(plain)).toBe(true);
+    expect(() => rc4Once(Buffer.alloc(0), plain)).toThrow(RangeError);
   });
 });

@@ -45,16 +45,29 @@ function padMidstates(key: Uint8Array, inner: Int32Array, outer: Int32Array): vo
   paddedKey.fill(0);
 }
 
-/** RFC 2104 2, steps 3-4 and 6-7, from the two midstates: each already covers one block. */
-function macFrom(inner: Int32Array, outer: Int32Array, parts: readonly Uint8Array[]): Buffer {
+/**
+ * RFC 2104 2, steps 3-4 and 6-7, from the two midstates (each already covers one block): the
+ * 16-byte MAC is written into `out` at `at`.
+ */
+function macInto(
+  inner: Int32Array,
+  outer: Int32Array,
+  parts: readonly Uint8Array[],
+  out: Uint8Array,
+  at: number,
+): void {
   stream.start(inner, MD5_BLOCK_LENGTH);
   for (const part of parts) stream.update(part);
   stream.finishInto(innerHash, 0);
   stream.start(outer, MD5_BLOCK_LENGTH);
   stream.update(innerHash);
   innerHash.fill(0);
+  stream.finishInto(out, at);
+}
+
+function macFrom(inner: Int32Array, outer: Int32Array, parts: readonly Uint8Array[]): Buffer {
   const mac = Buffer.alloc(MD5_DIGEST_LENGTH);
-  stream.finishInto(mac, 0);
+  macInto(inner, outer, parts, mac, 0);
   return mac;
 }
 
@@ -90,6 +103,17 @@ export class HmacMd5Key {
   mac(...parts: Uint8Array[]): Buffer {
     if (this.disposed) throw new Error('HMAC-MD5 key used after dispose()');
     return macFrom(this.inner, this.outer, parts);
+  }
+
+  /**
+   * mac() written into the 16 bytes of `out` at `at`, for a caller that keeps only part of the MAC
+   * (NTLM's 8-byte checksum, MS-NLMP 3.4.4.2) and so would otherwise allocate and slice.
+   */
+  macInto(out: Uint8Array, at: number, ...parts: Uint8Array[]): void {
+    if (this.disposed) throw new Error('HMAC-MD5 key used after dispose()');
+    if (at < 0 || at + MD5_DIGEST_LENGTH > out.length)
+      throw new RangeError('the MAC does not fit in the target');
+    macInto(this.inner, this.outer, parts, out, at);
   }
 
   /** Zero the midstates. Idempotent; the key is unusable afterwards. */

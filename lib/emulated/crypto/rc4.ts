@@ -3,6 +3,70 @@
  * (3.1.5.1.2). Node 20's OpenSSL 3 has RC4 only in the legacy provider, so it is here.
  * Stateful: one instance is one keystream, which NTLM keeps per direction for a whole context.
  */
+
+/** The identity permutation the key schedule starts from: one set() instead of 256 stores. */
+const IDENTITY = Uint8Array.from({ length: 256 }, (_, n) => n);
+
+/** The key-scheduling algorithm: `s` becomes the permutation `key` (1 to 256 bytes) selects. */
+function schedule(s: Uint8Array, key: Uint8Array): void {
+  if (key.length === 0 || key.length > 256) throw new RangeError('RC4 key must be 1 to 256 bytes');
+  s.set(IDENTITY);
+  const keyLength = key.length;
+  let j = 0;
+  let k = 0; // n mod key.length, stepped rather than divided
+  for (let n = 0; n < 256; n++) {
+    const sn = s[n];
+    j = (j + sn + key[k]) & 0xff;
+    if (++k === keyLength) k = 0;
+    s[n] = s[j];
+    s[j] = sn;
+  }
+}
+
+/**
+ * XOR `length` bytes of `data` with the keystream of `s` from position (i, j) into `target` at
+ * `targetStart`; returns the new (i, j) packed as i | j << 8.
+ */
+function crypt(
+  s: Uint8Array,
+  i: number,
+  j: number,
+  data: Uint8Array,
+  length: number,
+  target: Uint8Array,
+  targetStart: number,
+): number {
+  for (let n = 0; n < length; n++) {
+    i = (i + 1) & 0xff;
+    const si = s[i];
+    j = (j + si) & 0xff;
+    const sj = s[j];
+    s[i] = sj;
+    s[j] = si;
+    target[targetStart + n] = data[n] ^ s[(si + sj) & 0xff];
+  }
+  return i | (j << 8);
+}
+
+/** The state of rc4Once(); zeroed after every use. */
+const oneShotState = new Uint8Array(256);
+
+/**
+ * RC4 of `data` under `key` with a fresh keystream, as a new Buffer (MS-NLMP 6, RC4K). The state
+ * lives in one module-level array, zeroed before returning, instead of an Rc4 of its own: the key
+ * exchange runs this once per handshake on each side, and the 256 bytes would be a new allocation.
+ */
+export function rc4Once(key: Uint8Array, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(data.length);
+  try {
+    schedule(oneShotState, key);
+    crypt(oneShotState, 0, 0, data, data.length, out, 0);
+  } finally {
+    oneShotState.fill(0);
+  }
+  return out;
+}
+
 export class Rc4 {
   /**
    * The permutation S of the key-scheduling algorithm, then the running keystream state. From
@@ -14,19 +78,8 @@ export class Rc4 {
   private j = 0;
 
   /** Run the key-scheduling algorithm over `key` (1 to 256 bytes). */
-  constructor(key: Buffer) {
-    if (key.length === 0 || key.length > 256) throw new RangeError('RC4 key must be 1 to 256 bytes');
-    const s = this.state;
-    for (let n = 0; n < 256; n++) s[n] = n;
-    let j = 0;
-    let k = 0; // n mod key.length, stepped rather than divided
-    for (let n = 0; n < 256; n++) {
-      j = (j + s[n] + key[k]) & 0xff;
-      if (++k === key.length) k = 0;
-      const t = s[n];
-      s[n] = s[j];
-      s[j] = t;
-    }
+  constructor(key: Uint8Array) {
+    schedule(this.state, key);
   }
 
   /** XOR `data` with the next data.length keystream bytes; returns a new Buffer. */
@@ -37,25 +90,18 @@ export class Rc4 {
   }
 
   /**
-   * update() writing into `target` at `targetStart` instead of a new Buffer, so a caller that
-   * lays out a message (signature || sealed bytes) allocates it once. In place (`target` is `data`, start 0) works too.
+   * update() of the first `length` bytes of `data` (all of it by default), written into `target`
+   * at `targetStart` instead of a new Buffer, so a caller that lays out a message (signature ||
+   * sealed bytes) allocates it once, and needs no view to encrypt part of a digest. In place
+   * (`target` is `data`, start 0) works too.
    */
-  updateInto(data: Uint8Array, target: Uint8Array, targetStart: number): void {
-    if (targetStart < 0 || targetStart + data.length > target.length) {
+  updateInto(data: Uint8Array, target: Uint8Array, targetStart: number, length = data.length): void {
+    if (length < 0 || length > data.length || targetStart < 0 || targetStart + length > target.length) {
       throw new RangeError('RC4 output does not fit in the target');
     }
-    const s = this.state;
-    let { i, j } = this;
-    for (let n = 0; n < data.length; n++) {
-      i = (i + 1) & 0xff;
-      j = (j + s[i]) & 0xff;
-      const t = s[i];
-      s[i] = s[j];
-      s[j] = t;
-      target[targetStart + n] = data[n] ^ s[(s[i] + s[j]) & 0xff];
-    }
-    this.i = i;
-    this.j = j;
+    const ij = crypt(this.state, this.i, this.j, data, length, target, targetStart);
+    this.i = ij & 0xff;
+    this.j = ij >>> 8;
   }
 
   /** Zero the keystream state; the instance must not be used afterwards. */

@@ -5,7 +5,7 @@
 import { digestOf } from '../crypto/digest';
 import { HmacMd5Key, hmacMd5 } from '../crypto/hmac-md5';
 import { md4 } from '../crypto/md4';
-import { Rc4 } from '../crypto/rc4';
+import { rc4Once } from '../crypto/rc4';
 
 /** Which side derives a key: the spec's Mode ("Client" / "Server") of SIGNKEY and SEALKEY. */
 export type NtlmMode = 'client' | 'server';
@@ -102,12 +102,7 @@ export function keyExchangeKeyV2(sessionBaseKey: Buffer): Buffer {
 
 /** RC4K (MS-NLMP 6): one-shot RC4 of `data` under `key`, with a fresh keystream. */
 export function rc4k(key: Buffer, data: Buffer): Buffer {
-  const rc4 = new Rc4(key);
-  try {
-    return rc4.update(data);
-  } finally {
-    rc4.dispose();
-  }
+  return rc4Once(key, data);
 }
 
 /**

@@ -14,6 +14,13 @@ import { sealKey, signKey, type NtlmMode } from './keys';
 /** Length of NTLMSSP_MESSAGE_SIGNATURE, which is also what wrap() puts before the sealed bytes. */
 export const SIGNATURE_LENGTH = 16;
 const SIGNATURE_VERSION = 1;
+/** The Checksum of a signature: the first 8 bytes of the HMAC (MS-NLMP 3.4.4.2). */
+const CHECKSUM_LENGTH = 8;
+
+/** SeqNum as the 4 bytes the HMAC covers; not secret (it is sent in the clear). */
+const seqNumBytes = Buffer.alloc(4);
+/** The HMAC of the message being signed; zeroed once its checksum is written out. */
+const hmacBytes = new Uint8Array(16);
 
 /** Our sending side or the peer's: the two independent halves of a context's session security. */
 export type SealDirection = 'outbound' | 'inbound';
@@ -78,10 +85,13 @@ export class NtlmSessionSecurity {
   private writeMac(state: DirectionState, message: Buffer, out: Buffer, at: number): void {
     out.writeUInt32LE(SIGNATURE_VERSION, at);
     out.writeUInt32LE(state.seqNum, at + 12);
-    const hmac = state.signingKey.mac(out.subarray(at + 12, at + 16), message);
-    const checksum = hmac.subarray(0, 8);
-    if (this.keyExchange) state.handle.updateInto(checksum, out, at + 4);
-    else checksum.copy(out, at + 4);
+    // The HMAC goes into scratch arrays rather than a new Buffer and views of it: a view of a small
+    // Buffer makes V8 move its bytes to a backing store of their own, a cost per message.
+    seqNumBytes.writeUInt32LE(state.seqNum, 0);
+    state.signingKey.macInto(hmacBytes, 0, seqNumBytes, message);
+    if (this.keyExchange) state.handle.updateInto(hmacBytes, out, at + 4, CHECKSUM_LENGTH);
+    else for (let n = 0; n < CHECKSUM_LENGTH; n++) out[at + 4 + n] = hmacBytes[n];
+    hmacBytes.fill(0);
   }
 
   /** MAC() as a new 16-byte signature. */
