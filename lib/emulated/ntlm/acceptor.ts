@@ -86,6 +86,9 @@ const SERVER_FLAGS =
   F.NTLMSSP_NEGOTIATE_VERSION |
   F.NTLMSSP_NEGOTIATE_128;
 
+/** The MIC field as the MIC covers it: zeroed (MS-NLMP 3.2.5.1.2). Never written. */
+const ZERO_MIC = Buffer.alloc(16);
+
 /** A stand-in NT hash for unknown users, so they cost the same work as a wrong password. */
 const DECOY_NT_HASH = randomBytes(16);
 
@@ -231,9 +234,16 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
     exportedSessionKey: Buffer,
   ): void {
     if (!message.mic) throw invalidToken('MsvAvFlags announces a MIC but the message has no room for one');
-    const zeroed = Buffer.from(authenticateMessage);
-    zeroed.fill(0, AUTHENTICATE_MIC_OFFSET, AUTHENTICATE_MIC_OFFSET + 16);
-    const expected = hmacMd5(exportedSessionKey, this.negotiateMessage!, this.challengeMessage!, zeroed);
+    // The AUTHENTICATE is hashed in three parts, zeros standing in for its MIC, rather than copied
+    // to zero the MIC field in place.
+    const expected = hmacMd5(
+      exportedSessionKey,
+      this.negotiateMessage!,
+      this.challengeMessage!,
+      authenticateMessage.subarray(0, AUTHENTICATE_MIC_OFFSET),
+      ZERO_MIC,
+      authenticateMessage.subarray(AUTHENTICATE_MIC_OFFSET + 16),
+    );
     if (!timingSafeEqual(expected, message.mic)) {
       exportedSessionKey.fill(0);
       throw sspiError(

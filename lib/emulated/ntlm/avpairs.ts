@@ -54,20 +54,25 @@ export function parseAvPairs(data: Buffer): AvPair[] {
   }
 }
 
-/** Encode pairs in the given order and append MsvAvEOL; sized first, written in one allocation. */
+/**
+ * Encode pairs in the given order and append MsvAvEOL; sized first, written in one allocation.
+ * Every byte is written, so the Buffer comes from allocUnsafe's shared pool: a zeroed one of more
+ * than 64 bytes would be an ArrayBuffer of its own.
+ */
 export function encodeAvPairs(pairs: readonly AvPair[]): Buffer {
   let size = 4; // MsvAvEOL
   for (const pair of pairs) {
     if (pair.value.length > 0xffff) throw new RangeError('AV pair value longer than 65535 bytes');
     size += 4 + pair.value.length;
   }
-  const out = Buffer.alloc(size);
+  const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (const pair of pairs) {
     out.writeUInt16LE(pair.id, at);
     out.writeUInt16LE(pair.value.length, at + 2);
     at += 4 + pair.value.copy(out, at + 4);
   }
+  out.writeUInt32LE(0, at); // MsvAvEOL: AvId 0, AvLen 0
   return out;
 }
 

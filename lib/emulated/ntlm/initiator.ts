@@ -74,8 +74,15 @@ export const INITIATOR_NEGOTIATE_FLAGS =
     F.NTLMSSP_NEGOTIATE_56) >>>
   0;
 
-/** A per-process machine identity for MsvAvSingleHost (Windows uses one per boot). */
-const MACHINE_ID = randomBytes(32);
+/**
+ * MsvAvSingleHost with a per-process machine identity (Windows uses one per boot). Sent in the
+ * clear and the same for every context, so it is built once.
+ */
+const SINGLE_HOST_PAIR = singleHostPair(randomBytes(32));
+/** The AV pairs the client writes itself, replacing any the server sent (see responseAvPairs()). */
+const CLIENT_AV_IDS = new Set([MsvAvFlags, MsvAvSingleHost, MsvChannelBindings, MsvAvTargetName]);
+/** MsvChannelBindings without channel bindings: 16 zero bytes. Never written. */
+const NO_CHANNEL_BINDINGS = Buffer.alloc(16);
 
 export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
   private readonly opts: NtlmInitiatorOptions;
@@ -207,14 +214,13 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
    * Pairs of those kinds the server may have sent are replaced by ours.
    */
   private responseAvPairs(serverPairs: AvPair[], withMic: boolean): AvPair[] {
-    const ours = new Set([MsvAvFlags, MsvAvSingleHost, MsvChannelBindings, MsvAvTargetName]);
-    const pairs = serverPairs.filter((pair) => !ours.has(pair.id));
+    const pairs = serverPairs.filter((pair) => !CLIENT_AV_IDS.has(pair.id));
     const serverFlags = avFlagsOf(serverPairs);
     if (withMic || serverFlags !== 0)
       pairs.push(avFlagsPair(serverFlags | (withMic ? AV_FLAG_MIC_PRESENT : 0)));
-    pairs.push(singleHostPair(MACHINE_ID));
-    const bindings = this.opts.channelBindingsHash ?? Buffer.alloc(16);
-    pairs.push({ id: MsvChannelBindings, value: Buffer.from(bindings) });
+    pairs.push(SINGLE_HOST_PAIR);
+    // Not copied: the pairs are encoded (copied) before authenticate() returns.
+    pairs.push({ id: MsvChannelBindings, value: this.opts.channelBindingsHash ?? NO_CHANNEL_BINDINGS });
     if (this.opts.targetName !== undefined) pairs.push(textAvPair(MsvAvTargetName, this.opts.targetName));
     return pairs;
   }

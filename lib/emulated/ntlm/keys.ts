@@ -20,11 +20,15 @@ function hmacUnder(key: ResponseKey, ...parts: Buffer[]): Buffer {
   return key instanceof HmacMd5Key ? key.mac(...parts) : hmacMd5(key, ...parts);
 }
 
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
 /**
  * Uppercase as Windows' RtlUpcaseUnicodeString does: one code point to one code point. JavaScript's
  * toUpperCase applies full case mapping ('ß' becomes 'SS'), which would hash a different string.
  */
 export function upcaseUnicode(text: string): string {
+  // ASCII, what user and domain names nearly always are, maps one to one under toUpperCase.
+  if (ASCII_ONLY.test(text)) return text.toUpperCase();
   let out = '';
   for (const ch of text) {
     const upper = ch.toUpperCase();
@@ -59,18 +63,39 @@ export function responseKeyNTFor(ntHash: Buffer, user: string, domain: string): 
   }
 }
 
+/** Length of "temp" (MS-NLMP 3.3.2) around AV pairs of `avPairsLength` bytes. */
+export function ntlmV2ClientChallengeLength(avPairsLength: number): number {
+  return 28 + avPairsLength + 4;
+}
+
 /**
  * The NTLMv2 client challenge structure "temp" (MS-NLMP 2.2.2.7, 3.3.2): RespType 1,
  * HiRespType 1, Z(6), Time, ClientChallenge, Z(4), the AV pairs (ending in MsvAvEOL), Z(4).
  */
 export function ntlmV2ClientChallenge(timestamp: Buffer, clientChallenge: Buffer, avPairs: Buffer): Buffer {
-  const temp = Buffer.alloc(28 + avPairs.length + 4);
-  temp[0] = 1;
-  temp[1] = 1;
-  timestamp.copy(temp, 8, 0, 8);
-  clientChallenge.copy(temp, 16, 0, 8);
-  avPairs.copy(temp, 28);
+  const temp = Buffer.allocUnsafe(ntlmV2ClientChallengeLength(avPairs.length));
+  writeNtlmV2ClientChallenge(temp, 0, timestamp, clientChallenge, avPairs);
   return temp;
+}
+
+/**
+ * ntlmV2ClientChallenge() written into `out` at `at`, every byte of it (so `out` may come from
+ * Buffer.allocUnsafe), for the initiator to lay out NTProofStr || temp in one allocation.
+ */
+export function writeNtlmV2ClientChallenge(
+  out: Buffer,
+  at: number,
+  timestamp: Buffer,
+  clientChallenge: Buffer,
+  avPairs: Buffer,
+): void {
+  out.fill(0, at, at + 28);
+  out[at] = 1;
+  out[at + 1] = 1;
+  timestamp.copy(out, at + 8, 0, 8);
+  clientChallenge.copy(out, at + 16, 0, 8);
+  const end = at + 28 + avPairs.copy(out, at + 28);
+  out.fill(0, end, end + 4);
 }
 
 /** NTProofStr (MS-NLMP 3.3.2): HMAC_MD5(ResponseKeyNT, ServerChallenge || temp). */

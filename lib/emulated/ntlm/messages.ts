@@ -122,47 +122,71 @@ function decodeText(bytes: Buffer, flags: number, what: string): string {
   return hasFlag(flags, NTLMSSP_NEGOTIATE_UNICODE) ? decodeUtf16(bytes, what) : bytes.toString('latin1');
 }
 
-/** Lays out a header and a payload, filling the (Len, MaxLen, BufferOffset) triples. */
+/** The bytes of one payload field: raw, or text written straight into the message. */
+type FieldValue = Buffer | { text: string; encoding: 'utf16le' | 'latin1' };
+
+/**
+ * Lays out a header and a payload, filling the (Len, MaxLen, BufferOffset) triples. Fields are
+ * collected first and the message is written into one allocation by finish(): no header Buffer
+ * to join to the payload, and text goes straight into the message, not through a Buffer of its own.
+ */
 class MessageWriter {
-  private readonly header: Buffer;
-  private readonly payload: Buffer[] = [];
-  private cursor: number;
+  private readonly headerLength: number;
+  private readonly type: number;
+  private readonly at: number[] = [];
+  private readonly values: FieldValue[] = [];
+  private length: number;
 
   constructor(headerLength: number, type: number) {
-    this.header = Buffer.alloc(headerLength);
-    SIGNATURE.copy(this.header, 0);
-    this.header.writeUInt32LE(type, 8);
-    this.cursor = headerLength;
-  }
-
-  u32(at: number, value: number): void {
-    this.header.writeUInt32LE(value >>> 0, at);
-  }
-
-  bytes(at: number, value: Buffer): void {
-    value.copy(this.header, at);
-  }
-
-  /** The VERSION structure (MS-NLMP 2.2.2.10), written in place. */
-  version(at: number, version: NtlmVersion): void {
-    this.header[at] = version.major;
-    this.header[at + 1] = version.minor;
-    this.header.writeUInt16LE(version.build, at + 2);
-    this.header[at + 7] = version.revision;
+    this.headerLength = headerLength;
+    this.type = type;
+    this.length = headerLength;
   }
 
   field(at: number, value: Buffer): void {
-    if (value.length > 0xffff) throw new RangeError('NTLM message field longer than 65535 bytes');
-    this.header.writeUInt16LE(value.length, at);
-    this.header.writeUInt16LE(value.length, at + 2);
-    this.header.writeUInt32LE(this.cursor, at + 4);
-    this.payload.push(value);
-    this.cursor += value.length;
+    this.add(at, value, value.length);
   }
 
-  finish(): Buffer {
-    return Buffer.concat([this.header, ...this.payload]);
+  /** A text field: UTF-16LE takes two bytes per code unit, Latin-1 one, as Buffer.from writes them. */
+  textField(at: number, text: string, encoding: 'utf16le' | 'latin1'): void {
+    this.add(at, { text, encoding }, encoding === 'utf16le' ? 2 * text.length : text.length);
   }
+
+  private add(at: number, value: FieldValue, length: number): void {
+    if (length > 0xffff) throw new RangeError('NTLM message field longer than 65535 bytes');
+    this.at.push(at);
+    this.values.push(value);
+    this.length += length;
+  }
+
+  /** The message: a zeroed header with Signature, MessageType and the field triples, then the payload. */
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.length);
+    out.fill(0, 0, this.headerLength);
+    SIGNATURE.copy(out, 0);
+    out.writeUInt32LE(this.type, 8);
+    let cursor = this.headerLength;
+    for (let n = 0; n < this.values.length; n++) {
+      const value = this.values[n];
+      const length = Buffer.isBuffer(value)
+        ? value.copy(out, cursor)
+        : out.write(value.text, cursor, value.encoding);
+      const at = this.at[n];
+      out.writeUInt16LE(length, at);
+      out.writeUInt16LE(length, at + 2);
+      out.writeUInt32LE(cursor, at + 4);
+      cursor += length;
+    }
+    return out;
+  }
+}
+
+/** The VERSION structure (MS-NLMP 2.2.2.10), written in place into a zeroed header. */
+function writeVersion(out: Buffer, at: number, version: NtlmVersion): void {
+  out[at] = version.major;
+  out[at + 1] = version.minor;
+  out.writeUInt16LE(version.build, at + 2);
+  out[at + 7] = version.revision;
 }
 
 /**
@@ -171,11 +195,12 @@ class MessageWriter {
  */
 export function encodeNegotiate(message: NegotiateMessage): Buffer {
   const writer = new MessageWriter(NEGOTIATE_HEADER, NtLmNegotiate);
-  writer.u32(12, message.flags);
   writer.field(16, NO_BYTES);
   writer.field(24, NO_BYTES);
-  writer.version(32, message.version ?? OUR_VERSION);
-  return writer.finish();
+  const out = writer.finish();
+  out.writeUInt32LE(message.flags >>> 0, 12);
+  writeVersion(out, 32, message.version ?? OUR_VERSION);
+  return out;
 }
 
 /** Parse a NEGOTIATE_MESSAGE. Its DomainName/Workstation hints are not used, so not decoded. */
@@ -193,12 +218,13 @@ export function parseNegotiate(token: Buffer): NegotiateMessage {
 export function encodeChallenge(message: ChallengeMessage): Buffer {
   const writer = new MessageWriter(CHALLENGE_HEADER, NtLmChallenge);
   const unicode = hasFlag(message.flags, NTLMSSP_NEGOTIATE_UNICODE);
-  writer.field(12, Buffer.from(message.targetName, unicode ? 'utf16le' : 'latin1'));
-  writer.u32(20, message.flags);
-  writer.bytes(24, message.serverChallenge);
+  writer.textField(12, message.targetName, unicode ? 'utf16le' : 'latin1');
   writer.field(40, message.targetInfo);
-  writer.version(48, message.version ?? OUR_VERSION);
-  return writer.finish();
+  const out = writer.finish();
+  out.writeUInt32LE(message.flags >>> 0, 20);
+  message.serverChallenge.copy(out, 24, 0, 8);
+  writeVersion(out, 48, message.version ?? OUR_VERSION);
+  return out;
 }
 
 export function parseChallenge(token: Buffer): ChallengeMessage {
@@ -234,16 +260,17 @@ export function encodeAuthenticate(message: AuthenticateMessage): Buffer {
     withMic ? AUTHENTICATE_HEADER : AUTHENTICATE_HEADER_NO_MIC,
     NtLmAuthenticate,
   );
-  writer.field(28, Buffer.from(message.domainName, 'utf16le'));
-  writer.field(36, Buffer.from(message.userName, 'utf16le'));
-  writer.field(44, Buffer.from(message.workstation, 'utf16le'));
+  writer.textField(28, message.domainName, 'utf16le');
+  writer.textField(36, message.userName, 'utf16le');
+  writer.textField(44, message.workstation, 'utf16le');
   writer.field(12, message.lmChallengeResponse);
   writer.field(20, message.ntChallengeResponse);
   writer.field(52, message.encryptedRandomSessionKey);
-  writer.u32(60, message.flags);
-  writer.version(64, message.version ?? OUR_VERSION);
-  if (message.mic) writer.bytes(AUTHENTICATE_MIC_OFFSET, message.mic);
-  return writer.finish();
+  const out = writer.finish();
+  out.writeUInt32LE(message.flags >>> 0, 60);
+  writeVersion(out, 64, message.version ?? OUR_VERSION);
+  if (message.mic) message.mic.copy(out, AUTHENTICATE_MIC_OFFSET, 0, 16);
+  return out;
 }
 
 export function parseAuthenticate(token: Buffer): AuthenticateMessage {
