@@ -4,7 +4,7 @@
  * (Len, MaxLen, BufferOffset) triples that point into the payload behind the header.
  */
 import { NTLMSSP_NEGOTIATE_UNICODE, NTLMSSP_NEGOTIATE_VERSION, hasFlag } from './flags';
-import { checkRange, copyOf, decodeUtf16, invalidToken, readU16, readU32 } from './wire';
+import { checkRange, copyOf, invalidToken, readU16, readU32 } from './wire';
 
 /** "NTLMSSP\0", the Signature of every message (MS-NLMP 2.2.1). */
 const SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
@@ -117,9 +117,14 @@ function payloadStart(token: Buffer, fields: FieldRef[]): number {
   return start;
 }
 
-function decodeText(bytes: Buffer, flags: number, what: string): string {
+/** A text field decoded straight from `token` (already bounds-checked by readField), without a copy. */
+function fieldText(token: Buffer, field: FieldRef, flags: number, what: string): string {
+  if (field.length === 0) return '';
+  const end = field.offset + field.length;
   // Without NTLMSSP_NEGOTIATE_UNICODE strings are OEM; Latin-1 is the closest portable reading.
-  return hasFlag(flags, NTLMSSP_NEGOTIATE_UNICODE) ? decodeUtf16(bytes, what) : bytes.toString('latin1');
+  if (!hasFlag(flags, NTLMSSP_NEGOTIATE_UNICODE)) return token.toString('latin1', field.offset, end);
+  if (field.length % 2 !== 0) throw invalidToken(`${what} has an odd length for UTF-16 text`);
+  return token.toString('utf16le', field.offset, end);
 }
 
 /** The bytes of one payload field: raw, or text written straight into the message. */
@@ -236,7 +241,7 @@ export function parseChallenge(token: Buffer): ChallengeMessage {
   const targetInfoField = token.length >= 48 ? readField(token, 40, 'TargetInfo') : { length: 0, offset: 0 };
   const message: ChallengeMessage = {
     flags,
-    targetName: decodeText(fieldBytes(token, targetNameField), flags, 'TargetName'),
+    targetName: fieldText(token, targetNameField, flags, 'TargetName'),
     serverChallenge: copyOf(token, 24, 8, 'ServerChallenge'),
     targetInfo: fieldBytes(token, targetInfoField),
   };
@@ -288,9 +293,9 @@ export function parseAuthenticate(token: Buffer): AuthenticateMessage {
     flags,
     lmChallengeResponse: fieldBytes(token, lm),
     ntChallengeResponse: fieldBytes(token, nt),
-    domainName: decodeText(fieldBytes(token, domain), flags, 'DomainName'),
-    userName: decodeText(fieldBytes(token, user), flags, 'UserName'),
-    workstation: decodeText(fieldBytes(token, workstation), flags, 'Workstation'),
+    domainName: fieldText(token, domain, flags, 'DomainName'),
+    userName: fieldText(token, user, flags, 'UserName'),
+    workstation: fieldText(token, workstation, flags, 'Workstation'),
     encryptedRandomSessionKey: fieldBytes(token, sessionKey),
   };
   if (hasFlag(flags, NTLMSSP_NEGOTIATE_VERSION) && headerEnd >= AUTHENTICATE_HEADER_NO_MIC) {

@@ -45,7 +45,9 @@ export interface ParsedNtlmV2Response {
 
 /**
  * Take apart an NTLMv2 response. The caller has already refused NTLMv1 (24 bytes) and empty
- * responses; anything else too short, or of another response type, is malformed.
+ * responses; anything else too short, or of another response type, is malformed. `proof` and
+ * `temp` are views of `response`, not copies: the acceptor parses the private copy that
+ * parseAuthenticate() made, and copying it again per handshake bought nothing.
  */
 export function parseNtlmV2Response(response: Buffer): ParsedNtlmV2Response {
   if (response.length < NTLMV2_FIXED_LENGTH) throw invalidToken('the NTLMv2 response is truncated');
@@ -53,8 +55,8 @@ export function parseNtlmV2Response(response: Buffer): ParsedNtlmV2Response {
   // RespType and HiRespType are both 1 (MS-NLMP 2.2.2.7); nothing else has ever been defined.
   if (temp[0] !== 1 || temp[1] !== 1) throw invalidToken('the NTLMv2 response has an unknown version');
   return {
-    proof: Buffer.from(response.subarray(0, 16)),
-    temp: Buffer.from(temp),
+    proof: response.subarray(0, 16),
+    temp,
     avPairs: parseAvPairs(temp.subarray(28)),
   };
 }

@@ -39,9 +39,3 @@ export function copyOf(buf: Buffer, offset: number, length: number, what: string
   buf.copy(out, 0, offset, offset + length);
   return out;
 }
-
-/** UTF-16LE text, refusing an odd byte count (MS-NLMP 2.2: Unicode strings are 2-byte units). */
-export function decodeUtf16(bytes: Buffer, what: string): string {
-  if (bytes.length % 2 !== 0) throw invalidToken(`${what} has an odd length for UTF-16 text`);
-  return bytes.toString('utf16le');
-}
