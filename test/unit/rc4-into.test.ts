@@ -60,3 +60,19 @@ describe('rc4Once', () => {
     expect(() => rc4Once(Buffer.alloc(0), plain)).toThrow(RangeError);
   });
 });
+
+describe('RC4 output memory', () => {
+  // Decrypting with RC4 yields secrets (the acceptor's ExportedSessionKey, unsealed plaintext):
+  // they must not sit in a slab of Buffer's shared pool, which every Buffer cut from it exposes
+  // through `.buffer`.
+  it('gives rc4Once and Rc4.update results an ArrayBuffer of their own', () => {
+    const pooled = Buffer.allocUnsafe(16);
+    expect(pooled.buffer.byteLength).toBeGreaterThan(16); // the pool is in use in this process
+    const exchanged = rc4Once(Buffer.alloc(16, 1), Buffer.alloc(16, 2));
+    expect(exchanged.buffer.byteLength).toBe(16);
+    expect(exchanged.byteOffset).toBe(0);
+    const unsealed = new Rc4(Buffer.alloc(16, 3)).update(Buffer.alloc(40, 4));
+    expect(unsealed.buffer.byteLength).toBe(40);
+    expect(unsealed.byteOffset).toBe(0);
+  });
+});

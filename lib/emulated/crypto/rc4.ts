@@ -57,7 +57,9 @@ const oneShotState = new Uint8Array(256);
  * exchange runs this once per handshake on each side, and the 256 bytes would be a new allocation.
  */
 export function rc4Once(key: Uint8Array, data: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(data.length);
+  // Memory of its own, not Buffer's shared pool: decrypting gives a key (the acceptor's
+  // ExportedSessionKey), and every Buffer cut from a pool slab can read the whole slab.
+  const out = Buffer.allocUnsafeSlow(data.length);
   try {
     schedule(oneShotState, key);
     crypt(oneShotState, 0, 0, data, data.length, out, 0);
@@ -69,11 +71,11 @@ export function rc4Once(key: Uint8Array, data: Uint8Array): Buffer {
 
 export class Rc4 {
   /**
-   * The permutation S of the key-scheduling algorithm, then the running keystream state. From
-   * Buffer's shared pool (every byte is set by the constructor) rather than an ArrayBuffer of its
-   * own: a context makes several of these per handshake. dispose() zeroes it.
+   * The permutation S of the key-scheduling algorithm, then the running keystream state: key
+   * material, so in memory of its own rather than a slab of Buffer's shared pool that other
+   * Buffers can read through `.buffer`. Every byte is set by the key schedule; dispose() zeroes it.
    */
-  private readonly state: Uint8Array = Buffer.allocUnsafe(256);
+  private readonly state: Uint8Array = Buffer.allocUnsafeSlow(256);
   private i = 0;
   private j = 0;
 
@@ -84,7 +86,8 @@ export class Rc4 {
 
   /** XOR `data` with the next data.length keystream bytes; returns a new Buffer. */
   update(data: Uint8Array): Buffer {
-    const out = Buffer.allocUnsafe(data.length);
+    // Not from the shared pool: unsealing makes plaintext here (a delegated password, for one).
+    const out = Buffer.allocUnsafeSlow(data.length);
     this.updateInto(data, out, 0);
     return out;
   }
