@@ -26,6 +26,7 @@ import { CREDSSP_MAX_VERSION, decodeTsRequest, encodeTsRequest, type TsRequest }
  */
 export type Exchange = Generator<Buffer | Promise<void>, Buffer, void>;
 
+/** An empty token; zero-length, so handing the same one to every caller is safe. */
 const EMPTY = Buffer.alloc(0);
 
 /** Each certificate's notAfter (ms since the epoch), read once (see expiry()). */
