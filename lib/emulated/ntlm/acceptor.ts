@@ -64,7 +64,7 @@ export interface NtlmAcceptorEntropy {
 
 /**
  * The server's only random value is the ServerChallenge, sent in the clear in the CHALLENGE, so it
- * may come from the shared pool of public nonces (one CSPRNG call per 512 handshakes, not one each).
+ * may come from the shared pool of public nonces (one CSPRNG call per 4 KiB of nonces, not one per handshake).
  */
 const systemEntropy: NtlmAcceptorEntropy = { randomBytes: publicNonce, now: () => new Date() };
 

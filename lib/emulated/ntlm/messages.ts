@@ -107,7 +107,7 @@ function readField(token: Buffer, at: number, what: string): FieldRef {
 
 /** A copy of a field's bytes (already bounds-checked by readField), so the result outlives `token`. */
 function fieldBytes(token: Buffer, field: FieldRef): Buffer {
-  return field.length === 0 ? Buffer.alloc(0) : copyOf(token, field.offset, field.length, 'a field');
+  return field.length === 0 ? NO_BYTES : copyOf(token, field.offset, field.length, 'a field');
 }
 
 /** The lowest offset of a non-empty field: where the payload starts, hence how long the header is. */
