@@ -3,14 +3,15 @@
  * the handles, calls the backend, and turns a failure status into an SspiError: the mapping is
  * written here once for both backends.
  */
-import { backendByName, defaultBackend, type BackendName } from './backend/select';
-import type { AcquireOptions, Backend, RawContextResult, SecBuffer } from './backend/types';
+import { acquireRequest } from './acquire-request';
+import { backendCall as call } from './backend/call';
+import { defaultBackendName, emulatedBackend, nativeBackend, type BackendName } from './backend/select';
+import type { Backend, EmulatedOptions, NativeOptions, RawContextResult, SecBuffer } from './backend/types';
 import { SEC, SECBUFFER, type PackageName } from './constants';
 import { SspiError, invalidArgType, messageForStatus, sspiError, statusName } from './errors';
 import type { ContextAttribute, ContextAttributes } from './attributes';
 import { CredentialsHandle, Handle, SecurityContext } from './handles';
 import {
-  credsspOptionValues,
   dataRep,
   inputBuffers,
   optionalString,
@@ -20,11 +21,16 @@ import {
   requireOneOf,
 } from './validate';
 
-export type { SecBuffer, DelegationPolicy, UsersOption } from './backend/types';
+export type {
+  SecBuffer,
+  DelegationPolicy,
+  UsersOption,
+  EmulatedOptions,
+  EmulatedCredsspOptions,
+  NativeOptions,
+  NativeTlsOption,
+} from './backend/types';
 export type { ContextAttribute, ContextAttributes, DelegatedCredentials, PackageInfo } from './attributes';
-
-const PACKAGES: readonly PackageName[] = ['CredSSP', 'Negotiate', 'NTLM'];
-const USES = ['outbound', 'inbound', 'both'] as const;
 
 /** Options of {@link acquireCredentialsHandle}. */
 export interface AcquireCredentialsOptions {
@@ -33,22 +39,10 @@ export interface AcquireCredentialsOptions {
   use: 'outbound' | 'inbound' | 'both';
   /** Who we are. Absent: the logon's own credentials (native backend only; single sign-on). */
   identity?: { user: string; domain?: string; password: string | Buffer };
-  /** Emulated acceptor: who may log on. */
-  users?: AcquireOptions['users'];
-  /** Emulated CredSSP acceptor: the TLS identity it presents (absent: a generated self-signed one). `ca`: roots trusted for ISC_REQ_MUTUAL_AUTH. */
-  tls?: AcquireOptions['tls'];
-  /** Emulated CredSSP client: the delegation policy (Windows reads its group policy instead). */
-  policy?: AcquireOptions['policy'];
-  /** Emulated CredSSP: the inner token style the client sends, 'ntlm' (raw NTLMSSP) or 'spnego'. */
-  credsspInner?: 'ntlm' | 'spnego';
-  /** Emulated CredSSP acceptor without `tls`: the generated key type. Default 'rsa' (2048 bits). */
-  keyType?: 'rsa' | 'ecdsa';
-  /** Emulated CredSSP client: roots trusted for ISC_REQ_MUTUAL_AUTH (else `tls.ca`, else Node's root store). */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Emulated CredSSP: the highest TLS version offered or accepted; default 'TLSv1.3'. */
-  tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
-  /** Emulated CredSSP: the TSRequest version to advertise, 2..6; default 6. For testing old peers. */
-  credsspVersion?: number;
+  /** Options of the emulated backend (docs/API.md); a TypeError on a credential of the native one. */
+  emulated?: EmulatedOptions;
+  /** Options of the native backend (docs/API.md); a TypeError on a credential of the emulated one. */
+  native?: NativeOptions;
   /** Use this backend for this credential and its contexts instead of the process default. */
   backend?: BackendName;
 }
@@ -94,60 +88,20 @@ export interface AcceptOptions {
   input: Buffer | SecBuffer[];
 }
 
-/** The backend every handle was made by. */
-const backendOf = new WeakMap<Handle, Backend>();
-
-/** AcquireCredentialsHandle. */
+/** AcquireCredentialsHandle. Every option is checked here, before any backend is loaded. */
 export async function acquireCredentialsHandle(opts: AcquireCredentialsOptions): Promise<CredentialsHandle> {
-  const o = requireObject('opts', opts);
-  if (typeof o.package !== 'string') throw invalidArgType('opts.package', 'of type string', o.package);
-  const pkg = PACKAGES.find((p) => p.toLowerCase() === (o.package as string).toLowerCase());
-  if (!pkg) {
-    throw sspiError(
-      'SEC_E_SECPKG_NOT_FOUND',
-      `There is no security package named ${JSON.stringify(o.package)}; use CredSSP, Negotiate or NTLM.`,
-    );
+  const request = acquireRequest(opts, defaultBackendName);
+  let backend: Backend;
+  let acquired: Promise<{ credential: unknown; expiry: Date | null }>;
+  if (request.backend === 'native') {
+    const native = nativeBackend();
+    [backend, acquired] = [native, call(() => native.acquireCredentialsHandle(request))];
+  } else {
+    const emulated = emulatedBackend();
+    [backend, acquired] = [emulated, call(() => emulated.acquireCredentialsHandle(request))];
   }
-  const use = requireOneOf('opts.use', o.use, USES);
-  if (o.identity !== undefined) {
-    const id = requireObject('opts.identity', o.identity);
-    if (typeof id.user !== 'string') throw invalidArgType('opts.identity.user', 'of type string', id.user);
-    optionalString('opts.identity.domain', id.domain);
-    if (typeof id.password !== 'string' && !Buffer.isBuffer(id.password)) {
-      // Never echo the value: it is meant to be a password.
-      throw invalidArgType(
-        'opts.identity.password',
-        'of type string or an instance of Buffer',
-        typeof id.password,
-      );
-    }
-  }
-  if (o.users !== undefined && typeof o.users !== 'function') requireObject('opts.users', o.users);
-  if (o.tls !== undefined) {
-    const tls = requireObject('opts.tls', o.tls);
-    for (const key of ['cert', 'key'] as const) {
-      if (typeof tls[key] !== 'string' && !Buffer.isBuffer(tls[key])) {
-        throw invalidArgType(
-          `opts.tls.${key}`,
-          'of type string or an instance of Buffer',
-          key === 'key' ? typeof tls[key] : tls[key],
-        );
-      }
-    }
-  }
-  if (o.policy !== undefined) requireObject('opts.policy', o.policy);
-  credsspOptionValues(o, 'opts.');
-  const backend =
-    o.backend === undefined
-      ? defaultBackend()
-      : backendByName(requireOneOf('opts.backend', o.backend, ['native', 'emulated']));
-  const { backend: _b, ...rest } = o;
-  const { credential, expiry } = await call(() =>
-    backend.acquireCredentialsHandle({ ...rest, package: pkg, use } as AcquireOptions),
-  );
-  const handle = new CredentialsHandle(backend, credential, { package: pkg, use, expiry });
-  backendOf.set(handle, backend);
-  return handle;
+  const { credential, expiry } = await acquired;
+  return new CredentialsHandle(backend, credential, { package: request.package, use: request.use, expiry });
 }
 
 /** InitializeSecurityContext: one leg of the client side. */
@@ -175,10 +129,10 @@ async function contextCall(
   if (role === 'acceptor' && input.length === 0)
     throw invalidArgType('opts.input', 'a Buffer or an array of SecBuffer', o.input);
 
-  const backend = backendOf.get(credential)!;
   const credState = Handle.stateOf(credential, 'credentials handle');
+  const backend = credState.backend;
   if (context) {
-    if (context.role !== role || backendOf.get(context) !== backend) {
+    if (context.role !== role || Handle.backendOf(context) !== backend) {
       throw sspiError(
         'SEC_E_INVALID_HANDLE',
         `This context was made by ${context.role === 'initiator' ? 'initializeSecurityContext' : 'acceptSecurityContext'} and cannot be used here.`,
@@ -205,9 +159,7 @@ async function contextCall(
     return shape(raw, context);
   }
   const raw = await run(null);
-  const handle = new SecurityContext(backend, raw.context, { role, package: credential.package });
-  backendOf.set(handle, backend);
-  return shape(raw, handle);
+  return shape(raw, new SecurityContext(backend, raw.context, { role, package: credential.package }));
 }
 
 /** Success statuses resolve; failures reject with SspiError (SEC_E_INCOMPLETE_MESSAGE resolves). */
@@ -238,7 +190,7 @@ export async function completeAuthToken(
   const ctx = contextArg(context, 'context');
   const list = inputBuffers(buffers);
   const status = await Handle.serialise(ctx, () =>
-    call(() => backendOf.get(ctx)!.completeAuthToken(Handle.stateOf(ctx, 'security context').raw, list)),
+    Handle.callBackend(ctx, 'security context', (backend, raw) => backend.completeAuthToken(raw, list)),
   );
   if (status & 0x80000000) throw new SspiError(status, messageForStatus(status));
   return { status: status >>> 0, statusName: statusName(status) };
@@ -248,15 +200,13 @@ export async function completeAuthToken(
 export async function deleteSecurityContext(context: SecurityContext): Promise<void> {
   const ctx = contextArg(context, 'context');
   // Dead at once, even with a call in flight: that call then settles with an error.
-  const state = Handle.kill(ctx, 'security context');
-  await call(() => state.backend.deleteSecurityContext(state.raw));
+  await Handle.close(ctx, 'security context');
 }
 
 /** FreeCredentialsHandle. A second free rejects SEC_E_INVALID_HANDLE. */
 export async function freeCredentialsHandle(credential: CredentialsHandle): Promise<void> {
   const cred = credentialArg(credential);
-  const state = Handle.kill(cred, 'credentials handle');
-  await call(() => state.backend.freeCredentialsHandle(state.raw));
+  await Handle.close(cred, 'credentials handle');
 }
 
 const ATTRIBUTES: readonly ContextAttribute[] = [
@@ -280,7 +230,7 @@ export async function queryContextAttributes<K extends ContextAttribute>(
   const ctx = contextArg(context, 'context');
   const attr = requireOneOf('attribute', attribute, ATTRIBUTES);
   return Handle.serialise(ctx, () =>
-    call(() => backendOf.get(ctx)!.queryContextAttributes(Handle.stateOf(ctx, 'security context').raw, attr)),
+    Handle.callBackend(ctx, 'security context', (backend, raw) => backend.queryContextAttributes(raw, attr)),
   ) as Promise<ContextAttributes[K]>;
 }
 
@@ -289,7 +239,7 @@ export async function encryptMessage(context: SecurityContext, data: Buffer): Pr
   const ctx = contextArg(context, 'context');
   const buf = requireBuffer('data', data);
   return Handle.serialise(ctx, () =>
-    call(() => backendOf.get(ctx)!.encryptMessage(Handle.stateOf(ctx, 'security context').raw, buf)),
+    Handle.callBackend(ctx, 'security context', (backend, raw) => backend.encryptMessage(raw, buf)),
   );
 }
 
@@ -298,7 +248,7 @@ export async function decryptMessage(context: SecurityContext, data: Buffer): Pr
   const ctx = contextArg(context, 'context');
   const buf = requireBuffer('data', data);
   return Handle.serialise(ctx, () =>
-    call(() => backendOf.get(ctx)!.decryptMessage(Handle.stateOf(ctx, 'security context').raw, buf)),
+    Handle.callBackend(ctx, 'security context', (backend, raw) => backend.decryptMessage(raw, buf)),
   );
 }
 
@@ -322,34 +272,4 @@ function contextArg(value: unknown, name: string): SecurityContext {
     );
   }
   throw invalidArgType(name, 'an instance of SecurityContext', value);
-}
-
-/**
- * Run a backend call so that only SspiError escapes: anything else is a bug or an environment
- * failure, reported as SEC_E_INTERNAL_ERROR without a parser's stack or internals in the message.
- * Not an async function: every ISC/ASC/Encrypt/Decrypt call passes through here, and one
- * derived promise costs less than an async frame around the backend's own.
- */
-function call<T>(op: () => Promise<T>): Promise<T> {
-  let pending: Promise<T>;
-  try {
-    pending = op();
-  } catch (err) {
-    return Promise.reject(publicError(err));
-  }
-  return pending.catch((err: unknown) => {
-    throw publicError(err);
-  });
-}
-
-/** What a caller sees of a backend failure (see call()). */
-function publicError(err: unknown): unknown {
-  if (err instanceof SspiError) return err;
-  // A backend that checks an argument of its own reports it as Node does, not as a protocol error.
-  if (err instanceof TypeError && String((err as { code?: string }).code).startsWith('ERR_INVALID_ARG'))
-    return err;
-  const reason = err instanceof Error ? err.message : String(err);
-  const wrapped = sspiError('SEC_E_INTERNAL_ERROR', `Internal error in the security package: ${reason}`);
-  (wrapped as Error & { cause?: unknown }).cause = err;
-  return wrapped;
 }

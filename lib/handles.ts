@@ -3,6 +3,7 @@
  * state and knows whether it is still alive. A FinalizationRegistry releases the backend state of
  * a handle that was dropped without being freed, as a safety net, not as the normal path.
  */
+import { backendCall } from './backend/call';
 import type { Backend } from './backend/types';
 import { sspiError } from './errors';
 
@@ -53,13 +54,36 @@ abstract class Handle {
     return handle.#state;
   }
 
-  /** @internal mark dead and return the raw state for the backend to free. */
-  static kill(handle: Handle, what: string): HandleState {
+  /** @internal the backend that made the handle (alive or not). */
+  static backendOf(handle: Handle): Backend {
+    return handle.#state.backend;
+  }
+
+  /** @internal call the handle's backend with its state; SEC_E_INVALID_HANDLE when freed. */
+  static callBackend<T>(
+    handle: Handle,
+    what: string,
+    op: (backend: Backend, raw: unknown) => Promise<T>,
+  ): Promise<T> {
+    return backendCall(() => {
+      const state = Handle.stateOf(handle, what);
+      return op(state.backend, state.raw);
+    });
+  }
+
+  /**
+   * @internal FreeCredentialsHandle or DeleteSecurityContext: dead at once, even with a call in
+   * flight (that call then settles with an error), then the backend frees its state.
+   */
+  static async close(handle: Handle, what: string): Promise<void> {
     const state = Handle.stateOf(handle, what);
     handle.#live.value = false;
     finalizer.unregister(handle);
-    return state;
+    await backendCall(() => handle.freeRaw(state.backend, state.raw));
   }
+
+  /** @internal the backend call that frees this kind of handle. */
+  protected abstract freeRaw(backend: Backend, raw: unknown): Promise<void>;
 
   /** @internal run `op` after every earlier call on this handle settled. */
   static serialise<T>(handle: Handle, op: () => Promise<T>): Promise<T> {
@@ -96,6 +120,11 @@ export class CredentialsHandle extends Handle {
     this.expiry = info.expiry;
   }
 
+  /** @internal */
+  protected freeRaw(backend: Backend, raw: unknown): Promise<void> {
+    return backend.freeCredentialsHandle(raw);
+  }
+
   /** `await using`: frees the handle if it is still valid. */
   declare [Symbol.asyncDispose]: () => Promise<void>;
 }
@@ -114,6 +143,11 @@ export class SecurityContext extends Handle {
     this.package = info.package;
   }
 
+  /** @internal */
+  protected freeRaw(backend: Backend, raw: unknown): Promise<void> {
+    return backend.deleteSecurityContext(raw);
+  }
+
   /** `await using`: deletes the context if it is still valid. */
   declare [Symbol.asyncDispose]: () => Promise<void>;
 }
@@ -122,16 +156,12 @@ export class SecurityContext extends Handle {
 // lacks asyncDispose (see above).
 Object.defineProperty(CredentialsHandle.prototype, asyncDispose, {
   async value(this: CredentialsHandle) {
-    if (!this.isValid) return;
-    const { freeCredentialsHandle } = await import('./api');
-    await freeCredentialsHandle(this);
+    if (this.isValid) await Handle.close(this, 'credentials handle');
   },
 });
 Object.defineProperty(SecurityContext.prototype, asyncDispose, {
   async value(this: SecurityContext) {
-    if (!this.isValid) return;
-    const { deleteSecurityContext } = await import('./api');
-    await deleteSecurityContext(this);
+    if (this.isValid) await Handle.close(this, 'security context');
   },
 });
 

@@ -25,6 +25,10 @@ export type {
   SecBuffer,
   DelegationPolicy,
   UsersOption,
+  EmulatedOptions,
+  EmulatedCredsspOptions,
+  NativeOptions,
+  NativeTlsOption,
 } from './api';
 export { authenticate, type AuthenticateTarget, type Transport } from './authenticate';
 export { CredentialsHandle, SecurityContext } from './handles';

@@ -53,7 +53,7 @@ export function requireBuffer(name: string, value: unknown): Buffer {
   return value;
 }
 
-/** `input`: a Buffer means [TOKEN(buffer), EMPTY], as API.md says; absent means no input. */
+/** `input`: a Buffer means [TOKEN(buffer), EMPTY], as docs/API.md says; absent means no input. */
 export function inputBuffers(value: unknown): SecBuffer[] {
   if (value === undefined || value === null) return [];
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) {
@@ -71,32 +71,4 @@ export function inputBuffers(value: unknown): SecBuffer[] {
       buffer: b.buffer === undefined ? Buffer.alloc(0) : requireBuffer(`input[${i}].buffer`, b.buffer),
     };
   });
-}
-
-/**
- * The emulated CredSSP options of acquireCredentialsHandle, with their defaults. Checked here for
- * the public call and again by the CredSSP package for credentials made without it (tests).
- */
-export function credsspOptionValues(
-  o: Record<string, unknown>,
-  prefix: string,
-): {
-  inner: 'ntlm' | 'spnego';
-  version: number;
-  tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
-  keyType: 'rsa' | 'ecdsa';
-} {
-  const inner = requireOneOf(`${prefix}credsspInner`, o.credsspInner ?? 'ntlm', ['ntlm', 'spnego']);
-  const keyType = requireOneOf(`${prefix}keyType`, o.keyType ?? 'rsa', ['rsa', 'ecdsa']);
-  const tlsMaxVersion = requireOneOf(`${prefix}tlsMaxVersion`, o.tlsMaxVersion ?? 'TLSv1.3', [
-    'TLSv1.2',
-    'TLSv1.3',
-  ]);
-  // 6 is the highest version MS-CSSP defines, and what Windows sends.
-  const version =
-    o.credsspVersion === undefined ? 6 : requireFlags(`${prefix}credsspVersion`, o.credsspVersion);
-  if (version < 2 || version > 6) {
-    throw invalidArgValue(`${prefix}credsspVersion`, version, 'must be an integer from 2 to 6');
-  }
-  return { inner, version, tlsMaxVersion, keyType };
 }

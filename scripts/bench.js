@@ -180,7 +180,7 @@ function freshClientCredential() {
     package: 'CredSSP',
     use: 'outbound',
     identity: { user: 'alice', domain: 'LAB', password: 'Passw0rd!' },
-    credsspInner: 'ntlm',
+    emulated: { credssp: { inner: 'ntlm' } },
   });
 }
 
@@ -373,14 +373,13 @@ async function main() {
   const serverCred = await sspi.acquireCredentialsHandle({
     package: 'CredSSP',
     use: 'inbound',
-    users: { alice: 'Passw0rd!' },
-    tls: { cert: certificate.certPem, key: certificate.keyPem },
+    emulated: { users: { alice: 'Passw0rd!' }, tls: { cert: certificate.certPem, key: certificate.keyPem } },
   });
   const clientCred = await sspi.acquireCredentialsHandle({
     package: 'CredSSP',
     use: 'outbound',
     identity: { user: 'alice', domain: 'LAB', password: 'Passw0rd!' },
-    credsspInner: 'ntlm',
+    emulated: { credssp: { inner: 'ntlm' } },
   });
   const tlsOnce = () => tlsPair(secureContext);
   const credsspOnce = () => freshCredsspHandshake(serverCred);

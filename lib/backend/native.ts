@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { PackageName } from '../constants';
 import { SEC, SECBUFFER } from '../constants';
 import { SspiError, messageForStatus, sspiError } from '../errors';
-import type { AcquireOptions, Backend, ContextRequest, RawContextResult, SecBuffer } from './types';
+import type { Backend, NativeAcquireRequest, ContextRequest, RawContextResult, SecBuffer } from './types';
 
 /** An opaque handle made by the addon (a type-tagged napi External). */
 type NativeHandle = object;
@@ -118,7 +118,7 @@ function dateOf(epochMs: number | undefined): Date | null {
 }
 
 /** The Backend over a loaded addon. Exported for tests that load the addon themselves. */
-export function createNativeBackend(addon: NativeAddon): Backend & {
+export function createNativeBackend(addon: NativeAddon): Backend<NativeAcquireRequest> & {
   /** EnumerateSecurityPackagesW: what this system's Secur32 offers. */
   enumerateSecurityPackages(): Promise<NativePackageInfo[]>;
 } {
@@ -147,9 +147,8 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
   return {
     name: 'native',
 
-    async acquireCredentialsHandle(opts: AcquireOptions) {
-      // users, tls and policy are emulated-backend options: Windows authenticates against its
-      // own accounts, presents its own certificate and reads its own group policy.
+    async acquireCredentialsHandle(opts: NativeAcquireRequest) {
+      // Validated in acquire-request.ts; `opts.tls` (the acceptor's certificate) is not read yet.
       const identity = opts.identity;
       const password =
         identity === undefined

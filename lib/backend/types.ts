@@ -29,17 +29,84 @@ export interface DelegationPolicy {
   encryptionOracle?: 'force-updated-clients' | 'mitigated' | 'vulnerable';
 }
 
-/** Options of acquireCredentialsHandle, already validated. */
-export interface AcquireOptions {
+/** Emulated CredSSP settings (docs/API.md lists each value and default). */
+export interface EmulatedCredsspOptions {
+  /** How the client wraps NTLM: 'ntlm' (raw NTLMSSP, default) or 'spnego'. */
+  inner?: 'ntlm' | 'spnego';
+  /** The TSRequest version to advertise, 2..6; default 6. For testing old peers. */
+  version?: 2 | 3 | 4 | 5 | 6;
+  /** The highest TLS version offered or accepted; default 'TLSv1.3'. */
+  tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Acceptor without `tls`: the generated key type; default 'rsa' (2048 bits). */
+  keyType?: 'rsa' | 'ecdsa';
+  /** Client: roots trusted for ISC_REQ_MUTUAL_AUTH (PEM); default Node's root store. */
+  ca?: string | Buffer | Array<string | Buffer>;
+}
+
+/** Options only the emulated backend reads. */
+export interface EmulatedOptions {
+  /** Acceptor: who may log on. */
+  users?: UsersOption;
+  /** CredSSP acceptor: the certificate and key it presents (PEM); absent: a generated self-signed one. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** CredSSP client: the delegation policy (Windows reads its group policy instead). */
+  policy?: DelegationPolicy;
+  credssp?: EmulatedCredsspOptions;
+}
+
+/** The certificate a native CredSSP acceptor presents: one from a certificate store, or a PFX. */
+export type NativeTlsOption =
+  | {
+      /** The store name; default 'MY'. */
+      store?: string;
+      /** Default 'CurrentUser'. */
+      location?: 'CurrentUser' | 'LocalMachine';
+      /** SHA-1 thumbprint: 40 hex digits. */
+      thumbprint: string;
+    }
+  | { pfx: Buffer; password?: string | Buffer };
+
+/** Options only the native backend reads. */
+export interface NativeOptions {
+  tls?: NativeTlsOption;
+}
+
+/** `native.tls` after validation, defaults filled in. */
+export type NativeTlsRequest =
+  | { kind: 'store'; store: string; location: 'CurrentUser' | 'LocalMachine'; thumbprint: string }
+  | { kind: 'pfx'; pfx: Buffer; password: string | Buffer | undefined };
+
+/** `emulated.credssp` after validation, defaults filled in. */
+export interface CredsspSettings {
+  inner: 'ntlm' | 'spnego';
+  version: 2 | 3 | 4 | 5 | 6;
+  tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
+  keyType: 'rsa' | 'ecdsa';
+  ca: string | Buffer | Array<string | Buffer> | undefined;
+}
+
+interface AcquireRequestBase {
   package: PackageName;
   use: 'outbound' | 'inbound' | 'both';
   identity?: { user: string; domain?: string; password: string | Buffer };
-  users?: UsersOption;
-  tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer | Array<string | Buffer> };
-  policy?: DelegationPolicy;
-  /** Emulated extras, documented in README: CredSSP inner token style, trusted roots, key type. */
-  [extra: string]: unknown;
 }
+
+/** What the emulated backend is asked to acquire: validated once (acquire-request.ts), trusted below. */
+export interface EmulatedAcquireRequest extends AcquireRequestBase {
+  backend: 'emulated';
+  users: UsersOption | undefined;
+  tls: { cert: string | Buffer; key: string | Buffer } | undefined;
+  policy: Readonly<Required<DelegationPolicy>>;
+  credssp: Readonly<CredsspSettings>;
+}
+
+/** What the native backend is asked to acquire: validated once (acquire-request.ts), trusted below. */
+export interface NativeAcquireRequest extends AcquireRequestBase {
+  backend: 'native';
+  tls: NativeTlsRequest | undefined;
+}
+
+export type AcquireRequest = EmulatedAcquireRequest | NativeAcquireRequest;
 
 /** What one ISC/ASC call returns from a backend, before api.ts shapes it. */
 export interface RawContextResult {
@@ -58,9 +125,9 @@ export interface ContextRequest {
   input: SecBuffer[];
 }
 
-export interface Backend {
-  readonly name: 'native' | 'emulated';
-  acquireCredentialsHandle(opts: AcquireOptions): Promise<{ credential: unknown; expiry: Date | null }>;
+export interface Backend<R extends AcquireRequest = AcquireRequest> {
+  readonly name: R['backend'];
+  acquireCredentialsHandle(request: R): Promise<{ credential: unknown; expiry: Date | null }>;
   initializeSecurityContext(
     credential: unknown,
     context: unknown | null,

@@ -51,11 +51,15 @@ export async function demo(argv: string[], io: CliIo): Promise<ExitCode> {
     package: 'CredSSP',
     use: 'outbound',
     identity: { user: DEMO_USER, domain: DEMO_DOMAIN, password },
+    // Both ends in this process, the acceptor with its own user list: the emulated backend, on
+    // Windows too (Windows' acceptor would check the password against real accounts).
+    backend: 'emulated',
   });
   const acceptor = await acquireCredentialsHandle({
     package: 'CredSSP',
     use: 'inbound',
-    users: { [`${DEMO_DOMAIN}\\${DEMO_USER}`]: password },
+    backend: 'emulated',
+    emulated: { users: { [`${DEMO_DOMAIN}\\${DEMO_USER}`]: password } },
   });
   io.out('credssp demo: a CredSSP client and acceptor in one process');
   io.out(

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import {
   acquireCredentialsHandle,
+  backend,
   deleteSecurityContext,
   freeCredentialsHandle,
   initializeSecurityContext,
@@ -89,8 +90,9 @@ export async function rdpCheck(argv: string[], io: CliIo): Promise<ExitCode> {
     package: 'CredSSP',
     use: 'outbound',
     identity: { user: args.user, domain: args.domain, password },
-    // FreeRDP's server takes only raw NTLMSSP inside CredSSP; Windows takes both.
-    credsspInner: args.inner,
+    // FreeRDP's server takes only raw NTLMSSP inside CredSSP; Windows takes both. The native
+    // backend (Windows' own CredSSP) chooses for itself and takes no emulated options.
+    ...(backend === 'emulated' ? { emulated: { credssp: { inner: args.inner } } } : {}),
   }).finally(() => password.fill(0));
   try {
     const socket = await connectTcp(args.host, args.port, args.timeoutMs);

@@ -93,7 +93,9 @@ export async function startServe(argv: string[], io: CliIo): Promise<RunningServ
     credential = await acquireCredentialsHandle({
       package: 'CredSSP',
       use: 'inbound',
-      users: { samFile: args.samFile },
+      // The users file is the emulated acceptor's; Windows' own would check real accounts.
+      backend: 'emulated',
+      emulated: { users: { samFile: args.samFile } },
     });
   } catch (err) {
     // A missing or malformed users file is the command line's fault.

@@ -2,7 +2,13 @@
  * The emulated backend: SSPI semantics over our own NTLM, SPNEGO and CredSSP. Credentials are
  * EmulatedCredential objects; contexts are PackageContext objects made on the first ISC/ASC call.
  */
-import type { AcquireOptions, Backend, ContextRequest, RawContextResult, SecBuffer } from '../backend/types';
+import type {
+  Backend,
+  ContextRequest,
+  EmulatedAcquireRequest,
+  RawContextResult,
+  SecBuffer,
+} from '../backend/types';
 import { SEC, SECBUFFER } from '../constants';
 import { CredsspAcceptor } from './credssp/acceptor';
 import { CredsspInitiator } from './credssp/initiator';
@@ -50,15 +56,15 @@ async function step(
   }
 }
 
-export const emulatedBackend: Backend = {
+export const emulatedBackend: Backend<EmulatedAcquireRequest> = {
   name: 'emulated',
 
-  async acquireCredentialsHandle(opts: AcquireOptions) {
+  async acquireCredentialsHandle(request: EmulatedAcquireRequest) {
     // Hashing the password is work too: a burst of acquisitions shares the turn budget with
     // the handshakes they start (queued behind steps of exchanges already under way).
     const turn = turnSlot(true);
     if (turn) await turn;
-    return { credential: new EmulatedCredential(opts), expiry: null };
+    return { credential: new EmulatedCredential(request), expiry: null };
   },
 
   initializeSecurityContext: (credential, context, req) => step('initiator', credential, context, req),

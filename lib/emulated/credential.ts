@@ -3,7 +3,9 @@
  * (inbound), the TLS identity an acceptor presents, and the delegation policy. Secrets are held
  * in Buffers only, so dispose() can zero them.
  */
-import type { AcquireOptions, DelegationPolicy } from '../backend/types';
+import type { X509Certificate } from 'node:crypto';
+import type { SecureContext } from 'node:tls';
+import type { CredsspSettings, DelegationPolicy, EmulatedAcquireRequest } from '../backend/types';
 import type { PackageName } from '../constants';
 import { ntHashOf } from './ntlm/keys';
 import { TlsSessionCache } from './tls/session-cache';
@@ -19,23 +21,37 @@ export interface EmulatedIdentity {
   ntHash: Buffer;
 }
 
+/** The TLS identity a CredSSP acceptor presents; made once per credential (credssp/server-identity.ts). */
+export interface AcceptorTlsIdentity {
+  secureContext: SecureContext;
+  certificate: X509Certificate;
+  /** What pubKeyAuth binds to (MS-CSSP 3.1.5). */
+  subjectPublicKey: Buffer;
+}
+
 export class EmulatedCredential {
   readonly package: PackageName;
   readonly use: 'outbound' | 'inbound' | 'both';
   readonly identity: EmulatedIdentity | undefined;
   readonly lookupNtHash: NtHashLookup | undefined;
   private readonly userTable: UserTable | undefined;
-  readonly tls: AcquireOptions['tls'];
-  readonly policy: Required<DelegationPolicy>;
-  /** Package-specific options (e.g. `credsspInner`), validated by the package that reads them. */
-  readonly options: Readonly<Record<string, unknown>>;
+  readonly tls: EmulatedAcquireRequest['tls'];
+  readonly policy: Readonly<Required<DelegationPolicy>>;
+  /** CredSSP settings, validated with the request (acquire-request.ts). */
+  readonly credssp: Readonly<CredsspSettings>;
+  /**
+   * The acceptor's TLS identity, made on first use and kept with the credential: not per context,
+   * since making an RSA key takes time and a server's key should not change between connections.
+   * `pending` while being made (a failure clears it so the next context tries again), `ready` once made.
+   */
+  acceptorIdentity: { pending?: Promise<AcceptorTlsIdentity>; ready?: AcceptorTlsIdentity } = {};
   /** TLS sessions this handle may resume, by target name (reference: same target, same handle). */
   readonly tlsSessions = new TlsSessionCache();
   private disposed = false;
   private freed = false;
   private references = 0;
 
-  constructor(opts: AcquireOptions) {
+  constructor(opts: EmulatedAcquireRequest) {
     this.package = opts.package;
     this.use = opts.use;
     if (opts.identity) {
@@ -56,13 +72,8 @@ export class EmulatedCredential {
     this.userTable = opts.users === undefined ? undefined : makeUserTable(opts.users);
     this.lookupNtHash = this.userTable?.lookup;
     this.tls = opts.tls;
-    this.policy = {
-      allowFreshCredentials: opts.policy?.allowFreshCredentials ?? ['TERMSRV/*'],
-      allowFreshCredentialsWhenNTLMOnly: opts.policy?.allowFreshCredentialsWhenNTLMOnly ?? ['TERMSRV/*'],
-      encryptionOracle: opts.policy?.encryptionOracle ?? 'mitigated',
-    };
-    const { package: _p, use: _u, identity: _i, users: _us, tls: _t, policy: _po, ...rest } = opts;
-    this.options = Object.freeze(rest);
+    this.policy = opts.policy;
+    this.credssp = opts.credssp;
   }
 
   get isDisposed(): boolean {

@@ -81,7 +81,7 @@ describe.each(CASES)('$name: mutated legs through the public API', ({ pkg, runs:
           }))
         : undefined;
     setup = setupFor(pkg, tls);
-    if (inner) setup.clientOptions.credsspInner = inner;
+    if (inner) setup.clientOptions.emulated = { credssp: { inner } };
     reference = await runExchange(setup, null, null);
   }, 60_000);
 

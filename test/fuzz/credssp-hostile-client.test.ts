@@ -28,8 +28,7 @@ async function run(hostile: HostileCase | null, changed?: Set<string>): Promise<
   const serverCred: CredentialsHandle = await acquireCredentialsHandle({
     package: 'CredSSP',
     use: 'inbound',
-    users: { alice: 'Passw0rd!' },
-    tls,
+    emulated: { users: { alice: 'Passw0rd!' }, tls },
   });
   handles.credentials.push(serverCred);
   try {

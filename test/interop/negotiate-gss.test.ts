@@ -24,7 +24,11 @@ const wrongPassword = 'not-carols-password';
 const NTLMSSP_OID = Buffer.from('2b06010401823702020a', 'hex');
 
 const ourAcceptor = () =>
-  acquireCredentialsHandle({ package: 'Negotiate', use: 'inbound', users: { carol: carol.password } });
+  acquireCredentialsHandle({
+    package: 'Negotiate',
+    use: 'inbound',
+    emulated: { users: { carol: carol.password } },
+  });
 
 /** A copy of a NegTokenResp with one bit of its mechListMIC's checksum flipped. */
 function flipMechListMic(token: Buffer): Buffer {

@@ -16,7 +16,7 @@ const ourAcceptor = () =>
   acquireCredentialsHandle({
     package: 'NTLM',
     use: 'inbound',
-    users: { [`${bob.domain}\\${bob.user}`]: bob.password },
+    emulated: { users: { [`${bob.domain}\\${bob.user}`]: bob.password } },
   });
 
 describeWithPeers(['gss-ntlmssp'], 'NTLM: our initiator → gss-ntlmssp acceptor', () => {

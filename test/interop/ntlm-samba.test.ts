@@ -30,7 +30,11 @@ afterAll(() => samba?.remove());
 
 /** Our acceptor's credentials: alice, in any domain. */
 function acceptorCredential(): Promise<CredentialsHandle> {
-  return acquireCredentialsHandle({ package: 'NTLM', use: 'inbound', users: { alice: alice.password } });
+  return acquireCredentialsHandle({
+    package: 'NTLM',
+    use: 'inbound',
+    emulated: { users: { alice: alice.password } },
+  });
 }
 
 describeWithPeers(['ntlm_auth'], 'NTLM: our initiator → Samba ntlm_auth acceptor', () => {

@@ -76,7 +76,7 @@ describe('logon failures', () => {
   });
 
   it('sends no errorCode to a version-5 client, which has no such field', async () => {
-    const client = new CredsspInitiator(clientCredential({ credsspVersion: 5 }, 'wrong password'));
+    const client = new CredsspInitiator(clientCredential({ credssp: { version: 5 } }, 'wrong password'));
     const error = await authenticate(client, new CredsspAcceptor(server)).catch((e: SspiError) => e);
     expect(isSspiError(error, 'SEC_E_LOGON_DENIED')).toBe(true);
     expect((error as SspiError).output).toBeUndefined();
@@ -86,19 +86,19 @@ describe('logon failures', () => {
 describe('CVE-2018-0886 (encryptionOracle)', () => {
   it('refuses a version-2 server by default, before sending NTLM AUTHENTICATE', async () => {
     const client = new CredsspInitiator(clientCredential());
-    const acceptor = new CredsspAcceptor(serverCredential({ credsspVersion: 2 }));
+    const acceptor = new CredsspAcceptor(serverCredential({ credssp: { version: 2 } }));
     expect(await codeOf(authenticate(client, acceptor))).toBe('SEC_E_UNSUPPORTED_FUNCTION');
   });
 
   it("talks to a version-2 server when the policy is 'vulnerable'", async () => {
     const client = new CredsspInitiator(clientCredential({ policy: { encryptionOracle: 'vulnerable' } }));
-    const acceptor = new CredsspAcceptor(serverCredential({ credsspVersion: 2 }));
+    const acceptor = new CredsspAcceptor(serverCredential({ credssp: { version: 2 } }));
     await authenticate(client, acceptor);
     expect((acceptor.query('delegatedCredentials') as { user: string }).user).toBe('alice');
   });
 
   it('serves a version-3 client unless the acceptor forces updated clients', async () => {
-    const old = () => new CredsspInitiator(clientCredential({ credsspVersion: 3 }));
+    const old = () => new CredsspInitiator(clientCredential({ credssp: { version: 3 } }));
     await authenticate(old(), new CredsspAcceptor(server));
     const strict = new CredsspAcceptor(
       serverCredential({ policy: { encryptionOracle: 'force-updated-clients' } }),
@@ -157,7 +157,7 @@ describe('mutual authentication', () => {
   const flags = DELEGATE_FLAGS | ISC_REQ.MUTUAL_AUTH;
 
   it('accepts a certificate that chains to the given root and names the target host', async () => {
-    const client = new CredsspInitiator(clientCredential({ ca: pinned.certPem }));
+    const client = new CredsspInitiator(clientCredential({ credssp: { ca: pinned.certPem } }));
     const transcript = await authenticate(client, new CredsspAcceptor(pinnedServer()), flags);
     expect(transcript.client.at(-1)!.attributes & ISC_RET.MUTUAL_AUTH).toBeTruthy();
   });
@@ -167,12 +167,12 @@ describe('mutual authentication', () => {
       allowFreshCredentials: ['TERMSRV/server.example'],
       allowFreshCredentialsWhenNTLMOnly: [],
     };
-    const client = new CredsspInitiator(clientCredential({ ca: pinned.certPem, policy }));
+    const client = new CredsspInitiator(clientCredential({ credssp: { ca: pinned.certPem }, policy }));
     await authenticate(client, new CredsspAcceptor(pinnedServer()), flags);
   });
 
   it('refuses a valid certificate of another host with SEC_E_WRONG_PRINCIPAL', async () => {
-    const client = new CredsspInitiator(clientCredential({ ca: pinned.certPem }));
+    const client = new CredsspInitiator(clientCredential({ credssp: { ca: pinned.certPem } }));
     expect(
       await codeOf(authenticate(client, new CredsspAcceptor(pinnedServer()), flags, 'TERMSRV/other.example')),
     ).toBe('SEC_E_WRONG_PRINCIPAL');
@@ -195,14 +195,14 @@ describe('mutual authentication', () => {
 
 describe('sessions and re-authentication', () => {
   it('reuses the TLS session only for the same target and credential handle', async () => {
-    const credential = clientCredential({ tlsMaxVersion: 'TLSv1.2' });
+    const credential = clientCredential({ credssp: { tlsMaxVersion: 'TLSv1.2' } });
     const legs = async (target: string, cred = credential) =>
       (await authenticate(new CredsspInitiator(cred), new CredsspAcceptor(server), DELEGATE_FLAGS, target))
         .client.length;
     const full = await legs(TARGET);
     expect(await legs(TARGET)).toBe(full - 1); // abbreviated TLS 1.2 handshake
     expect(await legs('TERMSRV/other.example')).toBe(full);
-    expect(await legs(TARGET, clientCredential({ tlsMaxVersion: 'TLSv1.2' }))).toBe(full);
+    expect(await legs(TARGET, clientCredential({ credssp: { tlsMaxVersion: 'TLSv1.2' } }))).toBe(full);
   });
 
   it('starts a new exchange when called again after SEC_E_OK', async () => {

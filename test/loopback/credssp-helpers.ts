@@ -1,6 +1,8 @@
 /** Shared pieces of the CredSSP loopback tests: credentials and a driver for two contexts. */
 import { SEC, SECBUFFER, ISC_REQ } from '../../lib/constants';
-import type { AcquireOptions } from '../../lib/backend/types';
+import { acquireRequest } from '../../lib/acquire-request';
+import type { AcquireCredentialsOptions } from '../../lib/api';
+import type { EmulatedAcquireRequest, EmulatedOptions } from '../../lib/backend/types';
 import { EmulatedCredential } from '../../lib/emulated/credential';
 import { CredsspAcceptor } from '../../lib/emulated/credssp/acceptor';
 import { CredsspInitiator } from '../../lib/emulated/credssp/initiator';
@@ -9,24 +11,27 @@ import type { PackageStepResult } from '../../lib/emulated/packages/types';
 export const TARGET = 'TERMSRV/server.example';
 export const DELEGATE_FLAGS = ISC_REQ.DELEGATE | ISC_REQ.ALLOCATE_MEMORY | ISC_REQ.CONNECTION;
 
-export function clientCredential(
-  extra: Partial<AcquireOptions> = {},
-  password = 'Secret1!',
-): EmulatedCredential {
-  return new EmulatedCredential({
+/** An emulated credential made from public options, validated as acquireCredentialsHandle does. */
+export function emulatedCredential(options: AcquireCredentialsOptions): EmulatedCredential {
+  return new EmulatedCredential(
+    acquireRequest({ ...options, backend: 'emulated' }, () => 'emulated') as EmulatedAcquireRequest,
+  );
+}
+
+export function clientCredential(extra: EmulatedOptions = {}, password = 'Secret1!'): EmulatedCredential {
+  return emulatedCredential({
     package: 'CredSSP',
     use: 'outbound',
     identity: { user: 'alice', domain: 'CORP', password },
-    ...extra,
+    emulated: extra,
   });
 }
 
-export function serverCredential(extra: Partial<AcquireOptions> = {}): EmulatedCredential {
-  return new EmulatedCredential({
+export function serverCredential(extra: EmulatedOptions = {}): EmulatedCredential {
+  return emulatedCredential({
     package: 'CredSSP',
     use: 'inbound',
-    users: { alice: 'Secret1!' },
-    ...extra,
+    emulated: { users: { alice: 'Secret1!' }, ...extra },
   });
 }
 

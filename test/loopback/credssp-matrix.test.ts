@@ -9,11 +9,11 @@ import {
 
 const servers = {
   rsa: serverCredential(),
-  ecdsa: serverCredential({ keyType: 'ecdsa' }),
+  ecdsa: serverCredential({ credssp: { keyType: 'ecdsa' } }),
 };
 
-const cases: Array<[number, 'ntlm' | 'spnego', 'rsa' | 'ecdsa', 'TLSv1.2' | 'TLSv1.3']> = [];
-for (const version of [2, 3, 4, 5, 6])
+const cases: Array<[2 | 3 | 4 | 5 | 6, 'ntlm' | 'spnego', 'rsa' | 'ecdsa', 'TLSv1.2' | 'TLSv1.3']> = [];
+for (const version of [2, 3, 4, 5, 6] as const)
   for (const inner of ['ntlm', 'spnego'] as const)
     for (const key of ['rsa', 'ecdsa'] as const)
       for (const tls of ['TLSv1.2', 'TLSv1.3'] as const) cases.push([version, inner, key, tls]);
@@ -21,7 +21,7 @@ for (const version of [2, 3, 4, 5, 6])
 describe.each(cases)('client version %i, %s, %s key, %s', (version, inner, key, tls) => {
   it('authenticates, delegates the password and carries data both ways', async () => {
     const client = new CredsspInitiator(
-      clientCredential({ credsspVersion: version, credsspInner: inner, tlsMaxVersion: tls }),
+      clientCredential({ credssp: { version, inner, tlsMaxVersion: tls } }),
     );
     const server = new CredsspAcceptor(servers[key]);
     const transcript = await authenticate(client, server);

@@ -6,7 +6,7 @@ import { credentialPair, handshake } from './helpers';
 // So the SPNEGO exchange has exactly as many legs as the raw NTLM one.
 describe('CredSSP with SPNEGO inside', () => {
   async function legs(inner: 'ntlm' | 'spnego'): Promise<number> {
-    const { clientCred, serverCred } = await credentialPair('CredSSP', { credsspInner: inner });
+    const { clientCred, serverCred } = await credentialPair('CredSSP', { emulated: { credssp: { inner } } });
     let count = 0;
     const { client, server } = await handshake(clientCred, serverCred, {
       flags: ISC_REQ.DELEGATE,

@@ -22,7 +22,7 @@ export async function credentialPair(
   const serverCred = await acquireCredentialsHandle({
     package: pkg,
     use: 'inbound',
-    users: { alice: 'Passw0rd!' },
+    emulated: { users: { alice: 'Passw0rd!' } },
     ...server,
   });
   return { clientCred, serverCred };

@@ -91,7 +91,7 @@ async function main() {
   const serverCred = await sspi.acquireCredentialsHandle({
     package: 'CredSSP',
     use: 'inbound',
-    users: { alice: 'Passw0rd!' },
+    emulated: { users: { alice: 'Passw0rd!' } },
   });
   // Recent handles only: a WeakRef list over 100,000 handshakes would itself grow the heap.
   let handles = [];

@@ -108,7 +108,11 @@ describe('argument checking', () => {
       code: 'SEC_E_SECPKG_NOT_FOUND',
       status: SEC.E_SECPKG_NOT_FOUND,
     });
-    const cred = await acquireCredentialsHandle({ package: 'ntlm' as never, use: 'inbound', users: {} });
+    const cred = await acquireCredentialsHandle({
+      package: 'ntlm' as never,
+      use: 'inbound',
+      emulated: { users: {} },
+    });
     expect(cred.package).toBe('NTLM');
     await freeCredentialsHandle(cred);
   });
@@ -144,7 +148,11 @@ describe('handles', () => {
       code: 'SEC_E_INVALID_HANDLE',
     });
     // An initiator context is not an acceptor's.
-    const inbound = await acquireCredentialsHandle({ package: 'NTLM', use: 'inbound', users: { u: 'p' } });
+    const inbound = await acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'inbound',
+      emulated: { users: { u: 'p' } },
+    });
     await expect(
       acceptSecurityContext({ credential: inbound, context: first.context, flags: 0, input: first.output }),
     ).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });

@@ -1,11 +1,11 @@
 import { ISC_REQ, SEC, SECBUFFER } from '../../lib/constants';
 import { isSspiError } from '../../lib/errors';
 import { CredsspInitiator } from '../../lib/emulated/credssp/initiator';
-import { EmulatedCredential } from '../../lib/emulated/credential';
+import { emulatedCredential } from '../loopback/credssp-helpers';
 
 describe('CredsspContext.step', () => {
   it('refuses a call that overlaps one still waiting, and the first call completes as if alone', async () => {
-    const credential = new EmulatedCredential({
+    const credential = emulatedCredential({
       package: 'CredSSP',
       use: 'outbound',
       identity: { user: 'alice', domain: 'LAB', password: 'Passw0rd!' },

@@ -80,7 +80,7 @@ it('spreads a queue over turns: each turn lets go only as much work as its budge
 });
 
 it('never deadlocks client and acceptor of the same exchanges in one process under load', async () => {
-  const serverCred = serverCredential({ keyType: 'ecdsa' });
+  const serverCred = serverCredential({ credssp: { keyType: 'ecdsa' } });
   let queued = 0;
   const watch = setInterval(() => {
     queued = Math.max(queued, waitingSteps());

@@ -105,7 +105,7 @@ describeWindows('native Secur32 on Windows', () => {
       package: 'CredSSP',
       use: 'inbound',
       backend: 'emulated',
-      users: { [user]: password },
+      emulated: { users: { [user]: password } },
     });
     const { serverContext } = await handshake(client, server, 'TERMSRV/localhost');
     const delegated = await api.queryContextAttributes(serverContext, 'delegatedCredentials');

@@ -54,7 +54,7 @@ function emulatedPeer(winePrefix: string, account: { user: string; password: str
               package: 'NTLM',
               use: 'inbound',
               backend: 'emulated',
-              users: { [account.user]: account.password },
+              emulated: { users: { [account.user]: account.password } },
             }),
           };
           return {};

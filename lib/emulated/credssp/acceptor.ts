@@ -18,7 +18,6 @@ import { TlsEngine } from '../tls/engine';
 import { CredsspChannel } from './channel';
 import { CredsspContext, type Exchange } from './context';
 import { formatName } from './context-info';
-import { credsspOptions } from './options';
 import { errorCodeOfSecStatus } from './ntstatus';
 import { FIRST_HASHED_VERSION, bindingMatches, clientPubKeyAuth, serverPubKeyAuth } from './pubkeyauth';
 import { readyServerIdentityOf, serverIdentityOf, type ServerIdentity } from './server-identity';
@@ -87,7 +86,7 @@ export class CredsspAcceptor extends CredsspContext {
 
   protected begin(): Exchange | Promise<Exchange> {
     this.forgetDelegated();
-    this.ownVersion = credsspOptions(this.credential).version;
+    this.ownVersion = this.credential.credssp.version;
     // The identity is made once per credential; only the first context waits for it.
     const identity = readyServerIdentityOf(this.credential);
     if (identity) return this.beginWith(identity);

@@ -14,6 +14,7 @@ import { isIP } from 'node:net';
 import { publicNonce } from '../crypto/nonce-pool';
 import { ISC_REQ, ISC_RET } from '../../constants';
 import { sspiError } from '../../errors';
+import type { CredsspSettings } from '../../backend/types';
 import type { MechanismContext } from '../mechanism';
 import { createInitiatorMechanism } from '../mechanisms';
 import { subjectPublicKeyOf } from '../tls/certificate';
@@ -21,7 +22,6 @@ import { TlsEngine } from '../tls/engine';
 import { CredsspChannel } from './channel';
 import { CredsspContext, type Exchange } from './context';
 import { formatName } from './context-info';
-import { credsspOptions, type CredsspOptions } from './options';
 import { checkDelegationPolicy, parseSpn } from './policy';
 import { FIRST_HASHED_VERSION, bindingMatches, clientPubKeyAuth, serverPubKeyAuth } from './pubkeyauth';
 import { CLIENT_NONCE_LENGTH, encodeTsRequest, type TsRequest } from './tsrequest';
@@ -45,7 +45,7 @@ const ISC_ALLOWED =
   ISC_REQ.MANUAL_CRED_VALIDATION;
 
 export class CredsspInitiator extends CredsspContext {
-  private options!: CredsspOptions;
+  private options!: CredsspSettings;
   private tlsEngine: TlsEngine | undefined;
 
   protected checkFlags(flags: number): void {
@@ -78,7 +78,7 @@ export class CredsspInitiator extends CredsspContext {
 
   protected begin(): Exchange {
     const { flags, targetName } = this.request;
-    this.options = credsspOptions(this.credential);
+    this.options = this.credential.credssp;
     this.ownVersion = this.options.version;
     const mutualAuth = (flags & ISC_REQ.MUTUAL_AUTH) !== 0;
     // Policy before anything leaves (reference: "Delegation policies are still enforced").

@@ -7,43 +7,37 @@ import { X509Certificate } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { sspiError } from '../../errors';
-import type { EmulatedCredential } from '../credential';
+import type { AcceptorTlsIdentity, EmulatedCredential } from '../credential';
 import { generateSelfSignedCertificate, subjectPublicKeyOf } from '../tls/certificate';
-import { credsspOptions } from './options';
 
-export interface ServerIdentity {
-  secureContext: SecureContext;
-  certificate: X509Certificate;
-  /** What pubKeyAuth binds to (MS-CSSP 3.1.5). */
-  subjectPublicKey: Buffer;
-}
-
-const identities = new WeakMap<EmulatedCredential, Promise<ServerIdentity>>();
-/** The identities already made, for contexts that can start without waiting. */
-const readyIdentities = new WeakMap<EmulatedCredential, ServerIdentity>();
+export type ServerIdentity = AcceptorTlsIdentity;
 
 /** The credential's identity, made on first use (a self-signed certificate takes a while). */
 export function serverIdentityOf(credential: EmulatedCredential): Promise<ServerIdentity> {
-  let identity = identities.get(credential);
-  if (!identity) {
-    identity = makeIdentity(credential);
-    identities.set(credential, identity);
-    identity.then(
-      (made) => readyIdentities.set(credential, made),
-      // A failure is not cached: the next context tries again.
-      () => identities.delete(credential),
+  const slot = credential.acceptorIdentity;
+  if (!slot.pending) {
+    const pending = makeIdentity(credential);
+    slot.pending = pending;
+    pending.then(
+      (made) => {
+        slot.ready = made;
+      },
+      // A failure is not kept: the next context tries again.
+      () => {
+        if (slot.pending === pending) slot.pending = undefined;
+      },
     );
   }
-  return identity;
+  return slot.pending;
 }
 
 /** The credential's identity if it has been made already; undefined means: await serverIdentityOf(). */
 export function readyServerIdentityOf(credential: EmulatedCredential): ServerIdentity | undefined {
-  return readyIdentities.get(credential);
+  return credential.acceptorIdentity.ready;
 }
 
 async function makeIdentity(credential: EmulatedCredential): Promise<ServerIdentity> {
-  const { keyType, tlsMaxVersion } = credsspOptions(credential);
+  const { keyType, tlsMaxVersion } = credential.credssp;
   let cert: string | Buffer;
   let key: string | Buffer;
   if (credential.tls) {

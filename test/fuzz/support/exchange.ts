@@ -78,7 +78,7 @@ export function setupFor(pkg: PackageUnderTest, tls?: { cert: string; key: strin
   return {
     pkg,
     clientOptions: { identity: { user: 'alice', domain: 'LAB', password: 'Passw0rd!' } },
-    serverOptions: { users: { alice: 'Passw0rd!' }, ...(tls ? { tls } : {}) },
+    serverOptions: { emulated: { users: { alice: 'Passw0rd!' }, ...(tls ? { tls } : {}) } },
     // CredSSP takes only the request bits its reference lists (no CONFIDENTIALITY/INTEGRITY).
     flags:
       pkg === 'CredSSP'
