@@ -1,5 +1,10 @@
 import { createSecureContext } from 'node:tls';
-import { CredsspChannel, cutToken, type ChannelStep } from '../../lib/emulated/credssp/channel';
+import {
+  CredsspChannel,
+  MAX_RECORDS_PER_READ,
+  cutToken,
+  type ChannelStep,
+} from '../../lib/emulated/credssp/channel';
 import { decodeTsRequest, encodeTsRequest } from '../../lib/emulated/credssp/tsrequest';
 import { generateSelfSignedCertificate } from '../../lib/emulated/tls/certificate';
 import { TlsEngine } from '../../lib/emulated/tls/engine';
@@ -75,6 +80,34 @@ describe('CredsspChannel', () => {
     const { client, server } = await connectedPair();
     await drive(client.send(Buffer.from('GET / HTTP/1.1\r\n')));
     server.receive(client.takeOutput());
+    let caught: unknown;
+    await drive(server.readMessage()).catch((err) => (caught = err));
+    expect(isSspiError(caught, 'SEC_E_INVALID_TOKEN')).toBe(true);
+  });
+
+  /** A TSRequest of exactly `length` bytes, sent one byte per TLS record. */
+  async function inOneByteRecords(sender: CredsspChannel, length: number): Promise<Buffer> {
+    const message = encodeTsRequest({ version: 6, negoTokens: [Buffer.alloc(length - 23, 3)] });
+    expect(message.length).toBe(length);
+    for (const byte of message) await drive(sender.send(Buffer.from([byte])));
+    return sender.takeOutput();
+  }
+
+  it(`reads a TSRequest of ${MAX_RECORDS_PER_READ} records, and the next one of as many`, async () => {
+    const { client, server } = await connectedPair();
+    const first = await inOneByteRecords(client, MAX_RECORDS_PER_READ);
+    const second = await inOneByteRecords(client, MAX_RECORDS_PER_READ);
+    server.receive(Buffer.concat([first, second]));
+    expect((await drive(server.readMessage()))!.length).toBe(MAX_RECORDS_PER_READ);
+    expect((await drive(server.readMessage()))!.length).toBe(MAX_RECORDS_PER_READ);
+  });
+
+  it(`refuses a TSRequest of ${MAX_RECORDS_PER_READ + 1} records, also across input tokens`, async () => {
+    const { client, server } = await connectedPair();
+    const records = recordsOf(await inOneByteRecords(client, MAX_RECORDS_PER_READ + 1));
+    server.receive(Buffer.concat(records.slice(0, 100)));
+    expect(await drive(server.readMessage())).toBeUndefined();
+    server.receive(Buffer.concat(records.slice(100)));
     let caught: unknown;
     await drive(server.readMessage()).catch((err) => (caught = err));
     expect(isSspiError(caught, 'SEC_E_INVALID_TOKEN')).toBe(true);

@@ -63,7 +63,7 @@ describe.each(['TLSv1.2', 'TLSv1.3'] as const)('TlsEngine over %s', (version) =>
     await client.start();
     await server.feed(client.takeOutput());
     const serverFlight = server.takeOutput();
-    for (let at = 0; at < serverFlight.length; ) {
+    for (let at = 0; at < serverFlight.length;) {
       const end = at + recordLengthAt(serverFlight, at);
       await client.feed(serverFlight.subarray(at, end));
       at = end;

@@ -18,12 +18,13 @@ import { TsRequestAssembly } from './tsrequest-assembly';
 /**
  * Records the peer may send while we wait for one TSRequest or for the TLS handshake to end.
  * A legitimate peer needs a handful: TLS stacks fill records up to 2^14 bytes, so the largest
- * TSRequest takes 8 and a handshake flight a few more (one record per handshake message at
- * most, a certificate chain cut at 2^14, session tickets). 1024 still takes the largest TSRequest
- * in records of 128 bytes, smaller than any TLS stack writes; what it refuses is a peer cutting a
- * message into slivers to make us decrypt tens of thousands of records.
+ * TSRequest takes 8, and a handshake flight a few more (one record per handshake message at
+ * most, a certificate chain cut at 2^14, session tickets). 256 still takes the largest TSRequest
+ * in records of 512 bytes, the smallest a peer can even be asked for (max_fragment_length,
+ * RFC 6066 4), which we never ask for. What it refuses is a message cut into slivers to make
+ * us decrypt tens of thousands of records (about 10 µs each).
  */
-export const MAX_RECORDS_PER_READ = 1024;
+export const MAX_RECORDS_PER_READ = 256;
 
 /** No input; zero-length, so sharing it is safe. */
 const NOTHING = Buffer.alloc(0);
