@@ -63,6 +63,21 @@ describe('the client’s first TSRequest and its TLS Finished', () => {
     server.dispose();
   });
 
+  it('sends the first TSRequest when called again with no input after its lone Finished (a server without tickets)', async () => {
+    const server = await OneFlightAcceptor.create();
+    const client = new CredsspInitiator(clientCredential({ tlsMaxVersion: 'TLSv1.3' }));
+    const hello = await client.step(iscRequest(undefined));
+    const finished = await client.step(iscRequest(await server.step(hello.output)));
+    await server.step(finished.output); // its tickets are not passed on: as if it had sent none
+    expect(server.received).toHaveLength(0);
+    const negotiate = await client.step(iscRequest(undefined));
+    expect(negotiate.status).toBe(SEC.I_CONTINUE_NEEDED);
+    await server.step(negotiate.output);
+    expect(server.received).toHaveLength(1);
+    client.dispose();
+    server.dispose();
+  });
+
   it.each<SecureVersion>(['TLSv1.3', 'TLSv1.2'])(
     'still authenticates against our acceptor over %s, and again on the resumed session',
     async (version) => {
