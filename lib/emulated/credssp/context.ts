@@ -114,7 +114,7 @@ export abstract class CredsspContext implements PackageContext {
     this.request = request;
     this.checkFlags(request.flags);
     const token = request.input.find((b) => b.type === SECBUFFER.TOKEN)?.buffer;
-    let records: Buffer[] = [];
+    let records: Buffer = EMPTY;
     if (token && token.length > 0) {
       const cut = cutToken(token);
       if ('missing' in cut) {

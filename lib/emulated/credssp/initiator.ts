@@ -146,6 +146,14 @@ export class CredsspInitiator extends CredsspContext {
     const started = channel.tls.startNow();
     if (started) yield started;
     while (!(yield* channel.handshake())) yield channel.takeOutput();
+    if (channel.tls.protocol === 'TLSv1.3') {
+      // TLS 1.3 ends with our Finished. It travels alone, and the first TSRequest follows once
+      // the server has answered it (with its session tickets, RFC 8446 4.6.1): an acceptor that
+      // ends its handshake step at our Finished, reading nothing after it in the token, would
+      // never see a TSRequest sent along. (TLS 1.2 ends with the server's Finished; resumed, with
+      // ours, which the TSRequest then joins: a TLS 1.2 server has nothing to answer it with.)
+      yield channel.takeOutput();
+    }
     const certificate = this.serverCertificate;
     if (!certificate) throw sspiError('SEC_E_INTERNAL_ERROR', 'TLS finished without a server certificate.');
     if (mutualAuth) this.authenticateServer(certificate);
