@@ -82,6 +82,32 @@ function describe(value: unknown): string {
   return `type ${typeof value} (${String(value)})`;
 }
 
+/** How many characters of anything a peer sent an error message or log line may quote. */
+export const PEER_TEXT_LIMIT = 64;
+
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides:
+ * escaped, so a peer's text cannot break a log line in two or reorder what a terminal shows.
+ */
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A piece of text a peer sent (an OID, a name, a certificate subject), fit to quote in an error
+ * message or a log line: its first `limit` characters with "… (N more)" when it is longer, and
+ * control characters escaped as \uXXXX. What a peer can make a message hold is then bounded,
+ * however long its field was.
+ */
+export function peerText(text: string, limit = PEER_TEXT_LIMIT): string {
+  let end = Math.min(text.length, limit);
+  // Never cut a surrogate pair in two.
+  const last = text.charCodeAt(end - 1);
+  if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+  const shown = text
+    .slice(0, end)
+    .replace(UNSAFE_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return end < text.length ? `${shown}… (${text.length - end} more)` : shown;
+}
+
 /** Sentences for statuses a backend returns as bare numbers (the native one does). */
 const defaultMessages: Partial<Record<string, string>> = {
   SEC_E_LOGON_DENIED: 'The logon failed: check the user name, domain and password.',
