@@ -52,6 +52,18 @@ export function isSspiError(err: unknown, code?: StatusName): err is SspiError {
   return err instanceof SspiError && (code === undefined || err.code === code);
 }
 
+/**
+ * The rejection of a call stopped by its AbortSignal, shaped as Node's own APIs make it (the
+ * AbortError of timers/promises, fs, stream): name 'AbortError', code 'ABORT_ERR', and the
+ * signal's reason as `cause`.
+ */
+export function abortError(signal: AbortSignal): Error {
+  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string };
+  err.name = 'AbortError';
+  err.code = 'ABORT_ERR';
+  return err;
+}
+
 /** Node-style TypeError for a wrong argument type (ERR_INVALID_ARG_TYPE). */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
   const err = new TypeError(
