@@ -52,6 +52,18 @@ export function isSspiError(err: unknown, code?: StatusName): err is SspiError {
   return err instanceof SspiError && (code === undefined || err.code === code);
 }
 
+/**
+ * The rejection of a call stopped by its AbortSignal, shaped as Node's own APIs make it (the
+ * AbortError of timers/promises, fs, stream): name 'AbortError', code 'ABORT_ERR', and the
+ * signal's reason as `cause`.
+ */
+export function abortError(signal: AbortSignal): Error {
+  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string };
+  err.name = 'AbortError';
+  err.code = 'ABORT_ERR';
+  return err;
+}
+
 /** Node-style TypeError for a wrong argument type (ERR_INVALID_ARG_TYPE). */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
   const err = new TypeError(
@@ -80,6 +92,32 @@ function describe(value: unknown): string {
   }
   if (typeof value === 'string') return `type string (${JSON.stringify(value.slice(0, 28))})`;
   return `type ${typeof value} (${String(value)})`;
+}
+
+/** How many characters of anything a peer sent an error message or log line may quote. */
+export const PEER_TEXT_LIMIT = 64;
+
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides:
+ * escaped, so a peer's text cannot break a log line in two or reorder what a terminal shows.
+ */
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A piece of text a peer sent (an OID, a name, a certificate subject), fit to quote in an error
+ * message or a log line: its first `limit` characters with "… (N more)" when it is longer, and
+ * control characters escaped as \uXXXX. What a peer can make a message hold is then bounded,
+ * however long its field was.
+ */
+export function peerText(text: string, limit = PEER_TEXT_LIMIT): string {
+  let end = Math.min(text.length, limit);
+  // Never cut a surrogate pair in two.
+  const last = text.charCodeAt(end - 1);
+  if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+  const shown = text
+    .slice(0, end)
+    .replace(UNSAFE_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return end < text.length ? `${shown}… (${text.length - end} more)` : shown;
 }
 
 /** Sentences for statuses a backend returns as bare numbers (the native one does). */

@@ -17,6 +17,7 @@ import {
   SspiError,
   type CredentialsHandle,
 } from '../index';
+import { peerText } from '../errors';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { promptPassword, readPasswordFromStdin } from './password';
@@ -189,7 +190,7 @@ async function checkOverSocket(
   );
   // Not validated (no ISC_REQ_MUTUAL_AUTH): shown so the user can compare it with the server's.
   if (certificate) {
-    const subject = certificate.subject.replace(/\n/g, ', ');
+    const subject = peerText(certificate.subject.replace(/\n/g, ', '));
     io.out(`server certificate (not validated): ${subject}, SHA-256 ${certificate.fingerprint256}`);
   }
   return EXIT.SUCCESS;

@@ -16,7 +16,7 @@ import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { publicNonce } from '../crypto/nonce-pool';
 import { ISC_REQ, ISC_RET } from '../../constants';
-import { sspiError } from '../../errors';
+import { peerText, sspiError } from '../../errors';
 import type { MechanismContext } from '../mechanism';
 import { createInitiatorMechanism } from '../mechanisms';
 import type { PackageStepRequest } from '../packages/types';
@@ -220,7 +220,7 @@ export class CredsspInitiator extends CredsspContext {
     if (!matches) {
       throw sspiError(
         'SEC_E_WRONG_PRINCIPAL',
-        `The server certificate (${certificate.subject.replace(/\n/g, ', ')}) is valid but was not issued to '${host}'.`,
+        `The server certificate (${peerText(certificate.subject.replace(/\n/g, ', '))}) is valid but was not issued to '${host}'.`,
       );
     }
   }
