@@ -63,10 +63,14 @@ export async function handleConnection(socket: Socket, serve: ServeContext): Pro
   let cutReason: CutReason | undefined;
   // Ends the wait for a slot when we cut the connection or the client leaves.
   const gone = new AbortController();
+  // Ends the CredSSP work when we cut the connection. Not when the client leaves: a client closes
+  // right after its last token, which we must still process and log.
+  const stopped = new AbortController();
   const cut = (reason: CutReason) => {
     cutReason ??= reason;
     const cause = new Error(reason);
     gone.abort(cause);
+    stopped.abort(cause);
     // With the cause, a pending read fails at once (an 'error' event) instead of after the
     // handle has closed, so the line is logged before the client sees the close.
     socket.destroy(cause);
@@ -119,7 +123,7 @@ export async function handleConnection(socket: Socket, serve: ServeContext): Pro
         role: 'acceptor',
         socket,
         reader,
-        signal: gone.signal,
+        signal: stopped.signal,
         call: (context, input) =>
           acceptSecurityContext({
             credential: serve.credential,
