@@ -4,6 +4,8 @@
  * dispatches, prints errors and sets the exit code; each subcommand lives in its own file.
  * Exit codes: 0 success, 1 authentication refused, 2 usage, 3 network or peer error.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { demo } from './demo';
 import { CliError, EXIT, exitCodeOf, UsageError, type ExitCode } from './exit-codes';
 import { processIo, type CliIo } from './io';
@@ -24,6 +26,7 @@ const USAGE = [
   '  rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin]',
   '                                                   NLA (CredSSP) only, against a real RDP server',
   '  serve [--host H] [--port N] --users FILE         RDP preamble + CredSSP acceptor, one JSON line per authentication',
+  '  --version, -v                                    the package version',
   'exit codes: 0 success, 1 authentication refused, 2 usage, 3 network or peer error',
 ].join('\n');
 
@@ -32,6 +35,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<ExitC
   const [name, ...rest] = argv;
   if (name === '-h' || name === '--help' || name === 'help') {
     io.out(USAGE);
+    return EXIT.SUCCESS;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(packageVersion());
     return EXIT.SUCCESS;
   }
   const command = name === undefined ? undefined : SUBCOMMANDS[name];
@@ -53,6 +60,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<ExitC
     if (code === EXIT.USAGE) io.err(command.usage);
     return code;
   }
+}
+
+/** The version in package.json, two folders up from both lib/cli (tests) and dist/cli (the bin). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
 }
 
 /** node:util parseArgs reports unknown or malformed options with these codes. */
