@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `credssp` command: demo, rdp-check and serve (API.md, "Command line"). This file only
+ * The `credssp` command: demo, rdp-check, serve and hash (API.md, "Command line"). This file only
  * dispatches, prints errors and sets the exit code; each subcommand lives in its own file.
  * Exit codes: 0 success, 1 authentication refused, 2 usage, 3 network or peer error.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demo } from './demo';
+import { HASH_USAGE, hash } from './hash';
 import { CliError, EXIT, exitCodeOf, UsageError, type ExitCode } from './exit-codes';
 import { processIo, type CliIo } from './io';
 import { RDP_CHECK_USAGE, rdpCheck } from './rdp-check';
@@ -16,6 +17,7 @@ import { SspiError } from '../index';
 const SUBCOMMANDS: Record<string, { run: (argv: string[], io: CliIo) => Promise<ExitCode>; usage: string }> =
   {
     demo: { run: demo, usage: 'usage: credssp demo' },
+    hash: { run: hash, usage: HASH_USAGE },
     'rdp-check': { run: rdpCheck, usage: RDP_CHECK_USAGE },
     serve: { run: serve, usage: SERVE_USAGE },
   };
@@ -26,6 +28,7 @@ const USAGE = [
   '  rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin]',
   '                                                   NLA (CredSSP) only, against a real RDP server',
   '  serve [--host H] [--port N] --users FILE         RDP preamble + CredSSP acceptor, one JSON line per authentication',
+  '  hash -u USER [-d DOMAIN] [--password-stdin]      a line for serve --users (user:domain::NT:::, as winpr-hash -f sam)',
   '  --version, -v                                    the package version',
   'exit codes: 0 success, 1 authentication refused, 2 usage, 3 network or peer error',
 ].join('\n');
