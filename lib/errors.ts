@@ -11,8 +11,17 @@ for (const [key, value] of Object.entries(SEC)) {
   if (!namesByStatus.has(value)) namesByStatus.set(value, `SEC_${key}` as StatusName);
 }
 
-/** The name of a SECURITY_STATUS, e.g. `statusName(0x8009030c) === 'SEC_E_LOGON_DENIED'`. */
-export function statusName(status: number): string {
+/**
+ * What {@link statusName} gives for a status that is not in `SEC` (a native backend may return
+ * one from a newer SDK): `0x` and its eight hex digits, e.g. `'0x80091234'`.
+ */
+export type UnknownStatusName = `0x${string}`;
+
+/**
+ * The name of a SECURITY_STATUS, e.g. `statusName(0x8009030c) === 'SEC_E_LOGON_DENIED'`; a
+ * status not in `SEC` gives its hex spelling.
+ */
+export function statusName(status: number): StatusName | UnknownStatusName {
   const unsigned = status >>> 0;
   return namesByStatus.get(unsigned) ?? `0x${unsigned.toString(16).padStart(8, '0')}`;
 }
@@ -25,8 +34,8 @@ export function statusOf(name: StatusName): number {
 /** A failed SSPI call. `code` is the status name, `status` the unsigned SECURITY_STATUS. */
 export class SspiError extends Error {
   override name = 'SspiError';
-  /** The status name, e.g. 'SEC_E_LOGON_DENIED'. */
-  readonly code: string;
+  /** The status name, e.g. 'SEC_E_LOGON_DENIED' (hex, e.g. '0x80091234', for a status not in `SEC`). */
+  readonly code: StatusName | UnknownStatusName;
   /** The SECURITY_STATUS as an unsigned 32-bit number. */
   readonly status: number;
   /** A token to send to the peer so it learns why (CredSSP TSRequest with errorCode, SPNEGO reject). */

@@ -20,7 +20,7 @@ import {
 import { peerText } from '../errors';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
-import { promptPassword, readPasswordFromStdin } from './password';
+import { promptPassword, readPasswordFromStdin, refusePasswordInArgv } from './password';
 import { runSecurityExchange } from './security-exchange';
 import { PeerClosedError, SocketReader, writeAll } from './socket-reader';
 import { connectTcp, parseHostPort, parseSeconds } from './tcp';
@@ -49,11 +49,7 @@ interface RdpCheckArgs {
 }
 
 function parseRdpCheckArgs(argv: string[]): RdpCheckArgs {
-  if (argv.some((arg) => /^(-p|--pass(word)?)($|=)/.test(arg) || /^-p./.test(arg))) {
-    throw new UsageError(
-      'A password is never taken from the command line, where other users can read it: use --password-stdin or the prompt.',
-    );
-  }
+  refusePasswordInArgv(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
