@@ -51,7 +51,7 @@ export interface AcquireCredentialsOptions {
 export interface ContextResult {
   /** SECURITY_STATUS as an unsigned 32-bit number. */
   status: number;
-  statusName: string;
+  statusName: ReturnType<typeof statusName>;
   /** The same object on every later call. */
   context: SecurityContext;
   /** The token to send to the peer; may be empty. */

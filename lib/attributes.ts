@@ -46,7 +46,11 @@ export interface ContextAttributes {
     buffers: number;
     blockSize: number;
   };
-  /** SecPkgContext_Names: 'DOMAIN\\user' (the acceptor: the client; the initiator: itself). */
+  /**
+   * SecPkgContext_Names: 'DOMAIN\\user' (the acceptor: the client; the initiator: itself). On an
+   * acceptor this is the account that authenticated, with the domain the client gave (a `users`
+   * entry without a domain matches any): authorize on this, not on delegatedCredentials.
+   */
   names: { user: string };
   packageInfo: PackageInfo;
   /** SecPkgContext_NegotiationInfo; `state` 0 complete, 2 in progress. CredSSP adds what it negotiated. */
@@ -61,7 +65,10 @@ export interface ContextAttributes {
   remoteCertificate: X509Certificate;
   /** CredSSP (Schannel): the distinguished names of the issuers the server trusts. */
   issuerListEx: { issuers: Buffer[] };
-  /** Emulated CredSSP acceptor: what the client delegated. */
+  /**
+   * Emulated CredSSP acceptor: what the client delegated, as it sent it. CredSSP does not tie it
+   * to the authenticated account (`names`), and neither does Windows: it may name another user.
+   */
   delegatedCredentials: DelegatedCredentials;
   /** NTLM/Negotiate: the exported session key (a copy). */
   sessionKey: { sessionKey: Buffer };

@@ -11,8 +11,17 @@ for (const [key, value] of Object.entries(SEC)) {
   if (!namesByStatus.has(value)) namesByStatus.set(value, `SEC_${key}` as StatusName);
 }
 
-/** The name of a SECURITY_STATUS, e.g. `statusName(0x8009030c) === 'SEC_E_LOGON_DENIED'`. */
-export function statusName(status: number): string {
+/**
+ * What {@link statusName} gives for a status that is not in `SEC` (a native backend may return
+ * one from a newer SDK): `0x` and its eight hex digits, e.g. `'0x80091234'`.
+ */
+export type UnknownStatusName = `0x${string}`;
+
+/**
+ * The name of a SECURITY_STATUS, e.g. `statusName(0x8009030c) === 'SEC_E_LOGON_DENIED'`; a
+ * status not in `SEC` gives its hex spelling.
+ */
+export function statusName(status: number): StatusName | UnknownStatusName {
   const unsigned = status >>> 0;
   return namesByStatus.get(unsigned) ?? `0x${unsigned.toString(16).padStart(8, '0')}`;
 }
@@ -25,8 +34,8 @@ export function statusOf(name: StatusName): number {
 /** A failed SSPI call. `code` is the status name, `status` the unsigned SECURITY_STATUS. */
 export class SspiError extends Error {
   override name = 'SspiError';
-  /** The status name, e.g. 'SEC_E_LOGON_DENIED'. */
-  readonly code: string;
+  /** The status name, e.g. 'SEC_E_LOGON_DENIED' (hex, e.g. '0x80091234', for a status not in `SEC`). */
+  readonly code: StatusName | UnknownStatusName;
   /** The SECURITY_STATUS as an unsigned 32-bit number. */
   readonly status: number;
   /** A token to send to the peer so it learns why (CredSSP TSRequest with errorCode, SPNEGO reject). */
@@ -50,6 +59,18 @@ export function sspiError(code: StatusName, message: string, output?: Buffer): S
 /** True for an SspiError of the given code. */
 export function isSspiError(err: unknown, code?: StatusName): err is SspiError {
   return err instanceof SspiError && (code === undefined || err.code === code);
+}
+
+/**
+ * The rejection of a call stopped by its AbortSignal, shaped as Node's own APIs make it (the
+ * AbortError of timers/promises, fs, stream): name 'AbortError', code 'ABORT_ERR', and the
+ * signal's reason as `cause`.
+ */
+export function abortError(signal: AbortSignal): Error {
+  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string };
+  err.name = 'AbortError';
+  err.code = 'ABORT_ERR';
+  return err;
 }
 
 /** Node-style TypeError for a wrong argument type (ERR_INVALID_ARG_TYPE). */
@@ -80,6 +101,32 @@ function describe(value: unknown): string {
   }
   if (typeof value === 'string') return `type string (${JSON.stringify(value.slice(0, 28))})`;
   return `type ${typeof value} (${String(value)})`;
+}
+
+/** How many characters of anything a peer sent an error message or log line may quote. */
+export const PEER_TEXT_LIMIT = 64;
+
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides:
+ * escaped, so a peer's text cannot break a log line in two or reorder what a terminal shows.
+ */
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A piece of text a peer sent (an OID, a name, a certificate subject), fit to quote in an error
+ * message or a log line: its first `limit` characters with "… (N more)" when it is longer, and
+ * control characters escaped as \uXXXX. What a peer can make a message hold is then bounded,
+ * however long its field was.
+ */
+export function peerText(text: string, limit = PEER_TEXT_LIMIT): string {
+  let end = Math.min(text.length, limit);
+  // Never cut a surrogate pair in two.
+  const last = text.charCodeAt(end - 1);
+  if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+  const shown = text
+    .slice(0, end)
+    .replace(UNSAFE_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return end < text.length ? `${shown}… (${text.length - end} more)` : shown;
 }
 
 /** Sentences for statuses a backend returns as bare numbers (the native one does). */

@@ -44,5 +44,5 @@ export {
   type PackageName,
   type StatusName,
 } from './constants';
-export { SspiError, statusName } from './errors';
+export { SspiError, statusName, type UnknownStatusName } from './errors';
 export { backend } from './backend/current';

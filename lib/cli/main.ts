@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `credssp` command: demo, rdp-check and serve (API.md, "Command line"). This file only
+ * The `credssp` command: demo, rdp-check, serve and hash (API.md, "Command line"). This file only
  * dispatches, prints errors and sets the exit code; each subcommand lives in its own file.
  * Exit codes: 0 success, 1 authentication refused, 2 usage, 3 network or peer error.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { demo } from './demo';
+import { HASH_USAGE, hash } from './hash';
 import { CliError, EXIT, exitCodeOf, UsageError, type ExitCode } from './exit-codes';
 import { processIo, type CliIo } from './io';
 import { RDP_CHECK_USAGE, rdpCheck } from './rdp-check';
@@ -14,6 +17,7 @@ import { SspiError } from '../index';
 const SUBCOMMANDS: Record<string, { run: (argv: string[], io: CliIo) => Promise<ExitCode>; usage: string }> =
   {
     demo: { run: demo, usage: 'usage: credssp demo' },
+    hash: { run: hash, usage: HASH_USAGE },
     'rdp-check': { run: rdpCheck, usage: RDP_CHECK_USAGE },
     serve: { run: serve, usage: SERVE_USAGE },
   };
@@ -24,6 +28,8 @@ const USAGE = [
   '  rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin]',
   '                                                   NLA (CredSSP) only, against a real RDP server',
   '  serve [--host H] [--port N] --users FILE         RDP preamble + CredSSP acceptor, one JSON line per authentication',
+  '  hash -u USER [-d DOMAIN] [--password-stdin]      a line for serve --users (user:domain::NT:::, as winpr-hash -f sam)',
+  '  --version, -v                                    the package version',
   'exit codes: 0 success, 1 authentication refused, 2 usage, 3 network or peer error',
 ].join('\n');
 
@@ -32,6 +38,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<ExitC
   const [name, ...rest] = argv;
   if (name === '-h' || name === '--help' || name === 'help') {
     io.out(USAGE);
+    return EXIT.SUCCESS;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(packageVersion());
     return EXIT.SUCCESS;
   }
   const command = name === undefined ? undefined : SUBCOMMANDS[name];
@@ -53,6 +63,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<ExitC
     if (code === EXIT.USAGE) io.err(command.usage);
     return code;
   }
+}
+
+/** The version in package.json, two folders up from both lib/cli (tests) and dist/cli (the bin). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
 }
 
 /** node:util parseArgs reports unknown or malformed options with these codes. */

@@ -8,6 +8,15 @@ import { UsageError } from './exit-codes';
 /** The longest password we read: Windows passwords stop at 256 characters. */
 const MAX_PASSWORD_BYTES = 1024;
 
+/** A usage error for `-p`, `-pSECRET`, `--password`, `--pass=...`: say where a password goes instead. */
+export function refusePasswordInArgv(argv: readonly string[]): void {
+  if (argv.some((arg) => /^(-p|--pass(word)?)($|=)/.test(arg) || /^-p./.test(arg))) {
+    throw new UsageError(
+      'A password is never taken from the command line, where other users can read it: use --password-stdin or the prompt.',
+    );
+  }
+}
+
 /** Read the whole of stdin and drop one trailing line ending, as `docker login --password-stdin` does. */
 export async function readPasswordFromStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<Buffer> {
   const chunks: Buffer[] = [];

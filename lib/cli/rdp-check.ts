@@ -18,9 +18,10 @@ import {
   SspiError,
   type CredentialsHandle,
 } from '../index';
+import { peerText } from '../errors';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
-import { promptPassword, readPasswordFromStdin } from './password';
+import { promptPassword, readPasswordFromStdin, refusePasswordInArgv } from './password';
 import { runSecurityExchange } from './security-exchange';
 import { PeerClosedError, SocketReader, writeAll } from './socket-reader';
 import { connectTcp, parseHostPort, parseSeconds } from './tcp';
@@ -49,11 +50,7 @@ interface RdpCheckArgs {
 }
 
 function parseRdpCheckArgs(argv: string[]): RdpCheckArgs {
-  if (argv.some((arg) => /^(-p|--pass(word)?)($|=)/.test(arg) || /^-p./.test(arg))) {
-    throw new UsageError(
-      'A password is never taken from the command line, where other users can read it: use --password-stdin or the prompt.',
-    );
-  }
+  refusePasswordInArgv(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -191,7 +188,7 @@ async function checkOverSocket(
   );
   // Not validated (no ISC_REQ_MUTUAL_AUTH): shown so the user can compare it with the server's.
   if (certificate) {
-    const subject = certificate.subject.replace(/\n/g, ', ');
+    const subject = peerText(certificate.subject.replace(/\n/g, ', '));
     io.out(`server certificate (not validated): ${subject}, SHA-256 ${certificate.fingerprint256}`);
   }
   return EXIT.SUCCESS;

@@ -2,8 +2,10 @@
  * `credssp serve [--host H] [--port N] --users FILE`: a local acceptor that speaks the RDP
  * connection preamble and then CredSSP, for testing RDP clients' NLA. One JSON line per
  * authentication on stdout; never a password, hash or key. No RDP follows: after the
- * exchange the connection is closed. At most --max-handshakes handshakes run at once, the rest
- * wait first in first out; the clocks that bound each connection are in serve-connection.ts.
+ * exchange the connection is closed. At most --max-handshakes handshakes run at once (at most
+ * --max-handshakes-per-address of them for one address), the rest wait first in first out; at
+ * most --max-connections are open at once. The clocks that bound each connection are in
+ * serve-connection.ts.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -15,19 +17,34 @@ import { handleConnection } from './serve-connection';
 import { parsePort, parseSeconds } from './tcp';
 
 export const SERVE_USAGE =
-  'usage: credssp serve [--host H] [--port N] --users FILE [--timeout SECONDS] [--idle-timeout SECONDS] [--max-handshakes N]';
+  'usage: credssp serve [--host H] [--port N] --users FILE [--timeout SECONDS] [--idle-timeout SECONDS] ' +
+  '[--preamble-timeout SECONDS] [--wait-budget SECONDS] [--max-handshakes N] [--max-handshakes-per-address N] ' +
+  '[--max-connections N]';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 3389;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+/**
+ * A client sends its Connection Request (at most 259 bytes) as soon as TCP connects
+ * (MS-RDPBCGR 1.3.1.1); seconds are generous even over a slow link.
+ */
+const DEFAULT_PREAMBLE_TIMEOUT_MS = 5_000;
+/**
+ * A well-behaved client keeps a handshake waiting for about four round trips plus its own
+ * computing (tens of milliseconds on a LAN, about a second across the world); three seconds
+ * leave room for that and bound what a client that trickles can hold a slot for.
+ */
+const DEFAULT_WAIT_BUDGET_MS = 3_000;
 /** Two per core of a small box keeps each handshake's latency near its own CPU time. */
 const DEFAULT_MAX_HANDSHAKES = 32;
 /**
  * Connections held at once, running or queued; beyond it Node closes new ones at once. Each
- * connection is also bounded in time by the timeouts, so a flood cannot hold the server for long.
+ * connection is also bounded in time by the timeouts, so a flood cannot hold the server for long,
+ * and in memory (at most 64 KiB of unread input each, see serve-connection.ts).
  */
-const MAX_CONNECTIONS = 1024;
+const DEFAULT_MAX_CONNECTIONS = 1024;
+const MAX_MAX_CONNECTIONS = 65_535;
 
 interface ServeArgs {
   host: string;
@@ -35,7 +52,11 @@ interface ServeArgs {
   samFile: string;
   handshakeTimeoutMs: number;
   idleTimeoutMs: number;
+  preambleTimeoutMs: number;
+  waitBudgetMs: number;
   maxHandshakes: number;
+  maxHandshakesPerAddress: number;
+  maxConnections: number;
 }
 
 function parseServeArgs(argv: string[]): ServeArgs {
@@ -49,31 +70,48 @@ function parseServeArgs(argv: string[]): ServeArgs {
       users: { type: 'string' },
       timeout: { type: 'string' },
       'idle-timeout': { type: 'string' },
+      'preamble-timeout': { type: 'string' },
+      'wait-budget': { type: 'string' },
       'max-handshakes': { type: 'string' },
+      'max-handshakes-per-address': { type: 'string' },
+      'max-connections': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError('serve takes options only, no arguments.');
   if (!values.users)
     throw new UsageError('serve needs --users FILE (lines user:domain:LM:NT::: as winpr-hash writes).');
+  const seconds = (option: string, fallbackMs: number) => {
+    const text = values[option as keyof typeof values] as string | undefined;
+    return text === undefined ? fallbackMs : parseSeconds(text, `--${option}`);
+  };
+  const count = (option: string, fallback: number, max: number) => {
+    const text = values[option as keyof typeof values] as string | undefined;
+    return text === undefined ? fallback : parseCount(text, `--${option}`, max);
+  };
+  const maxConnections = count('max-connections', DEFAULT_MAX_CONNECTIONS, MAX_MAX_CONNECTIONS);
+  const maxHandshakes = count(
+    'max-handshakes',
+    Math.min(DEFAULT_MAX_HANDSHAKES, maxConnections),
+    maxConnections,
+  );
   return {
     host: values.host ?? DEFAULT_HOST,
     port: values.port === undefined ? DEFAULT_PORT : values.port === '0' ? 0 : parsePort(values.port),
     samFile: values.users,
-    handshakeTimeoutMs:
-      values.timeout === undefined ? DEFAULT_HANDSHAKE_TIMEOUT_MS : parseSeconds(values.timeout, '--timeout'),
-    idleTimeoutMs:
-      values['idle-timeout'] === undefined
-        ? DEFAULT_IDLE_TIMEOUT_MS
-        : parseSeconds(values['idle-timeout'], '--idle-timeout'),
-    maxHandshakes:
-      values['max-handshakes'] === undefined ? DEFAULT_MAX_HANDSHAKES : parseCount(values['max-handshakes']),
+    handshakeTimeoutMs: seconds('timeout', DEFAULT_HANDSHAKE_TIMEOUT_MS),
+    idleTimeoutMs: seconds('idle-timeout', DEFAULT_IDLE_TIMEOUT_MS),
+    preambleTimeoutMs: seconds('preamble-timeout', DEFAULT_PREAMBLE_TIMEOUT_MS),
+    waitBudgetMs: seconds('wait-budget', DEFAULT_WAIT_BUDGET_MS),
+    maxHandshakes,
+    // Off unless asked for: clients behind one NAT or proxy share an address.
+    maxHandshakesPerAddress: count('max-handshakes-per-address', maxHandshakes, maxHandshakes),
+    maxConnections,
   };
 }
 
-function parseCount(text: string): number {
-  const count = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
-  if (!(count >= 1 && count <= MAX_CONNECTIONS))
-    throw new UsageError(`--max-handshakes takes a whole number from 1 to ${MAX_CONNECTIONS}.`);
+function parseCount(text: string, option: string, max: number): number {
+  const count = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= max)) throw new UsageError(`${option} takes a whole number from 1 to ${max}.`);
   return count;
 }
 
@@ -104,9 +142,11 @@ export async function startServe(argv: string[], io: CliIo): Promise<RunningServ
   }
   const shared = {
     credential,
-    slots: new HandshakeSlots(args.maxHandshakes),
+    slots: new HandshakeSlots(args.maxHandshakes, args.maxHandshakesPerAddress),
     handshakeTimeoutMs: args.handshakeTimeoutMs,
     idleTimeoutMs: args.idleTimeoutMs,
+    preambleTimeoutMs: args.preambleTimeoutMs,
+    waitBudgetMs: args.waitBudgetMs,
     io,
   };
   const sockets = new Set<Socket>();
@@ -115,7 +155,7 @@ export async function startServe(argv: string[], io: CliIo): Promise<RunningServ
     socket.once('close', () => sockets.delete(socket));
     void handleConnection(socket, shared);
   });
-  server.maxConnections = MAX_CONNECTIONS;
+  server.maxConnections = args.maxConnections;
   try {
     await listen(server, args.host, args.port);
   } catch (err) {

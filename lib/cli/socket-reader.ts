@@ -24,6 +24,17 @@ export class IdleTimeoutError extends CliError {
   }
 }
 
+/** The peer used up the total time it may keep a handshake waiting for its bytes. */
+export class WaitBudgetError extends CliError {
+  override name = 'WaitBudgetError';
+  constructor(what: string, budgetMs: number) {
+    super(
+      `The peer kept us waiting ${budgetMs / 1000} s in all during its handshake, the last time for ${what}.`,
+      EXIT.NETWORK,
+    );
+  }
+}
+
 /** We had something to send but the connection was already closed (by us or the peer). */
 export class ConnectionGoneError extends CliError {
   override name = 'ConnectionGoneError';
@@ -38,6 +49,11 @@ export interface SocketReaderOptions {
    * the peer: time we spend computing, or queued before serving it, is not the peer's idleness.
    */
   idleTimeoutMs?: number;
+  /**
+   * Stop reading from the socket while this many bytes are buffered and not yet taken, so a peer
+   * that floods us is held back by TCP flow control instead of our memory. Default: no limit.
+   */
+  maxBufferedBytes?: number;
 }
 
 export class SocketReader {
@@ -47,12 +63,25 @@ export class SocketReader {
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
   private readonly idleTimeoutMs: number | undefined;
+  private readonly maxBufferedBytes: number;
+  /** Whether we paused the socket for having too much buffered (not whoever else may pause it). */
+  private heldBack = false;
+  /** Set by {@link limitWaiting}: the total wait allowed and how much of it is used. */
+  private waitBudget: { budgetMs: number; usedMs: number } | undefined;
 
-  constructor(socket: Socket, options: SocketReaderOptions = {}) {
+  constructor(
+    private readonly socket: Socket,
+    options: SocketReaderOptions = {},
+  ) {
     this.idleTimeoutMs = options.idleTimeoutMs;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? Infinity;
     socket.on('data', (chunk: Buffer) => {
       this.buffered.push(chunk);
       this.bufferedLength += chunk.length;
+      if (this.bufferedLength >= this.maxBufferedBytes && !this.heldBack) {
+        this.heldBack = true;
+        socket.pause();
+      }
       this.notify();
     });
     socket.on('end', () => this.markClosed());
@@ -63,10 +92,23 @@ export class SocketReader {
     });
   }
 
-  /** Every byte that has arrived, waiting for at least one. */
-  async readAvailable(what: string): Promise<Buffer> {
-    await this.waitForMoreThan(0, what);
-    return this.take(this.bufferedLength);
+  /**
+   * From now on, the time reads spend waiting for the peer is summed, and a read fails with
+   * WaitBudgetError once the sum passes `budgetMs`. Unlike the idle timeout, a byte now and then
+   * does not restart it: a peer that trickles cannot stretch it.
+   */
+  limitWaiting(budgetMs: number): void {
+    this.waitBudget = { budgetMs, usedMs: 0 };
+  }
+
+  /**
+   * The bytes that have arrived, waiting until there are at least `atLeast` (default 1), and at
+   * most `atMost` of them (default all), so one call's work stays bounded while a peer floods.
+   */
+  async readAvailable(what: string, atLeast = 1, atMost = Infinity): Promise<Buffer> {
+    // Never wait for more than the reader will hold: it would have stopped reading first.
+    await this.waitForMoreThan(Math.min(Math.max(atLeast, 1), this.maxBufferedBytes) - 1, what);
+    return this.take(Math.min(this.bufferedLength, atMost));
   }
 
   /** Exactly one TPKT packet (T.123 section 8); bytes after it stay buffered. */
@@ -87,10 +129,15 @@ export class SocketReader {
     }
   }
 
-  /** Wait for data, close or error; each wait restarts the idle clock, so it counts silence. */
+  /**
+   * Wait for data, close or error. Each wait restarts the idle clock, so it counts silence; the
+   * wait budget, once set, is charged for every wait and never restarts.
+   */
   private nextEvent(what: string): Promise<void> {
     return new Promise<void>((resolve) => {
       const idleTimeoutMs = this.idleTimeoutMs;
+      const budget = this.waitBudget;
+      const startedAt = Date.now();
       const idle =
         idleTimeoutMs === undefined
           ? undefined
@@ -98,8 +145,19 @@ export class SocketReader {
               this.failure ??= new IdleTimeoutError(what, idleTimeoutMs);
               this.notify();
             }, idleTimeoutMs);
+      const spent = budget
+        ? setTimeout(
+            () => {
+              this.failure ??= new WaitBudgetError(what, budget.budgetMs);
+              this.notify();
+            },
+            Math.max(0, budget.budgetMs - budget.usedMs),
+          )
+        : undefined;
       this.wake = () => {
         clearTimeout(idle);
+        clearTimeout(spent);
+        if (budget) budget.usedMs += Date.now() - startedAt;
         resolve();
       };
     });
@@ -117,6 +175,10 @@ export class SocketReader {
     const rest = all.subarray(count);
     this.buffered = rest.length > 0 ? [rest] : [];
     this.bufferedLength = rest.length;
+    if (this.heldBack && this.bufferedLength < this.maxBufferedBytes) {
+      this.heldBack = false;
+      this.socket.resume();
+    }
     return taken;
   }
 

@@ -33,6 +33,14 @@ const TPKT_HEADER_LENGTH = 4;
 const X224_FIXED_LENGTH = 7;
 /** Where the variable part (cookie, negotiation data) starts in a TPKT packet. */
 const VARIABLE_PART_OFFSET = TPKT_HEADER_LENGTH + X224_FIXED_LENGTH;
+/**
+ * The longest TPKT packet an X.224 Connection Request or Confirm can be. MS-RDPBCGR 2.2.1.1 and
+ * 2.2.1.2 count everything after the TPKT header (the cookie or routing token, RDP_NEG_REQ,
+ * RDP_CORRELATION_INFO) in the TPDU's one-byte length indicator, whose largest value is 254
+ * (X.224 13.2.1 reserves 255); with the LI byte itself and the TPKT header, 4 + 1 + 254 bytes.
+ * A longer claim cannot be a connection PDU, so it is refused before any byte of it is awaited.
+ */
+export const MAX_CONNECTION_PDU_LENGTH = TPKT_HEADER_LENGTH + 1 + 254;
 const X224_CONNECTION_REQUEST = 0xe0;
 const X224_CONNECTION_CONFIRM = 0xd0;
 /** MS-RDPBCGR 3.3.5.3.2: the server sets the Source reference of its confirm to 0x1234. */
@@ -82,6 +90,11 @@ export function tpktPacketLength(data: Buffer): number | undefined {
   const length = data.readUInt16BE(2);
   if (length < VARIABLE_PART_OFFSET) {
     throw invalid(`its TPKT length ${length} is too short for an X.224 connection PDU`);
+  }
+  if (length > MAX_CONNECTION_PDU_LENGTH) {
+    throw invalid(
+      `its TPKT length ${length} is longer than the ${MAX_CONNECTION_PDU_LENGTH} bytes an X.224 connection PDU can span`,
+    );
   }
   return length;
 }

@@ -1,9 +1,11 @@
 import { SEC } from '../../lib/constants';
+import { isSspiError, type SspiError } from '../../lib/errors';
 import {
   CredsspAcceptor,
   CredsspInitiator,
   authenticate,
   clientCredential,
+  iscRequest,
   serverCredential,
 } from './credssp-helpers';
 
@@ -61,5 +63,31 @@ describe.each(cases)('client version %i, %s, %s key, %s', (version, inner, key, 
     client.dispose();
     server.dispose();
     expect(delegated.password.every((b) => b === 0)).toBe(true);
+  });
+});
+
+const wrongPasswordCases: Array<[2 | 3 | 4 | 5 | 6, 'ntlm' | 'spnego']> = [];
+for (const version of [2, 3, 4, 5, 6] as const)
+  for (const inner of ['ntlm', 'spnego'] as const) wrongPasswordCases.push([version, inner]);
+
+describe.each(wrongPasswordCases)('a wrong password, client version %i, %s inside', (version, inner) => {
+  // After the TLS handshake everything travels inside TLS (MS-CSSP 3.1.5 step 1); the failure
+  // is a TSRequest with errorCode where the version has the field (2.2.1: 3, 4 and 6).
+  const carriesErrorCode = version === 3 || version === 4 || version === 6;
+
+  it(`is SEC_E_LOGON_DENIED on the acceptor${carriesErrorCode ? ' and, through errorCode, on the client' : ', with nothing sent'}`, async () => {
+    const client = new CredsspInitiator(clientCredential({ credssp: { version, inner } }, 'wrong password'));
+    const server = new CredsspAcceptor(servers.rsa);
+    const error = await authenticate(client, server).catch((e: SspiError) => e);
+    expect(isSspiError(error, 'SEC_E_LOGON_DENIED')).toBe(true);
+    const output = (error as SspiError).output;
+    if (!carriesErrorCode) {
+      expect(output).toBeUndefined();
+      return;
+    }
+    expect(output![0]).toBe(0x17); // a TLS application_data record
+    const clientError = await client.step(iscRequest(output)).catch((e: SspiError) => e);
+    expect(isSspiError(clientError, 'SEC_E_LOGON_DENIED')).toBe(true);
+    expect((clientError as SspiError).peerStatus).toBe(0xc000006d); // STATUS_LOGON_FAILURE
   });
 });

@@ -2,8 +2,10 @@
  * Load: `credssp serve` (the built CLI, in its own process) against 200 concurrent NLA clients
  * from this process, plus clients with a wrong password, a client that sends one byte per 100 ms
  * and one that stops mid-handshake. Every good client succeeds, every wrong one is refused, the
- * hostile two are cut off at the handshake timeout without slowing anyone else down, and the
- * server still answers afterwards.
+ * hostile two are cut off once they used their wait budget without slowing anyone else down, and
+ * the server still answers afterwards. Then, against a serve with its default limits, the
+ * attacks of issue 13 item 8 at full size: 64 slowloris clients for 32 slots, and 1,000
+ * connections claiming 65,535-byte TPKT packets.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,11 @@ const WRONG_CLIENTS = 20;
  * cut them all at once.
  */
 const HANDSHAKE_TIMEOUT_S = 12;
+/**
+ * serve's --wait-budget here: above the default (3 s) because each good client's next token is
+ * computed in this process among 220 others, which on a loaded 2-core box can take seconds.
+ */
+const WAIT_BUDGET_S = 6;
 /** How long one good client may take while the hostile ones hold their connections open. */
 const QUICK_CLIENT_MS = 2000;
 
@@ -51,6 +58,8 @@ beforeAll(async () => {
       // The stalled client is expected to be cut by the handshake deadline, so idleness may not cut it first.
       '--idle-timeout',
       String(HANDSHAKE_TIMEOUT_S),
+      '--wait-budget',
+      String(WAIT_BUDGET_S),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
@@ -80,7 +89,7 @@ afterAll(async () => {
 
 const authEvents = (result: string) => events.filter((e) => e.event === 'auth' && e.result === result);
 
-it(`serves ${GOOD_CLIENTS} concurrent clients and refuses wrong passwords, while a slow and a stalled client are timed out`, async () => {
+it(`serves ${GOOD_CLIENTS} concurrent clients and refuses wrong passwords, while a slow and a stalled client are cut at their wait budget`, async () => {
   // The hostile two connect first and hold their connections while everyone else is served.
   const slow = slowClient(port);
   const stalled = stallingClient(port);
@@ -107,15 +116,17 @@ it(`serves ${GOOD_CLIENTS} concurrent clients and refuses wrong passwords, while
   expect(quick.result).toBe('success');
   expect(quick.ms).toBeLessThan(QUICK_CLIENT_MS);
 
-  // Both hostile clients are cut off at the handshake timeout (not before, not much after).
+  // Both hostile clients are cut off once they kept serve waiting WAIT_BUDGET_S in all (the
+  // slow one also spent about 2 s trickling its Connection Request, before it held a slot).
   const hostile = await Promise.all([slow, stalled]);
   console.log(
     `slow client cut off after ${hostile[0].toFixed(0)} ms, stalled one after ${hostile[1].toFixed(0)} ms`,
   );
   for (const closedMs of hostile) {
-    expect(closedMs).toBeGreaterThan(HANDSHAKE_TIMEOUT_S * 1000 - 500);
-    expect(closedMs).toBeLessThan(HANDSHAKE_TIMEOUT_S * 1000 + 3000);
+    expect(closedMs).toBeGreaterThan(WAIT_BUDGET_S * 1000 - 500);
+    expect(closedMs).toBeLessThan(HANDSHAKE_TIMEOUT_S * 1000);
   }
+  expect(events.filter((e) => e.reason === 'wait budget')).toHaveLength(2);
 
   // The server keeps answering, and its log agrees with what the clients saw.
   expect((await nlaClient(port, 'Passw0rd!')).result).toBe('success');

@@ -297,6 +297,23 @@ describe('credssp rdp-check -> credssp serve (emulated CredSSP both sides)', () 
     expect(serveIo.all()).not.toContain('wrong-password');
   });
 
+  it('a wrong password with SPNEGO inside (--inner spnego): exit 1, SEC_E_LOGON_DENIED on both sides', async () => {
+    // The acceptor's refusal must reach the client inside TLS (a TSRequest errorCode), not as a
+    // bare SPNEGO reject the client cannot read (which ended in exit 3, SEC_E_INVALID_TOKEN).
+    const before = authLines().length;
+    const io = captureIo('wrong-password\n');
+    const code = await main(
+      ['rdp-check', `127.0.0.1:${running.port}`, '-u', 'alice', '--password-stdin', '--inner', 'spnego'],
+      io,
+    );
+    expect({ code, stderr: io.stderr.join('\n') }).toEqual({
+      code: 1,
+      stderr: expect.stringContaining('SEC_E_LOGON_DENIED'),
+    });
+    const lines = await waitForAuthLines(before + 1);
+    expect(lines[before]).toEqual(expect.objectContaining({ event: 'auth', result: 'SEC_E_LOGON_DENIED' }));
+  });
+
   it('SPNEGO inside CredSSP works too (--inner spnego)', async () => {
     const io = captureIo(`${PASSWORD}\n`);
     const code = await main(

@@ -5,6 +5,8 @@
  */
 import { engineTimingSuite } from './support/tls-engine-timing';
 
-jest.mock('../../lib/emulated/tls/write-completion', () => ({ writeFinisherOf: () => undefined }));
+jest.mock('../../lib/emulated/tls/node-internals/write-completion', () => ({
+  writeFinisherOf: () => undefined,
+}));
 
 engineTimingSuite(1);

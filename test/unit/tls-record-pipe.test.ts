@@ -3,7 +3,7 @@
  * relies on: delivery is synchronous while TLS reads, held (in order) while it does not, and a
  * destroyed pipe takes and gives nothing.
  */
-import { RecordPipe } from '../../lib/emulated/tls/record-pipe';
+import { RecordPipe } from '../../lib/emulated/tls/node-internals/record-pipe';
 
 function nextTick(): Promise<void> {
   return new Promise((resolve) => process.nextTick(resolve));

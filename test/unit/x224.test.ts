@@ -170,6 +170,21 @@ describe('tpktPacketLength', () => {
     expectInvalid(() => tpktPacketLength(hex('16 03 01 00 c8')));
     expectInvalid(() => tpktPacketLength(hex('03 00 00 0a')));
   });
+
+  it('refuses at once a length longer than the 259 bytes a one-byte X.224 length indicator allows', () => {
+    expect(tpktPacketLength(hex('03 00 01 03'))).toBe(259);
+    expectInvalid(() => tpktPacketLength(hex('03 00 01 04')));
+    expectInvalid(() => tpktPacketLength(hex('03 00 ff ff')));
+  });
+
+  it('still takes the longest Connection Request the spec allows (length indicator 254)', () => {
+    const token = Buffer.from(`Cookie: msts=${'x'.repeat(254 - 6 - 13 - 2 - 8)}\r\n`, 'latin1');
+    const negReq = hex('01 00 08 00 02 00 00 00');
+    const packet = frameRequest(Buffer.concat([token, negReq]));
+    expect(packet.length).toBe(259);
+    expect(tpktPacketLength(packet)).toBe(259);
+    expect(parseConnectionRequest(packet).negotiation?.requestedProtocols).toBe(PROTOCOL.HYBRID);
+  });
 });
 
 /** A Connection Request around the given variable part, with consistent lengths. */

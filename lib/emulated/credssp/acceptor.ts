@@ -7,12 +7,14 @@
  *   4. Our answer: the Server-To-Client hash (v5+) or the key with its first byte plus one (v2-4).
  *   5. The client's TSCredentials, kept for query('delegatedCredentials').
  * A failure after TLS is up carries, in SspiError.output, a TSRequest with errorCode (versions 3,
- * 4 and 6) already encrypted for the client.
+ * 4 and 6) already encrypted for the client, and nothing for versions 2 and 5, which lack the
+ * field (MS-CSSP 2.2.1). The inner mechanism's own failure token (an SPNEGO reject) never goes
+ * out: after the handshake every byte travels inside TLS (3.1.5 step 1).
  */
 import type { X509Certificate } from 'node:crypto';
 import { ASC_REQ } from '../../constants';
-import { sspiError, type SspiError } from '../../errors';
-import type { MechanismContext } from '../mechanism';
+import { SspiError, sspiError } from '../../errors';
+import type { MechanismContext, MechanismStep } from '../mechanism';
 import { createAcceptorMechanism } from '../mechanisms';
 import { TlsEngine } from '../tls/engine';
 import { CredsspChannel } from './channel';
@@ -111,7 +113,7 @@ export class CredsspAcceptor extends CredsspContext {
     this.refuseOldClient();
     let finalToken: Buffer = Buffer.alloc(0);
     for (;;) {
-      const { output, complete } = mech.step(this.negoTokenOf(message));
+      const { output, complete } = innerStep(mech, this.negoTokenOf(message));
       if (complete) {
         finalToken = output;
         break;
@@ -188,6 +190,20 @@ export class CredsspAcceptor extends CredsspContext {
     this.delegated = undefined;
     for (const secret of this.delegatedAnswer?.secrets ?? []) secret.fill(0);
     this.delegatedAnswer = undefined;
+  }
+}
+
+/**
+ * One leg of the inner mechanism. A failure keeps its status but loses the token the mechanism
+ * meant for its peer (SPNEGO's reject, RFC 4178 4.2.2): bare, it is not a TLS record and the
+ * client could not read it; failureToken() tells the client instead, inside TLS.
+ */
+function innerStep(mech: MechanismContext, token: Buffer): MechanismStep {
+  try {
+    return mech.step(token);
+  } catch (err) {
+    if (err instanceof SspiError) err.output = undefined;
+    throw err;
   }
 }
 

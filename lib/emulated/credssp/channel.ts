@@ -1,17 +1,32 @@
 /**
  * The TLS side of one CredSSP exchange, as the state machines see it: the records of the current
- * input token queue up, and the machine takes them one at a time — into the handshake, or until
- * one whole TSRequest has been decrypted. Whatever is still queued when a leg ends belongs to the
- * next message and goes back to the caller as SECBUFFER_EXTRA.
+ * input token are taken one at a time — into the handshake, or until one whole TSRequest has been
+ * decrypted. Whatever is left of the token when a leg ends belongs to the next message and goes
+ * back to the caller as SECBUFFER_EXTRA.
+ *
+ * Before authentication a peer decides how much we work and hold, so both are bounded here, for
+ * the initiator and the acceptor alike: a TSRequest is at most MAX_TSREQUEST_LENGTH bytes
+ * (tsrequest-assembly.ts), put together in time linear in its bytes, and at most
+ * MAX_RECORDS_PER_READ records may go by while we wait for one TSRequest or for the handshake.
+ * The token itself is read in place, record by record, never copied into a list.
  */
 import { sspiError } from '../../errors';
 import type { TlsEngine } from '../tls/engine';
-import { splitRecords } from '../tls/records';
+import { recordLengthAt, scanRecords } from '../tls/records';
+import { TsRequestAssembly } from './tsrequest-assembly';
 
-/** A TSRequest is small; this bounds what a peer can make us buffer (Windows' cbMaxToken is 90567). */
-const MAX_TSREQUEST_LENGTH = 1 << 20;
+/**
+ * Records the peer may send while we wait for one TSRequest or for the TLS handshake to end.
+ * A legitimate peer needs a handful: TLS stacks fill records up to 2^14 bytes, so the largest
+ * TSRequest takes 8, and a handshake flight a few more (one record per handshake message at
+ * most, a certificate chain cut at 2^14, session tickets). 256 still takes the largest TSRequest
+ * in records of 512 bytes, the smallest a peer can even be asked for (max_fragment_length,
+ * RFC 6066 4), which we never ask for. What it refuses is a message cut into slivers to make
+ * us decrypt tens of thousands of records (about 10 µs each).
+ */
+export const MAX_RECORDS_PER_READ = 256;
 
-/** No plaintext yet; zero-length, so sharing it is safe. */
+/** No input; zero-length, so sharing it is safe. */
 const NOTHING = Buffer.alloc(0);
 
 /**
@@ -20,31 +35,38 @@ const NOTHING = Buffer.alloc(0);
  */
 export type ChannelStep<T> = Generator<Promise<void>, T, void>;
 
-/** Result of cutting a caller's token: records to use, or how many bytes are still missing. */
-export type InputToken = { records: Buffer[] } | { missing: number };
+/** Result of cutting a caller's token: its whole records, or how many bytes are still missing. */
+export type InputToken = { records: Buffer } | { missing: number };
 
-/** Cut a caller's token at TLS record boundaries (SEC_E_INCOMPLETE_MESSAGE when it ends mid-record). */
+/** Check a caller's token is whole TLS records (SEC_E_INCOMPLETE_MESSAGE when it ends mid-record). */
 export function cutToken(token: Buffer): InputToken {
-  const { records, partial, missing } = splitRecords(token);
-  return partial.length > 0 ? { missing } : { records };
+  const { missing } = scanRecords(token);
+  return missing > 0 ? { missing } : { records: token };
 }
 
 export class CredsspChannel {
-  private queue: Buffer[] = [];
-  private plaintext: Buffer = NOTHING;
+  /** Whole records (checked by cutToken) not fed to TLS yet: `input` from `offset` on. */
+  private input: Buffer = NOTHING;
+  private offset = 0;
+  /** Records fed since the handshake ended or the last TSRequest was complete. */
+  private recordsThisRead = 0;
+  private readonly assembly = new TsRequestAssembly();
 
   constructor(readonly tls: TlsEngine) {}
 
-  /** The records of a new input token, appended after any still queued. */
-  receive(records: Buffer[]): void {
-    this.queue.push(...records);
+  /** The records of a new input token (whole records: see cutToken), after any still unread. */
+  receive(records: Buffer): void {
+    if (records.length === 0) return;
+    this.input = this.offset < this.input.length ? Buffer.concat([this.unread(), records]) : records;
+    this.offset = 0;
   }
 
-  /** Queued records the current leg did not need (SECBUFFER_EXTRA), removed from the queue. */
+  /** Records the current leg did not need (SECBUFFER_EXTRA), a copy of their own; none are left. */
   takeExtra(): Buffer | undefined {
-    if (this.queue.length === 0) return undefined;
-    const extra = Buffer.concat(this.queue);
-    this.queue = [];
+    if (this.offset >= this.input.length) return undefined;
+    const extra = Buffer.from(this.unread());
+    this.input = NOTHING;
+    this.offset = 0;
     return extra;
   }
 
@@ -53,49 +75,34 @@ export class CredsspChannel {
     return this.tls.takeOutput();
   }
 
-  /** Feed queued records until the handshake completes; false when they ran out first. */
+  /** Feed records until the handshake completes; false when they ran out first. */
   *handshake(): ChannelStep<boolean> {
     while (!this.tls.handshakeComplete) {
-      const record = this.queue.shift();
+      const record = this.nextRecord();
       if (!record) return false;
       const pending = this.tls.feedNow(record);
       if (pending) yield pending;
       this.throwOnTlsError();
     }
+    this.recordsThisRead = 0;
     return true;
   }
 
   /**
-   * Feed queued records until one whole DER element (a TSRequest) is decrypted and return it;
+   * Feed records until one whole DER element (a TSRequest) is decrypted and return it;
    * undefined when the records ran out first (the rest of the message is still on the wire).
    */
   *readMessage(): ChannelStep<Buffer | undefined> {
     for (;;) {
-      const length = derLength(this.plaintext);
-      if (length !== undefined && this.plaintext.length >= length) {
-        if (this.plaintext.length > length) {
-          throw sspiError(
-            'SEC_E_INVALID_TOKEN',
-            'The peer sent data after its CredSSP TSRequest in the same record.',
-          );
-        }
-        const message = this.plaintext;
-        this.plaintext = NOTHING;
-        return message;
-      }
-      const record = this.queue.shift();
+      const record = this.nextRecord();
       if (!record) return undefined;
       const pending = this.tls.feedNow(record);
       if (pending) yield pending;
       this.throwOnTlsError();
-      const decrypted = this.tls.takePlaintext();
-      if (this.plaintext.length === 0) {
-        this.plaintext = decrypted;
-      } else if (decrypted.length > 0) {
-        const joined = Buffer.concat([this.plaintext, decrypted]);
-        this.plaintext.fill(0);
-        decrypted.fill(0);
-        this.plaintext = joined;
+      const message = this.assembly.add(this.tls.takePlaintext());
+      if (message) {
+        this.recordsThisRead = 0;
+        return message;
       }
     }
   }
@@ -107,9 +114,29 @@ export class CredsspChannel {
   }
 
   dispose(): void {
-    this.plaintext.fill(0);
-    this.queue = [];
+    this.assembly.clear();
+    this.input = NOTHING;
+    this.offset = 0;
     this.tls.dispose();
+  }
+
+  /** The next unread record, counted against MAX_RECORDS_PER_READ; undefined when none is left. */
+  private nextRecord(): Buffer | undefined {
+    if (this.offset >= this.input.length) return undefined;
+    if (++this.recordsThisRead > MAX_RECORDS_PER_READ) {
+      throw sspiError(
+        'SEC_E_INVALID_TOKEN',
+        `The CredSSP peer cut its message into more than ${MAX_RECORDS_PER_READ} TLS records.`,
+      );
+    }
+    const end = this.offset + recordLengthAt(this.input, this.offset);
+    const record = this.input.subarray(this.offset, end);
+    this.offset = end;
+    return record;
+  }
+
+  private unread(): Buffer {
+    return this.input.subarray(this.offset);
   }
 
   private throwOnTlsError(): void {
@@ -126,26 +153,4 @@ export function tlsFailure(error: Error, alert: Buffer): Error {
     /NO_SHARED_CIPHER|UNSUPPORTED_PROTOCOL|VERSION_TOO_LOW|WRONG_VERSION_NUMBER|PROTOCOL_VERSION/i;
   const code = mismatch.test(reason) ? 'SEC_E_ALGORITHM_MISMATCH' : 'SEC_E_ILLEGAL_MESSAGE';
   return sspiError(code, `The TLS layer of CredSSP failed: ${reason}.`, alert);
-}
-
-/**
- * The total length of the DER element at the start of `buf`, or undefined while its header has
- * not fully arrived. Only the outer length is read here; decodeTsRequest checks the rest.
- */
-function derLength(buf: Buffer): number | undefined {
-  if (buf.length < 2) return undefined;
-  if (buf[0] !== 0x30)
-    throw sspiError('SEC_E_INVALID_TOKEN', 'The peer’s CredSSP message is not a TSRequest.');
-  const first = buf[1];
-  if (first < 0x80) return 2 + first;
-  const count = first & 0x7f;
-  if (count === 0 || count > 4)
-    throw sspiError('SEC_E_INVALID_TOKEN', 'The peer’s TSRequest has an invalid length.');
-  if (buf.length < 2 + count) return undefined;
-  let length = 0;
-  for (let i = 0; i < count; i++) length = length * 256 + buf[2 + i];
-  if (length > MAX_TSREQUEST_LENGTH) {
-    throw sspiError('SEC_E_INVALID_TOKEN', 'The peer’s TSRequest is larger than CredSSP allows.');
-  }
-  return 2 + count + length;
 }

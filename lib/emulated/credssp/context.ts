@@ -62,6 +62,11 @@ export abstract class CredsspContext implements PackageContext {
   protected abstract attributes(): number;
   /** Check the request flags before anything else happens (ISC: SEC_E_UNSUPPORTED_FUNCTION). */
   protected abstract checkFlags(flags: number): void;
+  /**
+   * Check a later call of a running exchange against its first call; throws to refuse it, and
+   * the context is then failed (nothing more leaves). The acceptor takes every later call.
+   */
+  protected checkContinuation(_request: PackageStepRequest): void {}
   /** The server certificate this context authenticated against. */
   protected abstract get serverCertificate(): X509Certificate | undefined;
   /** A token telling the peer why we failed (acceptor: TSRequest.errorCode), if any. */
@@ -98,10 +103,18 @@ export abstract class CredsspContext implements PackageContext {
     const turn = turnSlot(this.state !== 'running');
     if (turn) await turn;
     this.assertAlive();
+    if (this.state === 'running') {
+      try {
+        this.checkContinuation(request);
+      } catch (err) {
+        this.state = 'failed';
+        throw err;
+      }
+    }
     this.request = request;
     this.checkFlags(request.flags);
     const token = request.input.find((b) => b.type === SECBUFFER.TOKEN)?.buffer;
-    let records: Buffer[] = [];
+    let records: Buffer = EMPTY;
     if (token && token.length > 0) {
       const cut = cutToken(token);
       if ('missing' in cut) {

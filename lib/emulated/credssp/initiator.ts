@@ -7,16 +7,20 @@
  *      SHA-256 binding with a fresh clientNonce (v5+), sealed by NTLM.
  *   4. The server's answer is verified; on any mismatch we stop, and no credential is encrypted.
  *   5. TSCredentials sealed into authInfo: the password with ISC_REQ_DELEGATE, empty otherwise.
- * Delegation policy is checked on the first call, before any byte leaves.
+ * Delegation policy is checked on the first call, before any byte leaves, and again where the
+ * password is encrypted. The exchange is bound to its first call's target name and flags: a later
+ * call with others is refused (checkContinuation), so the request that passed the policy is the
+ * one that decides what is delegated, to whom, and under which TLS session.
  */
 import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { publicNonce } from '../crypto/nonce-pool';
 import { ISC_REQ, ISC_RET } from '../../constants';
-import { sspiError } from '../../errors';
+import { peerText, sspiError } from '../../errors';
 import type { CredsspSettings } from '../../backend/types';
 import type { MechanismContext } from '../mechanism';
 import { createInitiatorMechanism } from '../mechanisms';
+import type { PackageStepRequest } from '../packages/types';
 import { subjectPublicKeyOf } from '../tls/certificate';
 import { TlsEngine } from '../tls/engine';
 import { CredsspChannel } from './channel';
@@ -44,9 +48,16 @@ const ISC_ALLOWED =
   ISC_REQ.STREAM |
   ISC_REQ.MANUAL_CRED_VALIDATION;
 
+/** The first call's target name and flags, which every later call of the exchange must repeat. */
+interface BoundRequest {
+  targetName: string;
+  flags: number;
+}
+
 export class CredsspInitiator extends CredsspContext {
   private options!: CredsspSettings;
   private tlsEngine: TlsEngine | undefined;
+  private bound!: BoundRequest;
 
   protected checkFlags(flags: number): void {
     const unsupported = flags & ~ISC_ALLOWED;
@@ -67,6 +78,34 @@ export class CredsspInitiator extends CredsspContext {
     return this.tlsEngine?.handshakeComplete ? this.tlsEngine.peerCertificate() : undefined;
   }
 
+  /**
+   * A later call must name the same target with the same flags as the first. The reference leaves
+   * a change undefined; honouring it would let a request the policy never saw decide what is
+   * delegated (a first call without ISC_REQ_DELEGATE, a later one with it; or TERMSRV/good, then
+   * WSMAN/evil), so the change is refused and the context fails. The codes are the reference's:
+   * SEC_E_UNSUPPORTED_FUNCTION "the value of the fContextReq parameter is not valid", and
+   * SEC_E_WRONG_PRINCIPAL "the principal ... is not the same as the one passed into pszTargetName".
+   */
+  protected override checkContinuation(request: PackageStepRequest): void {
+    const targetName = request.targetName ?? '';
+    if (targetName !== this.bound.targetName) {
+      throw sspiError(
+        'SEC_E_WRONG_PRINCIPAL',
+        `This CredSSP exchange was started for '${this.bound.targetName}' and cannot go on for ` +
+          `'${targetName}': pass the first call's target name on every call, or start a new context.`,
+      );
+    }
+    const changed = (request.flags ^ this.bound.flags) >>> 0;
+    if (changed) {
+      throw sspiError(
+        'SEC_E_UNSUPPORTED_FUNCTION',
+        `This CredSSP exchange was started with flags 0x${(this.bound.flags >>> 0).toString(16)}; a later ` +
+          `call changed 0x${changed.toString(16)} of them. Pass the first call's flags on every call, or ` +
+          'start a new context.',
+      );
+    }
+  }
+
   override query(attribute: string): unknown {
     if (attribute === 'names') {
       this.established();
@@ -78,6 +117,7 @@ export class CredsspInitiator extends CredsspContext {
 
   protected begin(): Exchange {
     const { flags, targetName } = this.request;
+    this.bound = { targetName: targetName ?? '', flags };
     this.options = this.credential.credssp;
     this.ownVersion = this.options.version;
     const mutualAuth = (flags & ISC_REQ.MUTUAL_AUTH) !== 0;
@@ -106,6 +146,14 @@ export class CredsspInitiator extends CredsspContext {
     const started = channel.tls.startNow();
     if (started) yield started;
     while (!(yield* channel.handshake())) yield channel.takeOutput();
+    if (channel.tls.protocol === 'TLSv1.3') {
+      // TLS 1.3 ends with our Finished. It travels alone, and the first TSRequest follows once
+      // the server has answered it (with its session tickets, RFC 8446 4.6.1): an acceptor that
+      // ends its handshake step at our Finished, reading nothing after it in the token, would
+      // never see a TSRequest sent along. (TLS 1.2 ends with the server's Finished; resumed, with
+      // ours, which the TSRequest then joins: a TLS 1.2 server has nothing to answer it with.)
+      yield channel.takeOutput();
+    }
     const certificate = this.serverCertificate;
     if (!certificate) throw sspiError('SEC_E_INTERNAL_ERROR', 'TLS finished without a server certificate.');
     if (mutualAuth) this.authenticateServer(certificate);
@@ -142,7 +190,7 @@ export class CredsspInitiator extends CredsspContext {
     this.verifyServerBinding(mech, reply, serverPubKeyAuth(version, subjectPublicKey, clientNonce));
 
     // Step 5: the credentials.
-    const credentials = this.credentialsToDelegate();
+    const credentials = this.credentialsToDelegate(mutualAuth);
     const plaintext = encodeTsCredentials(credentials);
     wipeTsCredentials(credentials);
     const authInfo = mech.wrap(plaintext);
@@ -161,7 +209,7 @@ export class CredsspInitiator extends CredsspContext {
         `The server certificate is not trusted (${error ?? 'unknown reason'}). Pass its root in the ca option, or do not request ISC_REQ_MUTUAL_AUTH.`,
       );
     }
-    const host = this.request.targetName ? parseSpn(this.request.targetName).host : '';
+    const host = this.bound.targetName ? parseSpn(this.bound.targetName).host : '';
     if (!host) {
       throw sspiError(
         'SEC_E_MUTUAL_AUTH_FAILED',
@@ -172,7 +220,7 @@ export class CredsspInitiator extends CredsspContext {
     if (!matches) {
       throw sspiError(
         'SEC_E_WRONG_PRINCIPAL',
-        `The server certificate (${certificate.subject.replace(/\n/g, ', ')}) is valid but was not issued to '${host}'.`,
+        `The server certificate (${peerText(certificate.subject.replace(/\n/g, ', '))}) is valid but was not issued to '${host}'.`,
       );
     }
   }
@@ -207,10 +255,15 @@ export class CredsspInitiator extends CredsspContext {
     }
   }
 
-  /** Password credentials with ISC_REQ_DELEGATE; an empty set without it (reference). */
-  private credentialsToDelegate(): TsCredentials {
+  /**
+   * Password credentials with ISC_REQ_DELEGATE; an empty set without it (reference). The policy is
+   * checked here too, against the request in force, so the gate stands where the password is
+   * encrypted and not only where the exchange began.
+   */
+  private credentialsToDelegate(mutualAuth: boolean): TsCredentials {
     const identity = this.credential.identity;
-    const delegate = (this.request.flags & ISC_REQ.DELEGATE) !== 0 && identity;
+    const delegate = (this.bound.flags & ISC_REQ.DELEGATE) !== 0 && identity;
+    if (delegate) checkDelegationPolicy(this.credential.policy, this.bound.targetName, mutualAuth);
     return {
       credType: CRED_TYPE_PASSWORD,
       password: {
@@ -223,11 +276,11 @@ export class CredsspInitiator extends CredsspContext {
 
   /** Reference: a session is reused only for the same target, the same credential handle, unexpired. */
   private cachedSession(): Buffer | undefined {
-    return this.credential.tlsSessions.get(this.request.targetName ?? '');
+    return this.credential.tlsSessions.get(this.bound.targetName);
   }
 
   private rememberSession(): void {
     const session = this.tlsEngine?.session;
-    if (session) this.credential.tlsSessions.remember(this.request.targetName ?? '', session);
+    if (session) this.credential.tlsSessions.remember(this.bound.targetName, session);
   }
 }

@@ -22,6 +22,7 @@ import {
 import { NtlmContextBase, logonDenied, peerTooWeak } from './context';
 import * as F from './flags';
 import { hostNames } from './host-names';
+import { MAX_NAME_LENGTH } from './limits';
 import {
   exportedSessionKeyFrom,
   keyExchangeKeyV2,
@@ -166,6 +167,15 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
   /** MS-NLMP 3.2.5.1.2: check an AUTHENTICATE; on success the context is established. */
   private authenticate(authenticateMessage: Buffer): void {
     const message = parseAuthenticate(authenticateMessage);
+    // The names reach the caller's lookup, the context's names and logs: bounded (limits.ts).
+    for (const [field, name] of [
+      ['UserName', message.userName],
+      ['DomainName', message.domainName],
+      ['Workstation', message.workstation],
+    ]) {
+      if (name.length > MAX_NAME_LENGTH)
+        throw invalidToken(`${field} is longer than the ${MAX_NAME_LENGTH} characters this server accepts`);
+    }
     const ntLength = message.ntChallengeResponse.length;
     // Anonymous (null session), LM-only and NTLMv1 (24-byte) responses are all refused, with the
     // same error as a wrong password: a peer never learns which rule it hit.

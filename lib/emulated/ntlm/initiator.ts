@@ -27,6 +27,7 @@ import { NtlmContextBase, peerTooWeak } from './context';
 import { ContextEntropy, type NtlmEntropy } from './entropy';
 import * as F from './flags';
 import { hostNames } from './host-names';
+import { MAX_NAME_LENGTH, MAX_TARGET_INFO_LENGTH } from './limits';
 import { keyExchangeKeyV2, lmV2Response, rc4k, responseKeyNTFor, sessionBaseKeyV2 } from './keys';
 import {
   AUTHENTICATE_MIC_OFFSET,
@@ -84,6 +85,13 @@ const CLIENT_AV_IDS = new Set([MsvAvFlags, MsvAvSingleHost, MsvChannelBindings, 
 /** MsvChannelBindings without channel bindings: 16 zero bytes. Never written. */
 const NO_CHANNEL_BINDINGS = Buffer.alloc(16);
 
+/** A caller's name that would not fit the AUTHENTICATE (see limits.ts) is a wrong argument. */
+function requireNameLength(name: string, value: string): void {
+  if (value.length > MAX_NAME_LENGTH) {
+    throw invalidArgValue(name, value, `must be at most ${MAX_NAME_LENGTH} characters for NTLM`);
+  }
+}
+
 export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
   private readonly opts: NtlmInitiatorOptions;
   private readonly ntHash: Buffer;
@@ -107,14 +115,14 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
     if (opts.channelBindingsHash !== undefined && opts.channelBindingsHash.length !== 16) {
       throw invalidArgValue('channelBindingsHash', opts.channelBindingsHash, 'must be a 16-byte MD5 digest');
     }
+    const workstation = opts.workstation ?? hostNames().nbComputerName;
+    requireNameLength('identity.user', opts.user);
+    requireNameLength('identity.domain', opts.domain);
+    if (opts.targetName !== undefined) requireNameLength('targetName', opts.targetName);
     this.opts = opts;
     this.ntHash = Buffer.from(opts.ntHash);
     this.entropy = entropy;
-    this.identityValue = {
-      user: opts.user,
-      domain: opts.domain,
-      workstation: opts.workstation ?? hostNames().nbComputerName,
-    };
+    this.identityValue = { user: opts.user, domain: opts.domain, workstation };
   }
 
   step(input: Buffer | null): MechanismStep {
@@ -135,6 +143,12 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
   /** MS-NLMP 3.1.5.1.2: answer a CHALLENGE. */
   private authenticate(challengeMessage: Buffer, negotiateMessage: Buffer): Buffer {
     const challenge = parseChallenge(challengeMessage);
+    // The AV pairs go back to the server inside our NTLMv2 response (see limits.ts).
+    if (challenge.targetInfo.length > MAX_TARGET_INFO_LENGTH) {
+      throw invalidToken(
+        `the TargetInfo is ${challenge.targetInfo.length} bytes, more than the ${MAX_TARGET_INFO_LENGTH} this client accepts`,
+      );
+    }
     // Refuse what would force NTLMv1/LM or weak keys; Windows clients refuse < 128-bit by default
     // (ClientRequire128bitEncryption, MS-NLMP 3.1.1.2) and we have no non-ESS signing at all.
     if (!F.hasFlag(challenge.flags, F.NTLMSSP_NEGOTIATE_UNICODE))

@@ -9,7 +9,7 @@
  * plain NTLM for the whole context, without SPNEGO framing.
  * Failures carry a NegTokenResp { reject } in SspiError.output for the peer.
  */
-import { SspiError, sspiError } from '../../errors';
+import { SspiError, peerText, sspiError } from '../../errors';
 import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism';
 import { signMechList, verifyMechList, type SpnegoInnerMechanism } from './mech-list-mic';
 import {
@@ -105,7 +105,7 @@ export class SpnegoAcceptor implements MechanismContext {
     if (init.mechTypes.includes(NTLMSSP_OID)) return;
     throw sspiError(
       'SEC_E_INVALID_TOKEN',
-      `The client offered ${init.mechTypes.map(mechanismName).join(', ')}, but this acceptor supports only NTLM.`,
+      `The client offered ${peerText(init.mechTypes.map(mechanismName).join(', '))}, but this acceptor supports only NTLM.`,
     );
   }
 

@@ -4,7 +4,7 @@
  * and NegTokenResp. Pure encode/decode; the state machines are in initiator.ts and acceptor.ts.
  * Malformed input throws SspiError SEC_E_INVALID_TOKEN and nothing else.
  */
-import { sspiError } from '../../errors';
+import { peerText, sspiError } from '../../errors';
 import {
   DerError,
   TagClass,
@@ -59,11 +59,20 @@ const KNOWN_MECHANISMS = new Map<string, string>([
   ['1.3.6.1.4.1.311.2.2.30', 'NegoEx'],
 ]);
 
-/** A mechanism OID with its common name where we know one, for error messages. */
+/**
+ * A mechanism OID with its common name where we know one, for error messages; an OID we do not
+ * know is the peer's text, quoted only in part (peerText).
+ */
 export function mechanismName(mechOid: string): string {
   const name = KNOWN_MECHANISMS.get(mechOid);
-  return name ? `${name} (${mechOid})` : mechOid;
+  return name ? `${name} (${mechOid})` : peerText(mechOid);
 }
+
+/**
+ * The most mechanisms a MechTypeList may name. Windows offers four (NegoEx, both Kerberos OIDs,
+ * NTLM); past this bound a list is refused before its OIDs are decoded.
+ */
+export const MAX_MECH_TYPES = 32;
 
 /** negState (RFC 4178 4.2.2). */
 export const NegState = { AcceptCompleted: 0, AcceptIncomplete: 1, Reject: 2, RequestMic: 3 } as const;
@@ -168,8 +177,12 @@ function readNegTokenInit(element: DerElement): NegTokenInit {
   const fields = contextFields(element);
   const mechTypesElement = fields.get(0);
   if (!mechTypesElement) throw new DerError('mechTypes is missing');
-  const mechTypes = expectSequence(mechTypesElement).map(readOid);
-  if (mechTypes.length === 0) throw new DerError('mechTypes is empty');
+  const mechTypeElements = expectSequence(mechTypesElement);
+  if (mechTypeElements.length === 0) throw new DerError('mechTypes is empty');
+  if (mechTypeElements.length > MAX_MECH_TYPES) {
+    throw new DerError(`mechTypes names ${mechTypeElements.length} mechanisms, more than ${MAX_MECH_TYPES}`);
+  }
+  const mechTypes = mechTypeElements.map(readOid);
   const reqFlags = fields.get(1);
   if (reqFlags) readBitString(reqFlags); // ContextFlags: checked for form, otherwise unused (RFC 4178 4.2.1).
   const result: NegTokenInit = { mechTypes, mechTypesDer: Buffer.from(mechTypesElement.encoded) };

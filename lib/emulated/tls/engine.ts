@@ -1,7 +1,8 @@
 /**
  * TLS with Node's own `tls` module in memory: records in, records out, no socket. Node has no
- * memory-BIO API, so a TLSSocket is wrapped around a RecordPipe (record-pipe.ts), a minimal JS
- * stream whose write side collects the records TLS wants to send and which delivers the peer's.
+ * memory-BIO API, so a TLSSocket is wrapped around a record transport (node-internals/: a minimal
+ * JS stream where Node's internals are proven, a real Duplex elsewhere) whose write side collects
+ * the records TLS wants to send and which delivers the peer's.
  *
  * When is a step done, without timers or polling? Three facts about Node's TLS over a JS stream
  * (lib/_tls_wrap.js, lib/internal/js_stream_socket.js, src/crypto/crypto_tls.cc; read in Node
@@ -11,18 +12,16 @@
  *     that same call — provided none of its earlier writes is still in flight.
  *  2. A write is in flight until JSStreamSocket's `finishWrite`, which runs from a setImmediate
  *     queued when the pipe reports the write done. Output TLS makes meanwhile waits for it.
- *     The engine calls `finishWrite` itself once TLS's call has returned (write-completion.ts),
- *     so in practice no write is left in flight; without Node's internals it waits instead.
+ *     On the fast path the engine calls `finishWrite` itself once TLS's call has returned
+ *     (node-internals/write-completion.ts), so no write is left in flight; on the safe path it waits.
  *  3. A TLS failure is reported synchronously ('_tlsError', or 'error' once control is released)
  *     or, before the handshake completes, by destroy() on the next tick.
  * So each step makes sure the writes of earlier steps are complete (at once, or one check phase
  * on the fallback path), then delivers its input or writes cleartext, completes what TLS wrote,
  * and — during the handshake — lets the tick queue drain. Its output is then complete.
  */
-import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { RecordPipe } from './record-pipe';
-import { writeFinisherOf, type WriteFinisher } from './write-completion';
+import { recordTransport, type RecordTransport, type WriteFinisher } from './node-internals';
 import { mayGoNow, turnSlot } from './turn-budget';
 import { createHash, type X509Certificate } from 'node:crypto';
 
@@ -76,7 +75,7 @@ export interface TlsServerOptions {
 
 /** One TLS connection, client or server side, driven by feeding records in. */
 export class TlsEngine {
-  private readonly transport: RecordPipe;
+  private readonly transport: RecordTransport;
   private readonly socket: tls.TLSSocket;
   private readonly outgoing: Buffer[] = [];
   private readonly cleartext: Buffer[] = [];
@@ -88,14 +87,14 @@ export class TlsEngine {
   private destroyed = false;
   private readonly offeredSession: Buffer | undefined;
   private handshakeCertificate: X509Certificate | undefined;
-  /** Completes TLS's writes as soon as its call returns (write-completion.ts); undefined: wait a turn. */
+  /** Completes TLS's writes as soon as its call returns (the fast path); undefined: wait a turn. */
   private readonly finishWrites: WriteFinisher | undefined;
 
   private constructor(
     private readonly role: 'client' | 'server',
     options: TlsClientOptions | TlsServerOptions,
   ) {
-    this.transport = new RecordPipe((chunk) => {
+    this.transport = recordTransport((chunk) => {
       // Kept as is: JSStreamSocket hands us a Buffer of its own (a copy of OpenSSL's output).
       this.outgoing.push(chunk);
       this.writesMade++;
@@ -104,7 +103,7 @@ export class TlsEngine {
       const client = options as TlsClientOptions;
       this.offeredSession = client.session;
       this.socket = tls.connect({
-        socket: this.transport as unknown as Duplex,
+        socket: this.transport.stream,
         secureContext: clientSecureContext(client.maxVersion ?? 'TLSv1.3', client.ca),
         // CredSSP validates the server by hand (MS-CSSP 3.1.5: no common CA root is assumed);
         // the pubKeyAuth exchange binds the key, and mutual auth is checked by the caller.
@@ -118,7 +117,7 @@ export class TlsEngine {
       // session is read once, when the exchange is over (see `session`).
     } else {
       const server = options as TlsServerOptions;
-      this.socket = new tls.TLSSocket(this.transport as unknown as Duplex, {
+      this.socket = new tls.TLSSocket(this.transport.stream, {
         isServer: true,
         secureContext: server.secureContext,
         requestCert: false,
@@ -129,16 +128,9 @@ export class TlsEngine {
       // Node allocates each cleartext chunk for this read alone; no copy needed.
       this.cleartext.push(chunk);
     });
-    const fail = (err: Error) => {
+    this.finishWrites = this.transport.attach(this.socket, (err) => {
       this.failure ??= err;
-    };
-    this.socket.on('error', fail);
-    // A server TLSSocket that no tls.Server owns never "releases control", and Node then reports
-    // its errors after the handshake (a tampered or foreign record) only as '_tlsError', never as
-    // 'error' (lib/_tls_wrap.js, TLSSocket.prototype._tlsError). Without this a broken
-    // connection would look like one that simply produced no data.
-    this.socket.on('_tlsError', fail);
-    this.finishWrites = writeFinisherOf(this.socket);
+    });
   }
 
   /** A client engine; its ClientHello is ready in takeOutput() once `start()` resolves. */

@@ -19,39 +19,38 @@ export const MAX_TLS_RECORD_BODY = 16384 + 2048;
 /** Content types (RFC 8446 5.1; 24 is heartbeat, RFC 6520). */
 const CONTENT_TYPES = new Set([20, 21, 22, 23, 24]);
 
-/** The result of cutting input at record boundaries. */
-export interface RecordSplit {
-  /** Whole records, each header included, in order. */
-  records: Buffer[];
-  /** Bytes after the last whole record: the start of a record that has not fully arrived. */
-  partial: Buffer;
-  /** With a non-empty `partial`: how many more bytes finish that record (at least its header). */
+/** Where the whole records of some input end, found without copying or keeping any of them. */
+export interface RecordScan {
+  /** Their total length, headers included: the input up to here is whole records. */
+  length: number;
+  /** When the input goes on past them: how many more bytes finish the record it ends in (at least its header). */
   missing: number;
 }
 
 /**
- * Cut `input` into whole TLS records. Throws SEC_E_INVALID_TOKEN when a header is not a TLS
- * record header at all (wrong content type, not version 3.x, oversized), so garbage is refused
- * at once instead of waiting for bytes that will never come.
+ * Walk the record headers of `input`. Nothing is allocated per record, so a token of a million
+ * tiny records costs a walk over its headers and no more. Throws SEC_E_INVALID_TOKEN when a
+ * header is not a TLS record header at all (wrong content type, not version 3.x, oversized), so
+ * garbage is refused at once instead of waiting for bytes that will never come.
  */
-export function splitRecords(input: Buffer): RecordSplit {
-  const records: Buffer[] = [];
+export function scanRecords(input: Buffer): RecordScan {
   let pos = 0;
   while (pos < input.length) {
     const available = input.length - pos;
     checkHeaderPrefix(input, pos, available);
     if (available < TLS_RECORD_HEADER_LENGTH) {
-      return { records, partial: input.subarray(pos), missing: TLS_RECORD_HEADER_LENGTH - available };
+      return { length: pos, missing: TLS_RECORD_HEADER_LENGTH - available };
     }
-    const bodyLength = input.readUInt16BE(pos + 3);
-    const total = TLS_RECORD_HEADER_LENGTH + bodyLength;
-    if (available < total) {
-      return { records, partial: input.subarray(pos), missing: total - available };
-    }
-    records.push(input.subarray(pos, pos + total));
+    const total = recordLengthAt(input, pos);
+    if (available < total) return { length: pos, missing: total - available };
     pos += total;
   }
-  return { records, partial: Buffer.alloc(0), missing: 0 };
+  return { length: pos, missing: 0 };
+}
+
+/** The length, header included, of the record whose header starts at `pos` (already scanned). */
+export function recordLengthAt(input: Buffer, pos: number): number {
+  return TLS_RECORD_HEADER_LENGTH + input.readUInt16BE(pos + 3);
 }
 
 /** Validate as much of a record header as has arrived. */

@@ -53,7 +53,7 @@ import {
   encodeMechTypes,
   encodeNegTokenResp,
 } from '../../../lib/emulated/spnego/tokens';
-import { splitRecords } from '../../../lib/emulated/tls/records';
+import { scanRecords } from '../../../lib/emulated/tls/records';
 import {
   PROTOCOL,
   encodeConnectionConfirm,
@@ -255,7 +255,7 @@ export const parserTargets: ParserTarget[] = [
     seeds: spnegoRespSeeds,
     growth: 4,
   },
-  { name: 'tls-records', parse: splitRecords, allowed: isInvalidToken, seeds: tlsRecordSeeds },
+  { name: 'tls-records', parse: scanRecords, allowed: isInvalidToken, seeds: tlsRecordSeeds },
   {
     name: 'x224-connection-request',
     parse: parseConnectionRequest,

@@ -13,7 +13,7 @@ export const PYTHON = process.env.PEER_PYTHON ?? '/usr/bin/python3';
 export const GSS_PEER_SCRIPT = join(__dirname, '../../../scripts/peers/gss_peer.py');
 export const SAMBA_GENSEC_PEER_SCRIPT = join(__dirname, '../../../scripts/peers/samba_gensec_peer.py');
 
-export type PeerName = 'ntlm_auth' | 'gss-ntlmssp' | 'samba-gensec';
+export type PeerName = 'ntlm_auth' | 'gss-ntlmssp' | 'samba-gensec' | 'winpr-hash';
 
 /** How to tell each peer is usable, and what installs it. */
 const PROBES: Record<PeerName, { command: string; args: string[]; install: string }> = {
@@ -31,6 +31,12 @@ const PROBES: Record<PeerName, { command: string; args: string[]; install: strin
     command: PYTHON,
     args: ['-c', 'from samba import gensec'],
     install: 'apt-get install python3-samba (a dependency of winbind)',
+  },
+  // FreeRDP's hashing tool exits 1 without -u/-p, so ask the shell whether it exists.
+  'winpr-hash': {
+    command: 'sh',
+    args: ['-c', 'command -v winpr-hash'],
+    install: 'apt-get install winpr-utils',
   },
 };
 
