@@ -6,10 +6,11 @@
  * free, delete, query, encrypt, decrypt) throw SspiError here.
  */
 import type { PackageInfo } from '../attributes';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import type { PackageName } from '../constants';
 import { SEC, SECBUFFER } from '../constants';
-import { SspiError, messageForStatus, sspiError } from '../errors';
+import { SspiError, invalidArgValue, messageForStatus, sspiError } from '../errors';
 import type { AcquireOptions, Backend, ContextRequest, RawContextResult, SecBuffer } from './types';
 
 /** An opaque handle made by the addon (a type-tagged napi External). */
@@ -35,7 +36,7 @@ export interface NativeAddon {
   acquireCredentialsHandle(
     packageName: string,
     use: number,
-    identity: { user: string; domain: string; password: Buffer } | null,
+    identity: { user: string; domain: string; password: string | Buffer } | null,
   ): Promise<{ status: number; credential?: NativeHandle; expiry?: number }>;
   freeCredentialsHandle(credential: unknown): Promise<number>;
   initializeSecurityContext(
@@ -151,34 +152,33 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
       // users, tls and policy are emulated-backend options: Windows authenticates against its
       // own accounts, presents its own certificate and reads its own group policy.
       const identity = opts.identity;
-      const password =
-        identity === undefined
-          ? undefined
-          : Buffer.from(
-              typeof identity.password === 'string' ? identity.password : identity.password.toString('utf8'),
-              'utf16le',
-            );
-      try {
-        const result = await addon.acquireCredentialsHandle(
-          SECUR32_PACKAGE[opts.package],
-          CREDENTIAL_USE[opts.use],
-          identity === undefined || password === undefined
-            ? null
-            : { user: identity.user, domain: identity.domain ?? '', password },
+      // The password goes to the addon as the caller gave it: a string is read as UTF-16 and a
+      // Buffer decoded from UTF-8 straight into the one block the addon zeroes (secret.h), so no
+      // copy of it is made here, in a JS string or in Buffer's shared pool.
+      if (identity !== undefined && Buffer.isBuffer(identity.password) && !isUtf8(identity.password)) {
+        throw invalidArgValue(
+          'opts.identity.password',
+          identity.password,
+          'must hold UTF-8 when it is a Buffer',
         );
-        const status = normalizeStatus(result.status);
-        if (status === SEC.E_SECPKG_NOT_FOUND) {
-          throw sspiError(
-            'SEC_E_SECPKG_NOT_FOUND',
-            `This system's Secur32 has no ${opts.package} package (Wine has no CredSSP); ` +
-              'set CREDSSP_BACKEND=emulated to use the emulated one.',
-          );
-        }
-        check(status, 'AcquireCredentialsHandle');
-        return { credential: result.credential, expiry: dateOf(result.expiry) };
-      } finally {
-        password?.fill(0);
       }
+      const result = await addon.acquireCredentialsHandle(
+        SECUR32_PACKAGE[opts.package],
+        CREDENTIAL_USE[opts.use],
+        identity === undefined
+          ? null
+          : { user: identity.user, domain: identity.domain ?? '', password: identity.password },
+      );
+      const status = normalizeStatus(result.status);
+      if (status === SEC.E_SECPKG_NOT_FOUND) {
+        throw sspiError(
+          'SEC_E_SECPKG_NOT_FOUND',
+          `This system's Secur32 has no ${opts.package} package (Wine has no CredSSP); ` +
+            'set CREDSSP_BACKEND=emulated to use the emulated one.',
+        );
+      }
+      check(status, 'AcquireCredentialsHandle');
+      return { credential: result.credential, expiry: dateOf(result.expiry) };
     },
 
     initializeSecurityContext(credential, context, req: ContextRequest) {
