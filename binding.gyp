@@ -14,7 +14,9 @@
           "src-native/credentials.cc",
           "src-native/handles.cc",
           "src-native/message.cc",
-          "src-native/packages.cc"
+          "src-native/packages.cc",
+          "src-native/reaper.cc",
+          "src-native/secret.cc"
         ],
         "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
         "defines": [

@@ -36,8 +36,6 @@ class CredentialState {
 
   // FreeCredentialsHandle once; SEC_E_INVALID_HANDLE when already freed.
   SECURITY_STATUS Free();
-  // Free now unless a call is using the handle (then the last reference frees it). Never blocks.
-  void ReleaseIfIdle();
 
  private:
   std::shared_mutex mutex_;
@@ -67,8 +65,8 @@ class ContextState {
   // Called with the lock held once the first leg returned a handle.
   void MarkCreated() { valid_ = true; }
 
+  // DeleteSecurityContext once (after a leg in flight); SEC_E_INVALID_HANDLE when already deleted.
   SECURITY_STATUS Delete();
-  void ReleaseIfIdle();
 
  private:
   std::mutex mutex_;
