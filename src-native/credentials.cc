@@ -104,6 +104,7 @@ Napi::Value JsAcquireCredentialsHandle(const Napi::CallbackInfo& info) {
         if (call->state) {
           result.Set("credential", WrapCredential(env, call->state));
           result.Set("expiry", Napi::Number::New(env, TimeStampToEpochMs(call->expiry)));
+          result.Set("localTime", Napi::Boolean::New(env, ReportsLocalTime(call->packageName)));
         }
         return result;
       });

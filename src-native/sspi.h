@@ -40,6 +40,12 @@ inline std::u16string FromWide(const wchar_t* text) {
   return std::u16string(reinterpret_cast<const char16_t*>(text));
 }
 
+// CredSSP reports its TimeStamps in local time (ACH and ISC (CredSSP), ptsExpiry); the others in
+// UTC. The addon passes the reading on with this flag and lib/backend/native-time.ts converts.
+inline bool ReportsLocalTime(const std::wstring& packageName) {
+  return _wcsicmp(packageName.c_str(), CREDSSP_NAME) == 0 || _wcsicmp(packageName.c_str(), TS_SSP_NAME) == 0;
+}
+
 // A TimeStamp is a FILETIME: 100-ns ticks since 1601-01-01. Returned as milliseconds since the
 // Unix epoch (the TypeScript adapter makes the Date); 0 means "none given".
 inline double TimeStampToEpochMs(const TimeStamp& stamp) {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { PackageName } from '../constants';
 import { SEC, SECBUFFER } from '../constants';
 import { SspiError, invalidArgValue, messageForStatus, sspiError } from '../errors';
+import { timeStampDate } from './native-time';
 import type { AcquireOptions, Backend, ContextRequest, RawContextResult, SecBuffer } from './types';
 
 /** An opaque handle made by the addon (a type-tagged napi External). */
@@ -22,8 +23,10 @@ interface NativeLegResult {
   context?: NativeHandle;
   buffers: SecBuffer[];
   attributes: number;
-  /** Milliseconds since the Unix epoch; 0 when the package gave none. */
+  /** Milliseconds since the Unix epoch, read as if UTC; 0 when the package gave none. */
   expiry: number;
+  /** The package reports local time (CredSSP): see native-time.ts. */
+  localTime: boolean;
   /** SECBUFFER_MISSING's count. */
   missing?: number;
   /** The input bytes SECBUFFER_EXTRA says were not consumed. */
@@ -37,7 +40,7 @@ export interface NativeAddon {
     packageName: string,
     use: number,
     identity: { user: string; domain: string; password: string | Buffer } | null,
-  ): Promise<{ status: number; credential?: NativeHandle; expiry?: number }>;
+  ): Promise<{ status: number; credential?: NativeHandle; expiry?: number; localTime?: boolean }>;
   freeCredentialsHandle(credential: unknown): Promise<number>;
   initializeSecurityContext(
     credential: unknown,
@@ -114,8 +117,8 @@ function failed(status: number): boolean {
   return (status & 0x80000000) !== 0;
 }
 
-function dateOf(epochMs: number | undefined): Date | null {
-  return epochMs === undefined || epochMs === 0 ? null : new Date(epochMs);
+function dateOf(epochMs: number | undefined, localTime: boolean | number | undefined): Date | null {
+  return timeStampDate(epochMs, localTime ? 'local' : 'utc');
 }
 
 /** The Backend over a loaded addon. Exported for tests that load the addon themselves. */
@@ -136,7 +139,7 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
       context: raw.context ?? context,
       buffers,
       attributes: raw.attributes >>> 0,
-      expiry: dateOf(raw.expiry),
+      expiry: dateOf(raw.expiry, raw.localTime),
     };
   }
 
@@ -178,7 +181,7 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
         );
       }
       check(status, 'AcquireCredentialsHandle');
-      return { credential: result.credential, expiry: dateOf(result.expiry) };
+      return { credential: result.credential, expiry: dateOf(result.expiry, result.localTime) };
     },
 
     initializeSecurityContext(credential, context, req: ContextRequest) {
@@ -257,7 +260,10 @@ function shapeAttribute(attribute: string, value: Record<string, number | string
     case 'names':
       return { user: value.userName ?? '' };
     case 'lifespan':
-      return { start: dateOf(value.start as number), expiry: dateOf(value.expiry as number) };
+      return {
+        start: dateOf(value.start as number, value.localTime as number),
+        expiry: dateOf(value.expiry as number, value.localTime as number),
+      };
     case 'negotiationInfo': {
       const { state, ...packageInfo } = value;
       return { packageInfo, state };
