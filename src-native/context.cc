@@ -15,14 +15,6 @@ namespace {
 // a buffer of the package's cbMaxToken.
 constexpr unsigned long kAllocateMemory = 0x100;
 
-bool RunningOnWine() {
-  static const bool onWine = [] {
-    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-    return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
-  }();
-  return onWine;
-}
-
 // One ISC or ASC leg: arguments copied on the JavaScript thread, results filled on the worker.
 struct ContextCall {
   bool initiator = true;
@@ -92,6 +84,7 @@ void RunLeg(ContextCall& call) {
     }
   }
   call.localTime = ReportsLocalTime(call.credential->PackageName());
+  target->RememberLeg(call.initiator, flags, call.credential);
   // Output is copied on failure too: CredSSP and SPNEGO send error tokens to the peer.
   call.output = output.Take();
   call.hasMissing = call.input.Missing(&call.missing);

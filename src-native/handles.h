@@ -64,6 +64,19 @@ class ContextState {
   const std::wstring& PackageName() const { return packageName_; }
   // Called with the lock held once the first leg returned a handle.
   void MarkCreated() { valid_ = true; }
+  // What a later in-band handshake message (a TLS 1.3 NewSessionTicket or KeyUpdate that
+  // DecryptMessage answers with SEC_I_RENEGOTIATE) is fed to: the role, flags and credential
+  // of the last leg. Set and read with the lock held.
+  void RememberLeg(bool initiator, unsigned long flags, std::shared_ptr<CredentialState> credential) {
+    initiator_ = initiator;
+    flags_ = flags;
+    credential_ = std::move(credential);
+  }
+  bool Initiator() const { return initiator_; }
+  unsigned long Flags() const { return flags_; }
+  const std::shared_ptr<CredentialState>& Credential() const { return credential_; }
+  // Whether messages carry NTLM's fixed 16-byte signature (decided once, on first decrypt).
+  int& NtlmLayout() { return ntlmLayout_; }
 
   // DeleteSecurityContext once (after a leg in flight); SEC_E_INVALID_HANDLE when already deleted.
   SECURITY_STATUS Delete();
@@ -73,6 +86,10 @@ class ContextState {
   CtxtHandle handle_;
   const std::wstring packageName_;
   bool valid_ = false;
+  bool initiator_ = true;
+  unsigned long flags_ = 0;
+  std::shared_ptr<CredentialState> credential_;
+  int ntlmLayout_ = -1;  // -1: not decided yet
 };
 
 using CredentialRef = std::shared_ptr<CredentialState>;

@@ -40,6 +40,16 @@ inline std::u16string FromWide(const wchar_t* text) {
   return std::u16string(reinterpret_cast<const char16_t*>(text));
 }
 
+// Wine exports wine_get_version from ntdll; Windows does not. Some Wine packages need a
+// workaround (test/wine/README.md lists them).
+inline bool RunningOnWine() {
+  static const bool onWine = [] {
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+  }();
+  return onWine;
+}
+
 // CredSSP reports its TimeStamps in local time (ACH and ISC (CredSSP), ptsExpiry); the others in
 // UTC. The addon passes the reading on with this flag and lib/backend/native-time.ts converts.
 inline bool ReportsLocalTime(const std::wstring& packageName) {

@@ -33,6 +33,19 @@ interface NativeLegResult {
   extra?: Buffer;
 }
 
+/** decryptMessage's result; the optional fields come from stream (CredSSP) contexts only. */
+interface NativeDecryptResult {
+  status: number;
+  /** The plaintext of every complete record, also with SEC_E_INCOMPLETE_MESSAGE and `closed`. */
+  data: Buffer;
+  /** With SEC_E_INCOMPLETE_MESSAGE: SECBUFFER_MISSING's count (may be an estimate). */
+  missing?: number;
+  /** With SEC_E_INCOMPLETE_MESSAGE or `closed`: the input bytes used. */
+  consumed?: number;
+  /** The peer closed the TLS channel (close_notify: SEC_I_CONTEXT_EXPIRED). */
+  closed?: boolean;
+}
+
 /** The addon's exports (src-native/addon.cc). */
 export interface NativeAddon {
   napiVersion: number;
@@ -64,7 +77,7 @@ export interface NativeAddon {
     attribute: number,
   ): Promise<{ status: number; value?: Record<string, number | string | Buffer> }>;
   encryptMessage(context: unknown, data: Buffer): Promise<{ status: number; data: Buffer }>;
-  decryptMessage(context: unknown, data: Buffer): Promise<{ status: number; data: Buffer }>;
+  decryptMessage(context: unknown, data: Buffer): Promise<NativeDecryptResult>;
   enumerateSecurityPackages(): Promise<{ status: number; packages: NativePackageInfo[] }>;
   release(handle: unknown): void;
 }
@@ -237,9 +250,7 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
     },
 
     async decryptMessage(context, data) {
-      const result = await addon.decryptMessage(context, data);
-      check(result.status, 'DecryptMessage');
-      return result.data;
+      return decryptedOrThrow(await addon.decryptMessage(context, data));
     },
 
     release(handle) {
@@ -252,6 +263,41 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
       return result.packages;
     },
   };
+}
+
+/**
+ * A stream decrypt's outcome as the API reports it. Plaintext of complete records is never
+ * dropped: an input ending mid-record rejects SEC_E_INCOMPLETE_MESSAGE with `data` (the
+ * plaintext before it), `consumed` (input bytes used: call again with the rest and more bytes)
+ * and `missing`; a peer's close_notify rejects SEC_E_CONTEXT_EXPIRED with `data` and
+ * `consumed` likewise. A renegotiation the addon could not absorb is SEC_E_UNSUPPORTED_FUNCTION.
+ */
+function decryptedOrThrow(result: NativeDecryptResult): Buffer {
+  const status = normalizeStatus(result.status);
+  if (status === SEC.E_INCOMPLETE_MESSAGE && result.consumed !== undefined) {
+    throw Object.assign(
+      sspiError(
+        'SEC_E_INCOMPLETE_MESSAGE',
+        `DecryptMessage: the input ends inside a record (${result.missing ?? 0} more bytes needed); ` +
+          `err.data holds the plaintext of the ${result.consumed} bytes before it.`,
+      ),
+      { data: result.data, consumed: result.consumed, missing: result.missing ?? 0 },
+    );
+  }
+  if (result.closed) {
+    throw Object.assign(
+      sspiError('SEC_E_CONTEXT_EXPIRED', 'DecryptMessage: the peer closed the channel (close_notify).'),
+      { data: result.data, consumed: result.consumed ?? 0 },
+    );
+  }
+  if (status === SEC.I_RENEGOTIATE) {
+    throw sspiError(
+      'SEC_E_UNSUPPORTED_FUNCTION',
+      'DecryptMessage: the peer asked for a TLS renegotiation, which this package does not carry out.',
+    );
+  }
+  if (failed(status)) throw new SspiError(status, `DecryptMessage: ${messageForStatus(status)}`);
+  return result.data;
 }
 
 /** The addon's flat records in the shapes the emulated backend returns, so callers see one API. */

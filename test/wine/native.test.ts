@@ -77,6 +77,10 @@ function emulatedPeer(winePrefix: string, account: { user: string; password: str
           );
           return { text: plain.toString() };
         }
+        case 'emulated-encrypt': {
+          const sealed = await a.encryptMessage(acceptor.context as never, Buffer.from(String(request.text)));
+          return { data: sealed.toString('base64') };
+        }
         case 'emulated-initiator-decrypt': {
           const plain = await a.decryptMessage(
             initiator.context as never,
@@ -235,6 +239,9 @@ describeWine('native backend under Wine', () => {
   test('native NTLM client (Wine) against the emulated acceptor (Linux)', () => {
     const r = result('native client -> emulated acceptor');
     expect(r).toMatchObject({ ok: true, peer: { statusName: 'SEC_E_OK' }, sealed: 'native to emulated' });
+    // DecryptMessage as [STREAM, DATA]: the package finds the signature's end itself; two
+    // messages in turn, so the sequence numbers advance as the peer's do.
+    expect(r.unsealed).toEqual(['emulated to native 1', 'emulated to native 2']);
   });
 
   test('emulated NTLM client (Linux) against the native acceptor (Wine)', () => {
