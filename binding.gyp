@@ -9,6 +9,7 @@
         "sources": [
           "src-native/addon.cc",
           "src-native/attributes.cc",
+          "src-native/certificate.cc",
           "src-native/buffers.cc",
           "src-native/context.cc",
           "src-native/credentials.cc",
@@ -25,7 +26,7 @@
           "_WIN32_WINNT=0x0A00",
           "WINVER=0x0A00"
         ],
-        "libraries": ["secur32.lib"],
+        "libraries": ["secur32.lib", "crypt32.lib", "ncrypt.lib"],
         "msvs_settings": {
           "VCCLCompilerTool": {
             "AdditionalOptions": ["/std:c++17"]

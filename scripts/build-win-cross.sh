@@ -42,6 +42,6 @@ done
 
 # shellcheck disable=SC2086 # $objects is a list of paths without spaces (build/win-cross/*.o)
 "$cxx" -shared -static -s -o "$prebuild_dir/node.napi.node" $objects \
-  "$out_dir/libnode_api.a" -lsecur32
+  "$out_dir/libnode_api.a" -lsecur32 -lcrypt32 -lncrypt
 
 echo "build-win-cross: wrote prebuilds/win32-x64/node.napi.node"

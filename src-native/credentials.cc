@@ -1,5 +1,6 @@
 // AcquireCredentialsHandleW and FreeCredentialsHandle.
 #include "calls.h"
+#include "certificate.h"
 #include "handles.h"
 #include "secret.h"
 #include "worker.h"
@@ -18,6 +19,9 @@ struct AcquireCall {
   std::wstring user;
   std::wstring domain;
   SecretWide password;
+  // A CredSSP acceptor's TLS certificate (native.tls).
+  bool hasCertificate = false;
+  CertificateSource certificateSource;
   SECURITY_STATUS status = SEC_E_INTERNAL_ERROR;
   TimeStamp expiry{};
   // Made on the worker thread as soon as the handle exists, so it is freed even if the
@@ -60,18 +64,42 @@ void Acquire(AcquireCall& call) {
   void* authData = nullptr;
   if (call.hasIdentity) authData = IsCredSsp(call.packageName) ? static_cast<void*>(&credsspCred) : &identity;
 
+  // A CredSSP acceptor runs TLS and needs a certificate: CredsspSubmitBufferBoth carries the
+  // Schannel credential holding it, and the identity (or NULL: the logon's own) for SPNEGO.
+  auto certificate = std::make_shared<Certificate>();
+  PCCERT_CONTEXT certificateContext = nullptr;
+  SCHANNEL_CRED schannelCred{};
+  if (call.hasCertificate) {
+    call.status = certificate->Open(call.certificateSource);
+    if (call.status != SEC_E_OK) {
+      call.password.Clear();
+      return;
+    }
+    certificateContext = certificate->Context();
+    schannelCred.dwVersion = SCHANNEL_CRED_VERSION;
+    schannelCred.cCreds = 1;
+    schannelCred.paCred = &certificateContext;
+    schannelCred.dwFlags = SCH_USE_STRONG_CRYPTO;
+    credsspCred.Type = CredsspSubmitBufferBoth;
+    credsspCred.pSchannelCred = &schannelCred;
+    credsspCred.pSpnegoCred = call.hasIdentity ? &identity : nullptr;
+    authData = &credsspCred;
+  }
+
   CredHandle handle{};
   call.status = AcquireCredentialsHandleW(nullptr, &call.packageName[0], call.use, nullptr, authData,
                                           nullptr, nullptr, &handle, &call.expiry);
   call.password.Clear();
   if (call.status != SEC_E_OK) return;
   call.state = std::make_shared<CredentialState>(handle, call.packageName, MaxTokenOf(call.packageName));
+  if (call.hasCertificate) call.state->KeepAlive(certificate);
 }
 
 }  // namespace
 
 // acquireCredentialsHandle(packageName: string, use: number,
-//   identity: {user: string, domain: string, password: string | Buffer /* UTF-8 */} | null)
+//   identity: {user: string, domain: string, password: string | Buffer /* UTF-8 */} | null,
+//   tls?: {store?, location?, thumbprint} | {pfx: Buffer, password?})
 //   → Promise<{status, credential?: External, expiry: number /* ms since epoch, 0: none */}>
 Napi::Value JsAcquireCredentialsHandle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -95,6 +123,10 @@ Napi::Value JsAcquireCredentialsHandle(const Napi::CallbackInfo& info) {
     call->password.Read(password);
   } else if (!info[2].IsNull() && !info[2].IsUndefined()) {
     throw Napi::TypeError::New(env, "identity must be an object or null");
+  }
+  if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {
+    call->hasCertificate = true;
+    call->certificateSource.Read(info[3]);
   }
   return PromiseWorker::Start(
       env, "credssp:AcquireCredentialsHandle", [call]() { Acquire(*call); },

@@ -33,6 +33,9 @@ class CredentialState {
   const std::wstring& PackageName() const { return packageName_; }
   // The package's cbMaxToken: the size of an output token buffer we supply ourselves.
   unsigned long MaxToken() const { return maxToken_; }
+  // What must outlive the handle (a server certificate and its key): released with the state,
+  // after FreeCredentialsHandle.
+  void KeepAlive(std::shared_ptr<void> resource) { keepAlive_ = std::move(resource); }
 
   // FreeCredentialsHandle once; SEC_E_INVALID_HANDLE when already freed.
   SECURITY_STATUS Free();
@@ -43,6 +46,7 @@ class CredentialState {
   const std::wstring packageName_;
   const unsigned long maxToken_;
   bool valid_;
+  std::shared_ptr<void> keepAlive_;
 };
 
 // A CtxtHandle. Legs of one context run one at a time, so every call takes the lock exclusively;

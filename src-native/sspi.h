@@ -16,6 +16,9 @@
 #include <security.h>
 #include <sspi.h>
 #include <credssp.h>
+// schannel.h needs wincrypt.h, which WIN32_LEAN_AND_MEAN leaves out of windows.h.
+#include <wincrypt.h>
+#include <schannel.h>
 
 #include <string>
 

@@ -46,6 +46,14 @@ interface NativeDecryptResult {
   closed?: boolean;
 }
 
+/**
+ * `native.tls`: the certificate a native CredSSP acceptor presents, from a Windows store by
+ * SHA-1 thumbprint (store default 'My', location default 'CurrentUser') or from a PFX.
+ */
+export type NativeTlsOption =
+  | { store?: string; location?: 'CurrentUser' | 'LocalMachine'; thumbprint: string }
+  | { pfx: Buffer; password?: string | Buffer };
+
 /** The addon's exports (src-native/addon.cc). */
 export interface NativeAddon {
   napiVersion: number;
@@ -53,6 +61,7 @@ export interface NativeAddon {
     packageName: string,
     use: number,
     identity: { user: string; domain: string; password: string | Buffer } | null,
+    tls?: NativeTlsOption,
   ): Promise<{ status: number; credential?: NativeHandle; expiry?: number; localTime?: boolean }>;
   freeCredentialsHandle(credential: unknown): Promise<number>;
   initializeSecurityContext(
@@ -178,12 +187,18 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
           'must hold UTF-8 when it is a Buffer',
         );
       }
+      const tls = (opts.native as { tls?: NativeTlsOption } | undefined)?.tls;
+      if (tls !== undefined && (opts.package !== 'CredSSP' || opts.use === 'outbound')) {
+        // Only CredSSP's server side runs TLS with a certificate of its own.
+        throw invalidArgValue('opts.native.tls', tls, 'applies to an inbound CredSSP credential only');
+      }
       const result = await addon.acquireCredentialsHandle(
         SECUR32_PACKAGE[opts.package],
         CREDENTIAL_USE[opts.use],
         identity === undefined
           ? null
           : { user: identity.user, domain: identity.domain ?? '', password: identity.password },
+        tls,
       );
       const status = normalizeStatus(result.status);
       if (status === SEC.E_SECPKG_NOT_FOUND) {
