@@ -14,6 +14,7 @@
           "src-native/context.cc",
           "src-native/credentials.cc",
           "src-native/handles.cc",
+          "src-native/impersonation.cc",
           "src-native/message.cc",
           "src-native/packages.cc",
           "src-native/reaper.cc",

@@ -42,3 +42,4 @@ export {
 } from './constants';
 export { SspiError, statusName } from './errors';
 export { backend } from './backend/current';
+export { impersonateSecurityContext, credentialsDelegated } from './impersonation';

@@ -34,6 +34,7 @@ class Addon : public Napi::Addon<Addon> {
                              Export(env, "encryptMessage", JsEncryptMessage),
                              Export(env, "decryptMessage", JsDecryptMessage),
                              Export(env, "enumerateSecurityPackages", JsEnumerateSecurityPackages),
+                             Export(env, "impersonate", JsImpersonate),
                              Export(env, "release", JsRelease),
                          });
   }

@@ -62,6 +62,7 @@ class ContextState {
   ContextState& operator=(const ContextState&) = delete;
 
   std::unique_lock<std::mutex> LockForUse() { return std::unique_lock<std::mutex>(mutex_); }
+  std::mutex& Mutex() { return mutex_; }
   // True once the package returned a handle and until it is deleted.
   bool Valid() const { return valid_; }
   CtxtHandle* Handle() { return &handle_; }

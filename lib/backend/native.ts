@@ -88,6 +88,7 @@ export interface NativeAddon {
   encryptMessage(context: unknown, data: Buffer): Promise<{ status: number; data: Buffer }>;
   decryptMessage(context: unknown, data: Buffer): Promise<NativeDecryptResult>;
   enumerateSecurityPackages(): Promise<{ status: number; packages: NativePackageInfo[] }>;
+  impersonate(context: unknown, callback: () => unknown): { status: number; value?: unknown };
   release(handle: unknown): void;
 }
 
@@ -147,6 +148,8 @@ function dateOf(epochMs: number | undefined, localTime: boolean | number | undef
 export function createNativeBackend(addon: NativeAddon): Backend & {
   /** EnumerateSecurityPackagesW: what this system's Secur32 offers. */
   enumerateSecurityPackages(): Promise<NativePackageInfo[]>;
+  /** The callback's value, run impersonating the context's client (see lib/impersonation.ts). */
+  impersonate<T>(context: unknown, callback: () => T): T;
 } {
   async function leg(run: Promise<NativeLegResult>, context: unknown | null): Promise<RawContextResult> {
     const raw = await run;
@@ -270,6 +273,12 @@ export function createNativeBackend(addon: NativeAddon): Backend & {
 
     release(handle) {
       addon.release(handle);
+    },
+
+    impersonate<T>(context: unknown, callback: () => T): T {
+      const result = addon.impersonate(context, callback);
+      check(result.status, 'ImpersonateSecurityContext');
+      return result.value as T;
     },
 
     async enumerateSecurityPackages() {
