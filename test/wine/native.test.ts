@@ -140,7 +140,7 @@ describeWine('native backend under Wine', () => {
 
   beforeAll(async () => {
     if (!haveWine) throw new Error('CI=true but Wine is missing: apt-get install wine64 wine winbind');
-    for (const built of ['dist/index.js', 'prebuilds/win32-x64/node.napi.node']) {
+    for (const built of ['dist/index.js', 'build/Release/credssp.node']) {
       if (!fs.existsSync(path.join(root, built))) {
         throw new Error(
           `${built} is missing: run npm run build and npm run build:win-cross (npm run test:wine does both)`,
@@ -266,7 +266,7 @@ function traceCalls(log: string, from: string, to: string, fn: string): Array<[s
 
 /** The guest's main (JavaScript) thread: the one that loaded the addon (loaddll trace). */
 function mainThread(log: string): string {
-  const loaded = /^([0-9a-f]{4}):trace:loaddll:\S+ Loaded L"[^"]*node\.napi\.node"/m.exec(log);
+  const loaded = /^([0-9a-f]{4}):trace:loaddll:\S+ Loaded L"[^"]*credssp\.node"/m.exec(log);
   if (!loaded) throw new Error('the probe log has no loaddll line for the addon');
   return loaded[1];
 }

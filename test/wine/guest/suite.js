@@ -155,10 +155,12 @@ async function main() {
       }
       // Impersonation of the client of Wine's acceptor: the callback runs and the thread is
       // reverted, or Wine says it cannot; never a crash.
-      const impersonated = await api.impersonateSecurityContext(h.serverContext, () => 'ran').then(
-        (value) => value,
-        (err) => err.code,
-      );
+      const impersonated = await api
+        .impersonateSecurityContext(h.serverContext, () => 'ran')
+        .then(
+          (value) => value,
+          (err) => err.code,
+        );
       await closeAll(h);
       return { legs: h.legs, sizes: names, sealedLength: sealed.length, unsealed, impersonated };
     });
