@@ -9,12 +9,16 @@
         "sources": [
           "src-native/addon.cc",
           "src-native/attributes.cc",
+          "src-native/certificate.cc",
           "src-native/buffers.cc",
           "src-native/context.cc",
           "src-native/credentials.cc",
           "src-native/handles.cc",
+          "src-native/impersonation.cc",
           "src-native/message.cc",
-          "src-native/packages.cc"
+          "src-native/packages.cc",
+          "src-native/reaper.cc",
+          "src-native/secret.cc"
         ],
         "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
         "defines": [
@@ -23,12 +27,25 @@
           "_WIN32_WINNT=0x0A00",
           "WINVER=0x0A00"
         ],
-        "libraries": ["secur32.lib"],
+        "libraries": ["secur32.lib", "crypt32.lib", "ncrypt.lib"],
+        # Hardening as the kerberos addon and Microsoft's SDL ask: Control Flow Guard,
+        # /sdl checks, Spectre mitigations, SHA-256 source hashes, the conversion warnings
+        # C4244/C4267 at level 3; ASLR, DEP and (x64) CET shadow-stack compatibility at link.
         "msvs_settings": {
           "VCCLCompilerTool": {
-            "AdditionalOptions": ["/std:c++17"]
+            "ExceptionHandling": 1,
+            "BufferSecurityCheck": "true",
+            "AdditionalOptions": ["/std:c++17", "/guard:cf", "/sdl", "/Qspectre", "/ZH:SHA_256", "/w34244", "/w34267"]
+          },
+          "VCLinkerTool": {
+            "AdditionalOptions": ["/guard:cf", "/DYNAMICBASE", "/NXCOMPAT"]
           }
-        }
+        },
+        "conditions": [
+          ["target_arch=='x64'", {
+            "msvs_settings": { "VCLinkerTool": { "AdditionalOptions": ["/CETCOMPAT"] } }
+          }]
+        ]
       }]
     }, {
       "targets": [{ "target_name": "credssp", "type": "none" }]

@@ -46,3 +46,4 @@ export {
 } from './constants';
 export { SspiError, statusName, type UnknownStatusName } from './errors';
 export { backend } from './backend/current';
+export { impersonateSecurityContext, credentialsDelegated } from './impersonation';

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Cross-build the native addon for Windows x64 on Linux with Debian's mingw-w64, into
-# prebuilds/win32-x64/node.napi.node, the name prebuildify gives a Node-API build and where
-# node-gyp-build looks. The Windows runner builds the same sources with MSVC (binding.gyp).
+# build/Release/credssp.node, where node-gyp-build looks first (as after a node-gyp build), for
+# the Wine tests only: it is never published. The published prebuilds come from one builder,
+# prebuildify with MSVC on the Windows runner (.github/workflows/windows.yml), which names them
+# prebuilds/win32-<arch>/credssp.node.
 #
 # Needs: apt-get install mingw-w64. The posix thread model is required: node-addon-api uses
 # std::mutex, which the win32 model lacks; -static keeps libstdc++/winpthread out of the DLL's
@@ -12,7 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cxx=${CXX_WIN:-x86_64-w64-mingw32-g++-posix}
 dlltool=${DLLTOOL_WIN:-x86_64-w64-mingw32-dlltool}
 out_dir="$root/build/win-cross"
-prebuild_dir="$root/prebuilds/win32-x64"
+release_dir="$root/build/Release"
 
 for tool in "$cxx" "$dlltool"; do
   if ! command -v "$tool" >/dev/null 2>&1; then
@@ -25,7 +27,7 @@ headers=$(node -p "require('node-api-headers').include_dir")
 def_file=$(node -p "require('path').join(require.resolve('node-api-headers/package.json'), '..', 'def', 'node_api.def')")
 addon_api=$(node -p "require('node-addon-api').include_dir")
 
-mkdir -p "$out_dir" "$prebuild_dir"
+mkdir -p "$out_dir" "$release_dir"
 # The import library for the Node-API symbols node.exe exports.
 "$dlltool" -d "$def_file" -l "$out_dir/libnode_api.a"
 
@@ -41,7 +43,7 @@ for source in "$root"/src-native/*.cc; do
 done
 
 # shellcheck disable=SC2086 # $objects is a list of paths without spaces (build/win-cross/*.o)
-"$cxx" -shared -static -s -o "$prebuild_dir/node.napi.node" $objects \
-  "$out_dir/libnode_api.a" -lsecur32
+"$cxx" -shared -static -s -o "$release_dir/credssp.node" $objects \
+  "$out_dir/libnode_api.a" -lsecur32 -lcrypt32 -lncrypt
 
-echo "build-win-cross: wrote prebuilds/win32-x64/node.napi.node"
+echo "build-win-cross: wrote build/Release/credssp.node"

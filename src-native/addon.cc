@@ -2,15 +2,20 @@
 // in a global, so the addon loads in worker_threads as well as in the main thread.
 #include "calls.h"
 #include "handles.h"
+#include "reaper.h"
 
 namespace credssp {
 
-// release(handle): the synchronous last resort for a handle the user forgot (called from a
-// FinalizationRegistry). Frees now when no call is using the handle; otherwise the call in
-// flight holds the last reference and the state frees the handle when it ends. Never blocks.
+// release(handle): the last resort for a handle the user forgot (called from a
+// FinalizationRegistry). Returns at once; the release thread frees the handle, after any call
+// still using it (Free and Delete wait for the handle's lock).
 Napi::Value JsRelease(const Napi::CallbackInfo& info) {
-  if (CredentialRef credential = UnwrapCredential(info[0])) credential->ReleaseIfIdle();
-  if (ContextRef context = UnwrapContext(info[0])) context->ReleaseIfIdle();
+  if (CredentialRef credential = UnwrapCredential(info[0])) {
+    PostRelease([credential] { credential->Free(); });
+  }
+  if (ContextRef context = UnwrapContext(info[0])) {
+    PostRelease([context] { context->Delete(); });
+  }
   return info.Env().Undefined();
 }
 
@@ -29,6 +34,7 @@ class Addon : public Napi::Addon<Addon> {
                              Export(env, "encryptMessage", JsEncryptMessage),
                              Export(env, "decryptMessage", JsDecryptMessage),
                              Export(env, "enumerateSecurityPackages", JsEnumerateSecurityPackages),
+                             Export(env, "impersonate", JsImpersonate),
                              Export(env, "release", JsRelease),
                          });
   }

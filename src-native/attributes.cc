@@ -31,7 +31,8 @@ void AddPackageInfo(AttributeRecord& record, const SecPkgInfoW* info) {
 }
 
 // Runs the query; returns the status and fills the record on success.
-SECURITY_STATUS Query(CtxtHandle* handle, unsigned long attribute, AttributeRecord& record) {
+SECURITY_STATUS Query(CtxtHandle* handle, const std::wstring& packageName, unsigned long attribute,
+                      AttributeRecord& record) {
   SECURITY_STATUS status;
   switch (attribute) {
     case SECPKG_ATTR_SIZES: {
@@ -68,7 +69,8 @@ SECURITY_STATUS Query(CtxtHandle* handle, unsigned long attribute, AttributeReco
       status = QueryContextAttributesW(handle, attribute, &lifespan);
       if (status != SEC_E_OK) return status;
       record.numbers = {{"start", TimeStampToEpochMs(lifespan.tsStart)},
-                        {"expiry", TimeStampToEpochMs(lifespan.tsExpiry)}};
+                        {"expiry", TimeStampToEpochMs(lifespan.tsExpiry)},
+                        {"localTime", ReportsLocalTime(packageName) ? 1.0 : 0.0}};
       return status;
     }
     case SECPKG_ATTR_PACKAGE_INFO: {
@@ -125,7 +127,7 @@ Napi::Value JsQueryContextAttributes(const Napi::CallbackInfo& info) {
         if (!call->context) return;
         auto lock = call->context->LockForUse();
         if (!call->context->Valid()) return;
-        call->status = Query(call->context->Handle(), call->attribute, call->record);
+        call->status = Query(call->context->Handle(), call->context->PackageName(), call->attribute, call->record);
       },
       [call](Napi::Env env) -> Napi::Value {
         Napi::Object result = Napi::Object::New(env);

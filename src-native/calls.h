@@ -22,6 +22,8 @@ Napi::Value JsEncryptMessage(const Napi::CallbackInfo& info);
 Napi::Value JsDecryptMessage(const Napi::CallbackInfo& info);
 // packages.cc
 Napi::Value JsEnumerateSecurityPackages(const Napi::CallbackInfo& info);
+// impersonation.cc: the callback runs impersonating the context's client.
+Napi::Value JsImpersonate(const Napi::CallbackInfo& info);
 // addon.cc: synchronous last-resort release of a forgotten handle (finalization).
 Napi::Value JsRelease(const Napi::CallbackInfo& info);
 

@@ -15,14 +15,6 @@ namespace {
 // a buffer of the package's cbMaxToken.
 constexpr unsigned long kAllocateMemory = 0x100;
 
-bool RunningOnWine() {
-  static const bool onWine = [] {
-    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-    return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
-  }();
-  return onWine;
-}
-
 // One ISC or ASC leg: arguments copied on the JavaScript thread, results filled on the worker.
 struct ContextCall {
   bool initiator = true;
@@ -40,6 +32,7 @@ struct ContextCall {
   std::vector<CopiedBuffer> output;
   unsigned long attributes = 0;
   TimeStamp expiry{};
+  bool localTime = false;  // the expiry's clock (ReportsLocalTime)
   bool hasMissing = false;
   unsigned long missing = 0;
   bool hasExtra = false;
@@ -77,10 +70,21 @@ void RunLeg(ContextCall& call) {
                                              call.targetDataRep, call.input.Desc(), 0, target->Handle(),
                                              output.Desc(), &call.attributes, &call.expiry);
   } else {
+    // ptsExpiry "must be NULL until the last call" (AcceptSecurityContext (CredSSP)), and which
+    // call is the last is known only afterwards: pass NULL always, and read the completed
+    // context's lifespan instead.
     call.status = AcceptSecurityContext(call.credential->Handle(), existing, call.input.Desc(), flags,
                                           call.targetDataRep, target->Handle(), output.Desc(), &call.attributes,
-                                          &call.expiry);
+                                          nullptr);
+    if (call.status == SEC_E_OK || call.status == SEC_I_COMPLETE_NEEDED) {
+      SecPkgContext_Lifespan lifespan{};
+      if (QueryContextAttributesW(target->Handle(), SECPKG_ATTR_LIFESPAN, &lifespan) == SEC_E_OK) {
+        call.expiry = lifespan.tsExpiry;
+      }
+    }
   }
+  call.localTime = ReportsLocalTime(call.credential->PackageName());
+  target->RememberLeg(call.initiator, flags, call.credential);
   // Output is copied on failure too: CredSSP and SPNEGO send error tokens to the peer.
   call.output = output.Take();
   call.hasMissing = call.input.Missing(&call.missing);
@@ -98,6 +102,7 @@ Napi::Value LegResult(Napi::Env env, const ContextCall& call) {
   result.Set("buffers", CopiedBuffersToJs(env, call.output));
   result.Set("attributes", Napi::Number::New(env, call.attributes));
   result.Set("expiry", Napi::Number::New(env, TimeStampToEpochMs(call.expiry)));
+  result.Set("localTime", Napi::Boolean::New(env, call.localTime));
   if (call.hasMissing) result.Set("missing", Napi::Number::New(env, call.missing));
   if (call.hasExtra) result.Set("extra", Napi::Buffer<uint8_t>::Copy(env, call.extra.data(), call.extra.size()));
   return result;

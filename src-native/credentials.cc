@@ -1,23 +1,27 @@
 // AcquireCredentialsHandleW and FreeCredentialsHandle.
 #include "calls.h"
+#include "certificate.h"
 #include "handles.h"
+#include "secret.h"
 #include "worker.h"
 
-#include <cstring>
-#include <vector>
+#include <string>
 
 namespace credssp {
 
 namespace {
 
-// What the worker thread needs; secrets in vectors it zeroes once the call returns.
+// What the worker thread needs; the password in a SecretWide it clears once the call returns.
 struct AcquireCall {
   std::wstring packageName;
   unsigned long use = 0;
   bool hasIdentity = false;
   std::wstring user;
   std::wstring domain;
-  std::vector<wchar_t> password;  // UTF-16, not terminated
+  SecretWide password;
+  // A CredSSP acceptor's TLS certificate (native.tls).
+  bool hasCertificate = false;
+  CertificateSource certificateSource;
   SECURITY_STATUS status = SEC_E_INTERNAL_ERROR;
   TimeStamp expiry{};
   // Made on the worker thread as soon as the handle exists, so it is freed even if the
@@ -42,15 +46,14 @@ void Acquire(AcquireCall& call) {
   // NTLM and Negotiate take SEC_WINNT_AUTH_IDENTITY_W; CredSSP wraps it in CREDSSP_CRED
   // (CredsspPasswordCreds, the identity as pSpnegoCred). Without an identity, pAuthData is
   // NULL: the package uses the logon session's own credentials (single sign-on).
-  std::vector<wchar_t> password(call.password);
-  password.push_back(L'\0');
   SEC_WINNT_AUTH_IDENTITY_W identity{};
   identity.User = reinterpret_cast<unsigned short*>(&call.user[0]);
   identity.UserLength = static_cast<unsigned long>(call.user.size());
   identity.Domain = reinterpret_cast<unsigned short*>(&call.domain[0]);
   identity.DomainLength = static_cast<unsigned long>(call.domain.size());
-  identity.Password = reinterpret_cast<unsigned short*>(password.data());
-  identity.PasswordLength = static_cast<unsigned long>(call.password.size());
+  // The one copy of the password on our side: terminated in place, never copied again.
+  identity.Password = reinterpret_cast<unsigned short*>(call.password.Data());
+  identity.PasswordLength = call.password.Size();
   identity.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE;
 
   CREDSSP_CRED credsspCred{};
@@ -61,19 +64,42 @@ void Acquire(AcquireCall& call) {
   void* authData = nullptr;
   if (call.hasIdentity) authData = IsCredSsp(call.packageName) ? static_cast<void*>(&credsspCred) : &identity;
 
+  // A CredSSP acceptor runs TLS and needs a certificate: CredsspSubmitBufferBoth carries the
+  // Schannel credential holding it, and the identity (or NULL: the logon's own) for SPNEGO.
+  auto certificate = std::make_shared<Certificate>();
+  PCCERT_CONTEXT certificateContext = nullptr;
+  SCHANNEL_CRED schannelCred{};
+  if (call.hasCertificate) {
+    call.status = certificate->Open(call.certificateSource);
+    if (call.status != SEC_E_OK) {
+      call.password.Clear();
+      return;
+    }
+    certificateContext = certificate->Context();
+    schannelCred.dwVersion = SCHANNEL_CRED_VERSION;
+    schannelCred.cCreds = 1;
+    schannelCred.paCred = &certificateContext;
+    schannelCred.dwFlags = SCH_USE_STRONG_CRYPTO;
+    credsspCred.Type = CredsspSubmitBufferBoth;
+    credsspCred.pSchannelCred = &schannelCred;
+    credsspCred.pSpnegoCred = call.hasIdentity ? &identity : nullptr;
+    authData = &credsspCred;
+  }
+
   CredHandle handle{};
   call.status = AcquireCredentialsHandleW(nullptr, &call.packageName[0], call.use, nullptr, authData,
                                           nullptr, nullptr, &handle, &call.expiry);
-  SecureZeroMemory(password.data(), password.size() * sizeof(wchar_t));
-  SecureZeroMemory(call.password.data(), call.password.size() * sizeof(wchar_t));
+  call.password.Clear();
   if (call.status != SEC_E_OK) return;
   call.state = std::make_shared<CredentialState>(handle, call.packageName, MaxTokenOf(call.packageName));
+  if (call.hasCertificate) call.state->KeepAlive(certificate);
 }
 
 }  // namespace
 
 // acquireCredentialsHandle(packageName: string, use: number,
-//   identity: {user: string, domain: string, password: Buffer /* UTF-16LE */} | null)
+//   identity: {user: string, domain: string, password: string | Buffer /* UTF-8 */} | null,
+//   tls?: {store?, location?, thumbprint} | {pfx: Buffer, password?})
 //   → Promise<{status, credential?: External, expiry: number /* ms since epoch, 0: none */}>
 Napi::Value JsAcquireCredentialsHandle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -88,18 +114,19 @@ Napi::Value JsAcquireCredentialsHandle(const Napi::CallbackInfo& info) {
     Napi::Value user = identity.Get("user");
     Napi::Value domain = identity.Get("domain");
     Napi::Value password = identity.Get("password");
-    if (!user.IsString() || !domain.IsString() || !password.IsBuffer()) {
-      throw Napi::TypeError::New(env, "identity must be {user: string, domain: string, password: Buffer}");
+    if (!user.IsString() || !domain.IsString()) {
+      throw Napi::TypeError::New(env, "identity must be {user: string, domain: string, password}");
     }
-    Napi::Buffer<uint8_t> bytes = password.As<Napi::Buffer<uint8_t>>();
-    if (bytes.Length() % 2 != 0) throw Napi::TypeError::New(env, "the password must be UTF-16LE");
     call->hasIdentity = true;
     call->user = ToWide(user.As<Napi::String>().Utf16Value());
     call->domain = ToWide(domain.As<Napi::String>().Utf16Value());
-    call->password.resize(bytes.Length() / 2);
-    if (!call->password.empty()) memcpy(call->password.data(), bytes.Data(), bytes.Length());
+    call->password.Read(password);
   } else if (!info[2].IsNull() && !info[2].IsUndefined()) {
     throw Napi::TypeError::New(env, "identity must be an object or null");
+  }
+  if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {
+    call->hasCertificate = true;
+    call->certificateSource.Read(info[3]);
   }
   return PromiseWorker::Start(
       env, "credssp:AcquireCredentialsHandle", [call]() { Acquire(*call); },
@@ -109,6 +136,7 @@ Napi::Value JsAcquireCredentialsHandle(const Napi::CallbackInfo& info) {
         if (call->state) {
           result.Set("credential", WrapCredential(env, call->state));
           result.Set("expiry", Napi::Number::New(env, TimeStampToEpochMs(call->expiry)));
+          result.Set("localTime", Napi::Boolean::New(env, ReportsLocalTime(call->packageName)));
         }
         return result;
       });

@@ -1,6 +1,8 @@
 // Freeing SSPI handles exactly once, and wrapping the state for JavaScript.
 #include "handles.h"
 
+#include "reaper.h"
+
 namespace credssp {
 
 namespace {
@@ -13,11 +15,11 @@ template <typename State>
 Napi::External<std::shared_ptr<State>> Wrap(Napi::Env env, std::shared_ptr<State> state,
                                             const napi_type_tag* tag) {
   // The External owns one heap-held reference; its finalizer (a handle the user forgot, or a
-  // worker thread's environment going away) drops it, and the state frees the SSPI handle if
-  // it is the last reference.
+  // worker thread's environment going away) drops it on the release thread, where the state
+  // frees the SSPI handle if it is the last reference and nobody freed it.
   auto* ref = new std::shared_ptr<State>(std::move(state));
   auto external = Napi::External<std::shared_ptr<State>>::New(
-      env, ref, [](Napi::Env, std::shared_ptr<State>* held) { delete held; });
+      env, ref, [](Napi::Env, std::shared_ptr<State>* held) { PostRelease([held] { delete held; }); });
   external.TypeTag(tag);
   return external;
 }
@@ -43,13 +45,6 @@ SECURITY_STATUS CredentialState::Free() {
   return FreeCredentialsHandle(&handle_);
 }
 
-void CredentialState::ReleaseIfIdle() {
-  std::unique_lock<std::shared_mutex> lock(mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || !valid_) return;
-  valid_ = false;
-  FreeCredentialsHandle(&handle_);
-}
-
 ContextState::~ContextState() {
   if (valid_) DeleteSecurityContext(&handle_);
 }
@@ -59,13 +54,6 @@ SECURITY_STATUS ContextState::Delete() {
   if (!valid_) return SEC_E_INVALID_HANDLE;
   valid_ = false;
   return DeleteSecurityContext(&handle_);
-}
-
-void ContextState::ReleaseIfIdle() {
-  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || !valid_) return;
-  valid_ = false;
-  DeleteSecurityContext(&handle_);
 }
 
 Napi::External<CredentialRef> WrapCredential(Napi::Env env, CredentialRef state) {

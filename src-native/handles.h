@@ -33,11 +33,12 @@ class CredentialState {
   const std::wstring& PackageName() const { return packageName_; }
   // The package's cbMaxToken: the size of an output token buffer we supply ourselves.
   unsigned long MaxToken() const { return maxToken_; }
+  // What must outlive the handle (a server certificate and its key): released with the state,
+  // after FreeCredentialsHandle.
+  void KeepAlive(std::shared_ptr<void> resource) { keepAlive_ = std::move(resource); }
 
   // FreeCredentialsHandle once; SEC_E_INVALID_HANDLE when already freed.
   SECURITY_STATUS Free();
-  // Free now unless a call is using the handle (then the last reference frees it). Never blocks.
-  void ReleaseIfIdle();
 
  private:
   std::shared_mutex mutex_;
@@ -45,6 +46,7 @@ class CredentialState {
   const std::wstring packageName_;
   const unsigned long maxToken_;
   bool valid_;
+  std::shared_ptr<void> keepAlive_;
 };
 
 // A CtxtHandle. Legs of one context run one at a time, so every call takes the lock exclusively;
@@ -60,21 +62,39 @@ class ContextState {
   ContextState& operator=(const ContextState&) = delete;
 
   std::unique_lock<std::mutex> LockForUse() { return std::unique_lock<std::mutex>(mutex_); }
+  std::mutex& Mutex() { return mutex_; }
   // True once the package returned a handle and until it is deleted.
   bool Valid() const { return valid_; }
   CtxtHandle* Handle() { return &handle_; }
   const std::wstring& PackageName() const { return packageName_; }
   // Called with the lock held once the first leg returned a handle.
   void MarkCreated() { valid_ = true; }
+  // What a later in-band handshake message (a TLS 1.3 NewSessionTicket or KeyUpdate that
+  // DecryptMessage answers with SEC_I_RENEGOTIATE) is fed to: the role, flags and credential
+  // of the last leg. Set and read with the lock held.
+  void RememberLeg(bool initiator, unsigned long flags, std::shared_ptr<CredentialState> credential) {
+    initiator_ = initiator;
+    flags_ = flags;
+    credential_ = std::move(credential);
+  }
+  bool Initiator() const { return initiator_; }
+  unsigned long Flags() const { return flags_; }
+  const std::shared_ptr<CredentialState>& Credential() const { return credential_; }
+  // Whether messages carry NTLM's fixed 16-byte signature (decided once, on first decrypt).
+  int& NtlmLayout() { return ntlmLayout_; }
 
+  // DeleteSecurityContext once (after a leg in flight); SEC_E_INVALID_HANDLE when already deleted.
   SECURITY_STATUS Delete();
-  void ReleaseIfIdle();
 
  private:
   std::mutex mutex_;
   CtxtHandle handle_;
   const std::wstring packageName_;
   bool valid_ = false;
+  bool initiator_ = true;
+  unsigned long flags_ = 0;
+  std::shared_ptr<CredentialState> credential_;
+  int ntlmLayout_ = -1;  // -1: not decided yet
 };
 
 using CredentialRef = std::shared_ptr<CredentialState>;

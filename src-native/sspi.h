@@ -16,6 +16,9 @@
 #include <security.h>
 #include <sspi.h>
 #include <credssp.h>
+// schannel.h needs wincrypt.h, which WIN32_LEAN_AND_MEAN leaves out of windows.h.
+#include <wincrypt.h>
+#include <schannel.h>
 
 #include <string>
 
@@ -38,6 +41,22 @@ inline std::wstring ToWide(const std::u16string& text) {
 inline std::u16string FromWide(const wchar_t* text) {
   if (text == nullptr) return std::u16string();
   return std::u16string(reinterpret_cast<const char16_t*>(text));
+}
+
+// Wine exports wine_get_version from ntdll; Windows does not. Some Wine packages need a
+// workaround (test/wine/README.md lists them).
+inline bool RunningOnWine() {
+  static const bool onWine = [] {
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+  }();
+  return onWine;
+}
+
+// CredSSP reports its TimeStamps in local time (ACH and ISC (CredSSP), ptsExpiry); the others in
+// UTC. The addon passes the reading on with this flag and lib/backend/native-time.ts converts.
+inline bool ReportsLocalTime(const std::wstring& packageName) {
+  return _wcsicmp(packageName.c_str(), CREDSSP_NAME) == 0 || _wcsicmp(packageName.c_str(), TS_SSP_NAME) == 0;
 }
 
 // A TimeStamp is a FILETIME: 100-ns ticks since 1601-01-01. Returned as milliseconds since the

@@ -6,10 +6,12 @@
  * free, delete, query, encrypt, decrypt) throw SspiError here.
  */
 import type { PackageInfo } from '../attributes';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import type { PackageName } from '../constants';
 import { SEC, SECBUFFER } from '../constants';
-import { SspiError, messageForStatus, sspiError } from '../errors';
+import { SspiError, invalidArgValue, messageForStatus, sspiError } from '../errors';
+import { timeStampDate } from './native-time';
 import type { Backend, NativeAcquireRequest, ContextRequest, RawContextResult, SecBuffer } from './types';
 
 /** An opaque handle made by the addon (a type-tagged napi External). */
@@ -21,13 +23,36 @@ interface NativeLegResult {
   context?: NativeHandle;
   buffers: SecBuffer[];
   attributes: number;
-  /** Milliseconds since the Unix epoch; 0 when the package gave none. */
+  /** Milliseconds since the Unix epoch, read as if UTC; 0 when the package gave none. */
   expiry: number;
+  /** The package reports local time (CredSSP): see native-time.ts. */
+  localTime: boolean;
   /** SECBUFFER_MISSING's count. */
   missing?: number;
   /** The input bytes SECBUFFER_EXTRA says were not consumed. */
   extra?: Buffer;
 }
+
+/** decryptMessage's result; the optional fields come from stream (CredSSP) contexts only. */
+interface NativeDecryptResult {
+  status: number;
+  /** The plaintext of every complete record, also with SEC_E_INCOMPLETE_MESSAGE and `closed`. */
+  data: Buffer;
+  /** With SEC_E_INCOMPLETE_MESSAGE: SECBUFFER_MISSING's count (may be an estimate). */
+  missing?: number;
+  /** With SEC_E_INCOMPLETE_MESSAGE or `closed`: the input bytes used. */
+  consumed?: number;
+  /** The peer closed the TLS channel (close_notify: SEC_I_CONTEXT_EXPIRED). */
+  closed?: boolean;
+}
+
+/**
+ * `native.tls`: the certificate a native CredSSP acceptor presents, from a Windows store by
+ * SHA-1 thumbprint (store default 'My', location default 'CurrentUser') or from a PFX.
+ */
+export type NativeTlsOption =
+  | { store?: string; location?: 'CurrentUser' | 'LocalMachine'; thumbprint: string }
+  | { pfx: Buffer; password?: string | Buffer };
 
 /** The addon's exports (src-native/addon.cc). */
 export interface NativeAddon {
@@ -35,8 +60,9 @@ export interface NativeAddon {
   acquireCredentialsHandle(
     packageName: string,
     use: number,
-    identity: { user: string; domain: string; password: Buffer } | null,
-  ): Promise<{ status: number; credential?: NativeHandle; expiry?: number }>;
+    identity: { user: string; domain: string; password: string | Buffer } | null,
+    tls?: NativeTlsOption,
+  ): Promise<{ status: number; credential?: NativeHandle; expiry?: number; localTime?: boolean }>;
   freeCredentialsHandle(credential: unknown): Promise<number>;
   initializeSecurityContext(
     credential: unknown,
@@ -60,8 +86,9 @@ export interface NativeAddon {
     attribute: number,
   ): Promise<{ status: number; value?: Record<string, number | string | Buffer> }>;
   encryptMessage(context: unknown, data: Buffer): Promise<{ status: number; data: Buffer }>;
-  decryptMessage(context: unknown, data: Buffer): Promise<{ status: number; data: Buffer }>;
+  decryptMessage(context: unknown, data: Buffer): Promise<NativeDecryptResult>;
   enumerateSecurityPackages(): Promise<{ status: number; packages: NativePackageInfo[] }>;
+  impersonate(context: unknown, callback: () => unknown): { status: number; value?: unknown };
   release(handle: unknown): void;
 }
 
@@ -113,14 +140,16 @@ function failed(status: number): boolean {
   return (status & 0x80000000) !== 0;
 }
 
-function dateOf(epochMs: number | undefined): Date | null {
-  return epochMs === undefined || epochMs === 0 ? null : new Date(epochMs);
+function dateOf(epochMs: number | undefined, localTime: boolean | number | undefined): Date | null {
+  return timeStampDate(epochMs, localTime ? 'local' : 'utc');
 }
 
 /** The Backend over a loaded addon. Exported for tests that load the addon themselves. */
 export function createNativeBackend(addon: NativeAddon): Backend<NativeAcquireRequest> & {
   /** EnumerateSecurityPackagesW: what this system's Secur32 offers. */
   enumerateSecurityPackages(): Promise<NativePackageInfo[]>;
+  /** The callback's value, run impersonating the context's client (see lib/impersonation.ts). */
+  impersonate<T>(context: unknown, callback: () => T): T;
 } {
   async function leg(run: Promise<NativeLegResult>, context: unknown | null): Promise<RawContextResult> {
     const raw = await run;
@@ -135,7 +164,7 @@ export function createNativeBackend(addon: NativeAddon): Backend<NativeAcquireRe
       context: raw.context ?? context,
       buffers,
       attributes: raw.attributes >>> 0,
-      expiry: dateOf(raw.expiry),
+      expiry: dateOf(raw.expiry, raw.localTime),
     };
   }
 
@@ -150,34 +179,44 @@ export function createNativeBackend(addon: NativeAddon): Backend<NativeAcquireRe
     async acquireCredentialsHandle(opts: NativeAcquireRequest) {
       // Validated in acquire-request.ts; `opts.tls` (the acceptor's certificate) is not read yet.
       const identity = opts.identity;
-      const password =
-        identity === undefined
-          ? undefined
-          : Buffer.from(
-              typeof identity.password === 'string' ? identity.password : identity.password.toString('utf8'),
-              'utf16le',
-            );
-      try {
-        const result = await addon.acquireCredentialsHandle(
-          SECUR32_PACKAGE[opts.package],
-          CREDENTIAL_USE[opts.use],
-          identity === undefined || password === undefined
-            ? null
-            : { user: identity.user, domain: identity.domain ?? '', password },
+      // The password goes to the addon as the caller gave it: a string is read as UTF-16 and a
+      // Buffer decoded from UTF-8 straight into the one block the addon zeroes (secret.h), so no
+      // copy of it is made here, in a JS string or in Buffer's shared pool.
+      if (identity !== undefined && Buffer.isBuffer(identity.password) && !isUtf8(identity.password)) {
+        throw invalidArgValue(
+          'opts.identity.password',
+          identity.password,
+          'must hold UTF-8 when it is a Buffer',
         );
-        const status = normalizeStatus(result.status);
-        if (status === SEC.E_SECPKG_NOT_FOUND) {
-          throw sspiError(
-            'SEC_E_SECPKG_NOT_FOUND',
-            `This system's Secur32 has no ${opts.package} package (Wine has no CredSSP); ` +
-              'set CREDSSP_BACKEND=emulated to use the emulated one.',
-          );
-        }
-        check(status, 'AcquireCredentialsHandle');
-        return { credential: result.credential, expiry: dateOf(result.expiry) };
-      } finally {
-        password?.fill(0);
       }
+      const tls: NativeTlsOption | undefined =
+        opts.tls === undefined
+          ? undefined
+          : opts.tls.kind === 'pfx'
+            ? { pfx: opts.tls.pfx, password: opts.tls.password }
+            : { store: opts.tls.store, location: opts.tls.location, thumbprint: opts.tls.thumbprint };
+      if (tls !== undefined && (opts.package !== 'CredSSP' || opts.use === 'outbound')) {
+        // Only CredSSP's server side runs TLS with a certificate of its own.
+        throw invalidArgValue('opts.native.tls', tls, 'applies to an inbound CredSSP credential only');
+      }
+      const result = await addon.acquireCredentialsHandle(
+        SECUR32_PACKAGE[opts.package],
+        CREDENTIAL_USE[opts.use],
+        identity === undefined
+          ? null
+          : { user: identity.user, domain: identity.domain ?? '', password: identity.password },
+        tls,
+      );
+      const status = normalizeStatus(result.status);
+      if (status === SEC.E_SECPKG_NOT_FOUND) {
+        throw sspiError(
+          'SEC_E_SECPKG_NOT_FOUND',
+          `This system's Secur32 has no ${opts.package} package (Wine has no CredSSP); ` +
+            'set CREDSSP_BACKEND=emulated to use the emulated one.',
+        );
+      }
+      check(status, 'AcquireCredentialsHandle');
+      return { credential: result.credential, expiry: dateOf(result.expiry, result.localTime) };
     },
 
     initializeSecurityContext(credential, context, req: ContextRequest) {
@@ -233,13 +272,17 @@ export function createNativeBackend(addon: NativeAddon): Backend<NativeAcquireRe
     },
 
     async decryptMessage(context, data) {
-      const result = await addon.decryptMessage(context, data);
-      check(result.status, 'DecryptMessage');
-      return result.data;
+      return decryptedOrThrow(await addon.decryptMessage(context, data));
     },
 
     release(handle) {
       addon.release(handle);
+    },
+
+    impersonate<T>(context: unknown, callback: () => T): T {
+      const result = addon.impersonate(context, callback);
+      check(result.status, 'ImpersonateSecurityContext');
+      return result.value as T;
     },
 
     async enumerateSecurityPackages() {
@@ -250,13 +293,51 @@ export function createNativeBackend(addon: NativeAddon): Backend<NativeAcquireRe
   };
 }
 
+/**
+ * A stream decrypt's outcome as the API reports it. Plaintext of complete records is never
+ * dropped: an input ending mid-record rejects SEC_E_INCOMPLETE_MESSAGE with `data` (the
+ * plaintext before it), `consumed` (input bytes used: call again with the rest and more bytes)
+ * and `missing`; a peer's close_notify rejects SEC_E_CONTEXT_EXPIRED with `data` and
+ * `consumed` likewise. A renegotiation the addon could not absorb is SEC_E_UNSUPPORTED_FUNCTION.
+ */
+function decryptedOrThrow(result: NativeDecryptResult): Buffer {
+  const status = normalizeStatus(result.status);
+  if (status === SEC.E_INCOMPLETE_MESSAGE && result.consumed !== undefined) {
+    throw Object.assign(
+      sspiError(
+        'SEC_E_INCOMPLETE_MESSAGE',
+        `DecryptMessage: the input ends inside a record (${result.missing ?? 0} more bytes needed); ` +
+          `err.data holds the plaintext of the ${result.consumed} bytes before it.`,
+      ),
+      { data: result.data, consumed: result.consumed, missing: result.missing ?? 0 },
+    );
+  }
+  if (result.closed) {
+    throw Object.assign(
+      sspiError('SEC_E_CONTEXT_EXPIRED', 'DecryptMessage: the peer closed the channel (close_notify).'),
+      { data: result.data, consumed: result.consumed ?? 0 },
+    );
+  }
+  if (status === SEC.I_RENEGOTIATE) {
+    throw sspiError(
+      'SEC_E_UNSUPPORTED_FUNCTION',
+      'DecryptMessage: the peer asked for a TLS renegotiation, which this package does not carry out.',
+    );
+  }
+  if (failed(status)) throw new SspiError(status, `DecryptMessage: ${messageForStatus(status)}`);
+  return result.data;
+}
+
 /** The addon's flat records in the shapes the emulated backend returns, so callers see one API. */
 function shapeAttribute(attribute: string, value: Record<string, number | string | Buffer>): unknown {
   switch (attribute) {
     case 'names':
       return { user: value.userName ?? '' };
     case 'lifespan':
-      return { start: dateOf(value.start as number), expiry: dateOf(value.expiry as number) };
+      return {
+        start: dateOf(value.start as number, value.localTime as number),
+        expiry: dateOf(value.expiry as number, value.localTime as number),
+      };
     case 'negotiationInfo': {
       const { state, ...packageInfo } = value;
       return { packageInfo, state };

@@ -69,11 +69,66 @@ export function countNtlmHelpers(winePrefix: string): number {
   return count;
 }
 
-/** Runs the guest suite to the end (or the timeout) and returns what it reported. */
+/**
+ * Where a byte string occurs in the memory of the live node.exe processes of this prefix
+ * (/proc/<pid>/mem, readable to root): what a password left in freed heap would show.
+ * Returns the number of hits per needle.
+ */
+export function scanGuestMemory(winePrefix: string, needles: Buffer[]): number[] {
+  const hits = needles.map(() => 0);
+  const longest = Math.max(...needles.map((n) => n.length));
+  const chunk = Buffer.alloc(16 * 1024 * 1024);
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let maps: string;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'node.exe') continue;
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (!environ.includes(`WINEPREFIX=${winePrefix}`)) continue;
+      maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+    } catch {
+      continue;
+    }
+    const mem = fs.openSync(`/proc/${pid}/mem`, 'r');
+    try {
+      for (const line of maps.split('\n')) {
+        const match = /^([0-9a-f]+)-([0-9a-f]+) r/.exec(line);
+        if (!match) continue;
+        const start = parseInt(match[1], 16);
+        const end = parseInt(match[2], 16);
+        // Chunks overlap by the longest needle; a hit counts in the chunk where it starts before
+        // the overlap (or anywhere in the mapping's last chunk), so none is counted twice.
+        const stride = chunk.length - longest;
+        for (let at = start; at < end; at += stride) {
+          let read: number;
+          try {
+            read = fs.readSync(mem, chunk, 0, Math.min(chunk.length, end - at), at);
+          } catch {
+            break; // an unreadable mapping (guard pages, device memory)
+          }
+          const last = at + read >= end || read < chunk.length;
+          const view = chunk.subarray(0, read);
+          needles.forEach((needle, i) => {
+            for (let found = view.indexOf(needle); found >= 0; found = view.indexOf(needle, found + 1)) {
+              if (last || found < stride) hits[i]++;
+            }
+          });
+          if (last) break;
+        }
+      }
+    } finally {
+      fs.closeSync(mem);
+    }
+  }
+  return hits;
+}
+
+/** Runs a guest script (default: the suite) to the end (or the timeout) and returns what it reported. */
 export async function runGuest(
   env: Record<string, string>,
   peer: PeerHandler,
   timeoutMs: number,
+  script = 'suite.js',
+  extraEnv: Record<string, string> = {},
 ): Promise<GuestReport> {
   const results = new Map<string, Record<string, unknown>>();
   const server = net.createServer((socket) => {
@@ -102,13 +157,14 @@ export async function runGuest(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
 
-  const logFile = path.join(root, 'build', 'wine', 'guest.log');
+  const name = script === 'suite.js' ? 'guest' : path.basename(script, '.js');
+  const logFile = path.join(root, 'build', 'wine', `${name}.log`);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const logFd = fs.openSync(logFile, 'w');
   try {
     const child = spawn(
       'wine',
-      [env.CREDSSP_WINE_NODE_EXE, '--expose-gc', windowsPath(path.join(root, 'test/wine/guest/suite.js'))],
+      [env.CREDSSP_WINE_NODE_EXE, '--expose-gc', windowsPath(path.join(root, 'test/wine/guest', script))],
       {
         env: {
           ...process.env,
@@ -116,6 +172,7 @@ export async function runGuest(
           CREDSSP_BACKEND: 'native',
           CREDSSP_DIST: windowsPath(path.join(root, 'dist')),
           CREDSSP_WINE_PORT: String(port),
+          ...extraEnv,
         },
         // node.exe under Wine fails with EBADF writing to a pipe: give it a file.
         stdio: ['ignore', logFd, logFd],
@@ -130,7 +187,7 @@ export async function runGuest(
     });
     // Kept for a look after a failure, next to the guest's log.
     fs.writeFileSync(
-      path.join(path.dirname(logFile), 'guest-results.json'),
+      path.join(path.dirname(logFile), `${name}-results.json`),
       JSON.stringify(Object.fromEntries(results), null, 2),
     );
     return { results, exitCode, log: fs.readFileSync(logFile, 'utf8') };

@@ -4,6 +4,7 @@
  * Run with `npm run test:wine` (builds dist/ and the cross-built addon first).
  * Skipped when Wine is missing, except in CI (CI=true), where a missing Wine is a failure.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -11,6 +12,7 @@ import {
   prepareWine,
   root,
   runGuest,
+  scanGuestMemory,
   stopWine,
   wineInstalled,
   type GuestReport,
@@ -75,6 +77,10 @@ function emulatedPeer(winePrefix: string, account: { user: string; password: str
           );
           return { text: plain.toString() };
         }
+        case 'emulated-encrypt': {
+          const sealed = await a.encryptMessage(acceptor.context as never, Buffer.from(String(request.text)));
+          return { data: sealed.toString('base64') };
+        }
         case 'emulated-initiator-decrypt': {
           const plain = await a.decryptMessage(
             initiator.context as never,
@@ -134,7 +140,7 @@ describeWine('native backend under Wine', () => {
 
   beforeAll(async () => {
     if (!haveWine) throw new Error('CI=true but Wine is missing: apt-get install wine64 wine winbind');
-    for (const built of ['dist/index.js', 'prebuilds/win32-x64/node.napi.node']) {
+    for (const built of ['dist/index.js', 'build/Release/credssp.node']) {
       if (!fs.existsSync(path.join(root, built))) {
         throw new Error(
           `${built} is missing: run npm run build and npm run build:win-cross (npm run test:wine does both)`,
@@ -171,6 +177,7 @@ describeWine('native backend under Wine', () => {
     expect(r.sizes).toMatchObject({ maxSignature: 16, securityTrailer: 16 });
     // EncryptMessage: the 16-byte NTLM signature, then the sealed bytes.
     expect(r.sealedLength).toBe(16 + 'sealed by the native client'.length);
+    expect(['ran', 'SEC_E_UNSUPPORTED_FUNCTION', 'SEC_E_NO_IMPERSONATION']).toContain(r.impersonated);
   });
 
   test('a wrong password is SEC_E_LOGON_DENIED', () => {
@@ -233,6 +240,9 @@ describeWine('native backend under Wine', () => {
   test('native NTLM client (Wine) against the emulated acceptor (Linux)', () => {
     const r = result('native client -> emulated acceptor');
     expect(r).toMatchObject({ ok: true, peer: { statusName: 'SEC_E_OK' }, sealed: 'native to emulated' });
+    // DecryptMessage as [STREAM, DATA]: the package finds the signature's end itself; two
+    // messages in turn, so the sequence numbers advance as the peer's do.
+    expect(r.unsealed).toEqual(['emulated to native 1', 'emulated to native 2']);
   });
 
   test('emulated NTLM client (Linux) against the native acceptor (Wine)', () => {
@@ -242,5 +252,80 @@ describeWine('native backend under Wine', () => {
     // Not asserted: message sealing by Wine's NTLM *acceptor*. It fails with
     // SEC_E_MESSAGE_ALTERED against Wine's own initiator as well as against ours, both ways,
     // so it is Wine's (the initiator side above interoperates). The Windows workflow covers it.
+  });
+});
+
+/** Trace lines of one Wine debug channel function: [thread id, the rest of the line]. */
+function traceCalls(log: string, from: string, to: string, fn: string): Array<[string, string]> {
+  const start = log.indexOf(`credssp-probe: ${from}`);
+  const end = log.indexOf(`credssp-probe: ${to}`);
+  if (start < 0 || end < start) throw new Error(`no "${from}".."${to}" section in the probe log`);
+  const pattern = new RegExp(`^([0-9a-f]{4}):trace:secur32:${fn} (.*)$`, 'gm');
+  return [...log.slice(start, end).matchAll(pattern)].map((m) => [m[1], m[2]]);
+}
+
+/** The guest's main (JavaScript) thread: the one that loaded the addon (loaddll trace). */
+function mainThread(log: string): string {
+  const loaded = /^([0-9a-f]{4}):trace:loaddll:\S+ Loaded L"[^"]*credssp\.node"/m.exec(log);
+  if (!loaded) throw new Error('the probe log has no loaddll line for the addon');
+  return loaded[1];
+}
+
+describeWine('native backend under Wine: traces and process memory (probe.js)', () => {
+  let report: GuestReport;
+  const result = (name: string): Record<string, unknown> => {
+    const found = report.results.get(name);
+    if (!found) throw new Error(`the probe did not report "${name}"; its log:\n${report.log.slice(-4000)}`);
+    return found;
+  };
+  // 32 letters and digits the probe receives masked; the needles skip the first 8 characters,
+  // which a heap allocator may overwrite with its free-list links when the block is freed.
+  const secret = Buffer.from(
+    Array.from(crypto.randomBytes(32), (byte) =>
+      'abcdefghijkmnpqrstuvwxyzACDEFGHJK23456789'.charCodeAt(byte % 41),
+    ),
+  );
+  const needles = [Buffer.from(secret.subarray(8).toString('latin1'), 'utf16le'), secret.subarray(8)];
+
+  beforeAll(async () => {
+    if (!haveWine) throw new Error('CI=true but Wine is missing: apt-get install wine64 wine winbind');
+    const env = await prepareWine();
+    const peer: PeerHandler = async (request) => {
+      if (request.op === 'password')
+        return { data: Buffer.from(secret.map((b) => b ^ 0x5a)).toString('base64') };
+      if (request.op === 'scan') {
+        const [utf16, utf8] = scanGuestMemory(env.WINEPREFIX, needles);
+        return { utf16, utf8 };
+      }
+      return { error: `unknown request ${String(request.op)}` };
+    };
+    report = await runGuest(env, peer, 120_000, 'probe.js', { WINEDEBUG: 'trace+secur32,trace+loaddll' });
+  }, 300_000);
+
+  afterAll(() => {
+    if (haveWine) stopWine();
+  });
+
+  test('no copy of the password, UTF-16 or UTF-8, outlives its credential in the process', () => {
+    // UTF-16: the addon's own block (secret.h); UTF-8: a JS string made from a Buffer password.
+    expect(result('password copies')).toEqual({ ok: true, utf16: 0, utf8: 0 });
+  });
+
+  test('forgotten handles are released off the JavaScript thread', () => {
+    expect(result('forgotten handles')).toMatchObject({ ok: true, forgotten: 8, collected: 8 });
+    const main = mainThread(report.log);
+    const frees = traceCalls(report.log, 'forget start', 'forget end', 'FreeCredentialsHandle');
+    const deletes = traceCalls(report.log, 'forget start', 'forget end', 'DeleteSecurityContext');
+    expect(frees).toHaveLength(4);
+    expect(deletes).toHaveLength(4);
+    expect([...frees, ...deletes].filter(([thread]) => thread === main)).toEqual([]);
+  });
+
+  test('AcceptSecurityContext gets no expiry pointer (NULL until the last call, per the ASC docs)', () => {
+    expect(result('accept legs')).toMatchObject({ ok: true, complete: true });
+    const accepts = traceCalls(report.log, 'accept start', 'accept end', 'AcceptSecurityContext');
+    expect(accepts).toHaveLength(2);
+    // The last argument Wine traces is ptsExpiry.
+    for (const [, args] of accepts) expect(args.trim().split(/[ ,]+/).pop()).toMatch(/^(0+|\(nil\))$/);
   });
 });

@@ -153,8 +153,16 @@ async function main() {
       } catch (err) {
         unsealed = describeError(err);
       }
+      // Impersonation of the client of Wine's acceptor: the callback runs and the thread is
+      // reverted, or Wine says it cannot; never a crash.
+      const impersonated = await api
+        .impersonateSecurityContext(h.serverContext, () => 'ran')
+        .then(
+          (value) => value,
+          (err) => err.code,
+        );
       await closeAll(h);
-      return { legs: h.legs, sizes: names, sealedLength: sealed.length, unsealed };
+      return { legs: h.legs, sizes: names, sealedLength: sealed.length, unsealed, impersonated };
     });
   }
 
@@ -392,9 +400,20 @@ async function main() {
       const message = await api.encryptMessage(context, Buffer.from('native to emulated'));
       sealed = (await ask({ op: 'emulated-decrypt', data: b64(message) })).text;
     }
+    const unsealed = [];
+    if (answer.statusName === 'SEC_E_OK') {
+      for (const n of [1, 2]) {
+        const fromPeer = await ask({ op: 'emulated-encrypt', text: `emulated to native ${n}` });
+        unsealed.push(
+          await api
+            .decryptMessage(context, Buffer.from(fromPeer.data, 'base64'))
+            .then((b) => b.toString(), describeError),
+        );
+      }
+    }
     await api.deleteSecurityContext(context);
     await api.freeCredentialsHandle(credential);
-    return { legs, peer: answer, sealed };
+    return { legs, peer: answer, sealed, unsealed };
   });
 
   // And the reverse: the emulated client on Linux against the native acceptor here.
