@@ -38,6 +38,7 @@ import {
 } from './messages';
 import { ntlmV2Response } from './response';
 import { invalidToken } from './wire';
+import { copySecret } from '../../secret';
 
 export interface NtlmInitiatorOptions {
   user: string;
@@ -108,7 +109,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
       throw invalidArgValue('channelBindingsHash', opts.channelBindingsHash, 'must be a 16-byte MD5 digest');
     }
     this.opts = opts;
-    this.ntHash = Buffer.from(opts.ntHash);
+    this.ntHash = copySecret(opts.ntHash);
     this.entropy = entropy;
     this.identityValue = {
       user: opts.user,
