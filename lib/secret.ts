@@ -31,18 +31,21 @@ export function copySecret(bytes: Uint8Array, start = 0, end = bytes.length): Se
  * A string the caller gave us (a password, say), encoded once into memory of its own. The string
  * is the caller's; from here on the secret lives only in the Buffer.
  */
-export function secretOfString(text: string, encoding: 'utf16le' | 'utf8'): SecretBuffer {
+export function secretOfString(text: string, encoding: 'utf16le' | 'utf8' | 'hex'): SecretBuffer {
   const out = allocSecret(Buffer.byteLength(text, encoding));
   out.write(text, 0, encoding);
   return out;
 }
 
+/** What wipe() zeroes: bytes, or the words or numbers a secret was computed in. */
+type Wipeable = Uint8Array | Uint32Array | Int32Array | number[];
+
 /** Zero every byte of each secret given; undefined ones are skipped. Idempotent. */
-export function wipe(...secrets: Array<Uint8Array | Uint32Array | Int32Array | undefined>): void {
+export function wipe(...secrets: Array<Wipeable | undefined>): void {
   for (const secret of secrets) secret?.fill(0);
 }
 
 /** wipe() over a collection (the chunks of a password read, the entries of a user table). */
-export function wipeAll(secrets: Iterable<Uint8Array | undefined>): void {
+export function wipeAll(secrets: Iterable<Wipeable | undefined>): void {
   for (const secret of secrets) secret?.fill(0);
 }

@@ -24,6 +24,7 @@ import { runSecurityExchange } from './security-exchange';
 import { PeerClosedError, SocketReader, writeAll } from './socket-reader';
 import { connectTcp, parseHostPort, parseSeconds } from './tcp';
 import { encodeConnectionRequest, negFailureName, parseConnectionConfirm, PROTOCOL } from './x224';
+import { wipe } from '../secret';
 
 export const RDP_CHECK_USAGE =
   'usage: credssp rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin] [--inner ntlm|spnego] [--timeout SECONDS]';
@@ -91,7 +92,7 @@ export async function rdpCheck(argv: string[], io: CliIo): Promise<ExitCode> {
     identity: { user: args.user, domain: args.domain, password },
     // FreeRDP's server takes only raw NTLMSSP inside CredSSP; Windows takes both.
     credsspInner: args.inner,
-  }).finally(() => password.fill(0));
+  }).finally(() => wipe(password));
   try {
     const socket = await connectTcp(args.host, args.port, args.timeoutMs);
     const timer = setTimeout(

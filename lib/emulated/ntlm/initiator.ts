@@ -39,6 +39,7 @@ import {
 import { ntlmV2Response } from './response';
 import { invalidToken } from './wire';
 import { copySecret } from '../../secret';
+import { wipe } from '../../secret';
 
 export interface NtlmInitiatorOptions {
   user: string;
@@ -182,8 +183,8 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
       exportedSessionKey = Buffer.from(keyExchangeKey);
     }
     responseKeyNT.dispose();
-    sessionBaseKey.fill(0);
-    keyExchangeKey.fill(0);
+    wipe(sessionBaseKey);
+    wipe(keyExchangeKey);
 
     const identity = this.identityValue!;
     const authenticateMessage = encodeAuthenticate({
@@ -227,7 +228,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
   }
 
   protected disposeSecrets(): void {
-    this.ntHash.fill(0);
+    wipe(this.ntHash);
     this.entropy.dispose?.();
   }
 }
