@@ -15,12 +15,19 @@ export interface PackageInfo {
   maxToken: number;
 }
 
-/** Credentials a CredSSP client delegated; secrets are Buffers zeroed when the context is deleted. */
+/**
+ * Credentials a CredSSP client delegated. Secrets are Buffers of their own (never JS strings),
+ * zeroed when the context is deleted: copy what you need to keep, and zero your copy when done.
+ * `password` and `pin` are UTF-8 (a lone UTF-16 surrogate the client sent reads as U+FFFD);
+ * `passwordUtf16le` and `pinUtf16le` are the bytes exactly as the client sent them (MS-CSSP
+ * 2.2.1.2.1), for a consumer that needs them unaltered (an NT hash, a Windows API).
+ */
 export type DelegatedCredentials =
-  | { type: 'password'; domain: string; user: string; password: Buffer }
+  | { type: 'password'; domain: string; user: string; password: Buffer; passwordUtf16le: Buffer }
   | {
       type: 'smartcard';
       pin: Buffer;
+      pinUtf16le: Buffer;
       keySpec: number;
       cardName?: string;
       readerName?: string;

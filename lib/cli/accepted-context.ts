@@ -4,6 +4,7 @@
  * only to be zeroed: it never reaches any output.
  */
 import type { queryContextAttributes as QueryFn, SecurityContext } from '../index';
+import { wipe } from '../secret';
 
 /** The JSON fields of a successful authentication. */
 export interface AcceptedContextSummary {
@@ -28,8 +29,10 @@ export async function describeAcceptedContext(
     innerPackage?: string;
   };
   const delegated = (await query(context, 'delegatedCredentials')) as
-    { type: string; user?: string; domain?: string; password?: Buffer } | null | undefined;
-  delegated?.password?.fill(0);
+    | { type: string; user?: string; domain?: string; password?: Buffer; passwordUtf16le?: Buffer }
+    | null
+    | undefined;
+  wipe(delegated?.password, delegated?.passwordUtf16le);
   return {
     user,
     domain,

@@ -4,11 +4,12 @@
  * (an empty LM field, as winpr-hash writes it; NTLMv2 never uses an LM hash). The NT hash is
  * NTOWFv1, MD4 of the UTF-16LE password (MS-NLMP 3.3.1), which Node's OpenSSL 3 cannot compute:
  * this command is why `serve` no longer needs FreeRDP installed. The password never becomes a
- * JS string: UTF-8 bytes in, UTF-16LE bytes (transcoded by node:buffer), a hash out, both zeroed.
+ * JS string: UTF-8 bytes in, UTF-16LE bytes (in secret memory), a hash out, both zeroed.
  */
-import { transcode } from 'node:buffer';
 import { parseArgs } from 'node:util';
 import { ntHashOf } from '../emulated/ntlm/keys';
+import { wipe } from '../secret';
+import { utf16leOfUtf8 } from '../secret-text';
 import { EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { promptPassword, readPasswordFromStdin, refusePasswordInArgv } from './password';
@@ -43,18 +44,13 @@ export async function hash(argv: string[], io: CliIo): Promise<ExitCode> {
     : await promptTwice(`Password for ${account}: `);
   // winpr-hash refuses an empty password too: a line that lets anyone in with none is never meant.
   if (password.length === 0) throw new UsageError('The password is empty.');
-  let passwordUtf16le: Buffer;
-  try {
-    passwordUtf16le = transcode(password, 'utf8', 'utf16le');
-  } catch {
-    throw new UsageError('The password is not valid UTF-8.');
-  } finally {
-    password.fill(0);
-  }
+  const passwordUtf16le = utf16leOfUtf8(password);
+  wipe(password);
+  if (passwordUtf16le === undefined) throw new UsageError('The password is not valid UTF-8.');
   const ntHash = ntHashOf(passwordUtf16le);
-  passwordUtf16le.fill(0);
+  wipe(passwordUtf16le);
   io.out(`${user}:${domain}::${ntHash.toString('hex')}:::`);
-  ntHash.fill(0);
+  wipe(ntHash);
   return EXIT.SUCCESS;
 }
 
@@ -62,13 +58,13 @@ export async function hash(argv: string[], io: CliIo): Promise<ExitCode> {
 async function promptTwice(prompt: string): Promise<Buffer> {
   const first = await promptPassword(prompt);
   const second = await promptPassword('Again: ').catch((err: unknown) => {
-    first.fill(0);
+    wipe(first);
     throw err;
   });
   const same = first.equals(second);
-  second.fill(0);
+  wipe(second);
   if (!same) {
-    first.fill(0);
+    wipe(first);
     throw new UsageError('The two passwords differ.');
   }
   return first;

@@ -1,9 +1,10 @@
 /**
  * Where a password comes from: standard input (--password-stdin) or a prompt on the terminal
  * that does not echo. Never from argv, where every user of the machine can read it. The result
- * is a Buffer so the caller can zero it.
+ * is a secret Buffer (lib/secret.ts) so the caller can zero it.
  */
 import { UsageError } from './exit-codes';
+import { allocSecret, copySecret, wipe, wipeAll } from '../secret';
 
 /** The longest password we read: Windows passwords stop at 256 characters. */
 const MAX_PASSWORD_BYTES = 1024;
@@ -26,17 +27,18 @@ export async function readPasswordFromStdin(stdin: NodeJS.ReadableStream = proce
     length += bytes.length;
     chunks.push(bytes);
     if (length > MAX_PASSWORD_BYTES) {
-      for (const c of chunks) c.fill(0);
+      wipeAll(chunks);
       throw new UsageError(`The password on standard input is longer than ${MAX_PASSWORD_BYTES} bytes.`);
     }
   }
-  const all = Buffer.concat(chunks);
-  for (const c of chunks) c.fill(0);
+  const all = allocSecret(length);
+  chunks.reduce((at, chunk) => at + chunk.copy(all, at), 0);
+  wipeAll(chunks);
   let end = all.length;
   if (end > 0 && all[end - 1] === 0x0a) end--;
   if (end > 0 && all[end - 1] === 0x0d) end--;
-  const password = Buffer.from(all.subarray(0, end));
-  all.fill(0);
+  const password = copySecret(all, 0, end);
+  wipe(all);
   return password;
 }
 
@@ -58,7 +60,9 @@ export async function promptPassword(prompt: string): Promise<Buffer> {
         for (const byte of chunk) {
           if (byte === 0x0d || byte === 0x0a) {
             stdin.off('data', onData);
-            resolve(Buffer.from(typed));
+            const password = allocSecret(typed.length);
+            password.set(typed);
+            resolve(password);
             return;
           }
           if (byte === 0x03) {
@@ -69,12 +73,12 @@ export async function promptPassword(prompt: string): Promise<Buffer> {
           if (byte === 0x7f || byte === 0x08) eraseLastCharacter(typed);
           else if (typed.length < MAX_PASSWORD_BYTES) typed.push(byte);
         }
-        chunk.fill(0);
+        wipe(chunk);
       };
       stdin.on('data', onData);
     });
   } finally {
-    typed.fill(0);
+    wipe(typed);
     stdin.setRawMode(false);
     stdin.pause();
     process.stderr.write('\n');

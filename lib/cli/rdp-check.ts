@@ -26,6 +26,7 @@ import { runSecurityExchange } from './security-exchange';
 import { PeerClosedError, SocketReader, writeAll } from './socket-reader';
 import { connectTcp, parseHostPort, parseSeconds } from './tcp';
 import { encodeConnectionRequest, negFailureName, parseConnectionConfirm, PROTOCOL } from './x224';
+import { wipe } from '../secret';
 
 export const RDP_CHECK_USAGE =
   'usage: credssp rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin] [--inner ntlm|spnego] [--timeout SECONDS]';
@@ -90,7 +91,7 @@ export async function rdpCheck(argv: string[], io: CliIo): Promise<ExitCode> {
     // FreeRDP's server takes only raw NTLMSSP inside CredSSP; Windows takes both. The native
     // backend (Windows' own CredSSP) chooses for itself and takes no emulated options.
     ...(backend === 'emulated' ? { emulated: { credssp: { inner: args.inner } } } : {}),
-  }).finally(() => password.fill(0));
+  }).finally(() => wipe(password));
   try {
     const socket = await connectTcp(args.host, args.port, args.timeoutMs);
     const timer = setTimeout(

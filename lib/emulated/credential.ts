@@ -7,6 +7,9 @@ import type { X509Certificate } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
 import type { CredsspSettings, DelegationPolicy, EmulatedAcquireRequest } from '../backend/types';
 import type { PackageName } from '../constants';
+import { invalidArgValue } from '../errors';
+import { secretOfString, wipe, type SecretBuffer } from '../secret';
+import { utf16leOfUtf8 } from '../secret-text';
 import { ntHashOf } from './ntlm/keys';
 import { TlsSessionCache } from './tls/session-cache';
 import { makeUserTable, type NtHashLookup, type UserTable } from './users';
@@ -15,10 +18,10 @@ import { makeUserTable, type NtHashLookup, type UserTable } from './users';
 export interface EmulatedIdentity {
   user: string;
   domain: string;
-  /** The password as UTF-16LE, as TSPasswordCreds carries it. */
-  passwordUtf16: Buffer;
+  /** The password as UTF-16LE, as TSPasswordCreds carries it; our own copy, wiped on dispose. */
+  passwordUtf16: SecretBuffer;
   /** NTOWFv1: MD4 of the UTF-16LE password. */
-  ntHash: Buffer;
+  ntHash: SecretBuffer;
 }
 
 /** The TLS identity a CredSSP acceptor presents; made once per credential (credssp/server-identity.ts). */
@@ -55,11 +58,7 @@ export class EmulatedCredential {
     this.package = opts.package;
     this.use = opts.use;
     if (opts.identity) {
-      const password = opts.identity.password;
-      const passwordUtf16 = Buffer.from(
-        typeof password === 'string' ? password : password.toString('utf8'),
-        'utf16le',
-      );
+      const passwordUtf16 = passwordUtf16Of(opts.identity.password);
       // 'DOMAIN\\user' in the user field, as Windows' credential prompts accept, when no domain is given.
       const slash = opts.identity.domain === undefined ? opts.identity.user.indexOf('\\') : -1;
       this.identity = {
@@ -101,10 +100,23 @@ export class EmulatedCredential {
     if (this.disposed) return;
     this.disposed = true;
     if (this.identity) {
-      this.identity.passwordUtf16.fill(0);
-      this.identity.ntHash.fill(0);
+      wipe(this.identity.passwordUtf16, this.identity.ntHash);
     }
     this.userTable?.dispose();
     this.tlsSessions.clear();
   }
+}
+
+/**
+ * The caller's password as UTF-16LE in a secret Buffer. A string is the caller's and is encoded
+ * once; a Buffer is UTF-8 and is transcoded byte by byte, so no string of it is ever made here.
+ */
+function passwordUtf16Of(password: string | Buffer): SecretBuffer {
+  if (typeof password === 'string') return secretOfString(password, 'utf16le');
+  const utf16 = utf16leOfUtf8(password);
+  if (!utf16) {
+    // The password itself stays out of the message (describe() would quote a string).
+    throw invalidArgValue('identity.password', password, 'must be UTF-8 when given as a Buffer');
+  }
+  return utf16;
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { UsersOption } from '../backend/types';
 import { sspiError } from '../errors';
 import { ntHashOf } from './ntlm/keys';
+import { copySecret, secretOfString, wipe, wipeAll } from '../secret';
 
 /** Returns the NT hash (NTOWFv1) of a user, or undefined when the user is unknown. */
 export type NtHashLookup = (user: string, domain: string) => Buffer | undefined;
@@ -39,7 +40,7 @@ export function makeUserTable(users: UsersOption): UserTable {
       return (exact ?? any)?.ntHash;
     },
     dispose() {
-      for (const e of entries) e.ntHash.fill(0);
+      wipeAll(entries.map((e) => e.ntHash));
     },
   };
 }
@@ -49,10 +50,22 @@ function entriesFromRecord(record: Record<string, string | { ntHash: Buffer }>):
     const slash = key.indexOf('\\');
     const user = (slash >= 0 ? key.slice(slash + 1) : key).toUpperCase();
     const domain = slash >= 0 ? key.slice(0, slash).toUpperCase() : undefined;
-    const ntHash =
-      typeof value === 'string' ? ntHashOf(Buffer.from(value, 'utf16le')) : Buffer.from(value.ntHash);
-    return { user, domain, ntHash };
+    return {
+      user,
+      domain,
+      ntHash: typeof value === 'string' ? ntHashOfString(value) : copySecret(value.ntHash),
+    };
   });
+}
+
+/** The NT hash of a password the caller gave as a string, via a UTF-16LE copy wiped at once. */
+function ntHashOfString(password: string): Buffer {
+  const utf16 = secretOfString(password, 'utf16le');
+  try {
+    return ntHashOf(utf16);
+  } finally {
+    wipe(utf16);
+  }
 }
 
 /**
@@ -84,7 +97,7 @@ export function parseSamFile(path: string): Entry[] {
     entries.push({
       user: fields[0].toUpperCase(),
       domain: fields[1] === '' ? undefined : fields[1].toUpperCase(),
-      ntHash: Buffer.from(nt, 'hex'),
+      ntHash: secretOfString(nt, 'hex'),
     });
   });
   return entries;

@@ -86,9 +86,12 @@ function writeTree(node: DerTree, out: Buffer, at: number): number {
   return pos;
 }
 
-/** The DER encoding of `root`, in one Buffer. */
-export function encodeTree(root: DerTree): Buffer {
-  const out = Buffer.allocUnsafe(root.encodedLength);
+/**
+ * The DER encoding of `root`, in one Buffer from `allocate` (a message that carries secrets asks
+ * for secret memory; every byte is written, so the memory need not be zeroed first).
+ */
+export function encodeTree(root: DerTree, allocate: (length: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  const out = allocate(root.encodedLength);
   writeTree(root, out, 0);
   return out;
 }

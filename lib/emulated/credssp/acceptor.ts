@@ -14,6 +14,8 @@
 import type { X509Certificate } from 'node:crypto';
 import { ASC_REQ } from '../../constants';
 import { SspiError, sspiError } from '../../errors';
+import { copySecret, wipe, wipeAll, type SecretBuffer } from '../../secret';
+import { utf8OfUtf16le } from '../../secret-text';
 import type { MechanismContext, MechanismStep } from '../mechanism';
 import { createAcceptorMechanism } from '../mechanisms';
 import { TlsEngine } from '../tls/engine';
@@ -49,7 +51,7 @@ export class CredsspAcceptor extends CredsspContext {
   private identity: ServerIdentity | undefined;
   private delegated: TsCredentials | undefined;
   /** The view query('delegatedCredentials') hands out, made once so dispose() can zero its secrets. */
-  private delegatedAnswer: { view: unknown; secrets: Buffer[] } | undefined;
+  private delegatedAnswer: { view: unknown; secrets: SecretBuffer[] } | undefined;
 
   protected checkFlags(): void {
     // The acceptor takes any ASC_REQ bits and reports the ones it honours.
@@ -147,7 +149,7 @@ export class CredsspAcceptor extends CredsspContext {
     try {
       this.delegated = decodeTsCredentials(plaintext);
     } finally {
-      plaintext.fill(0);
+      wipe(plaintext);
     }
     return channel.takeOutput();
   }
@@ -188,7 +190,7 @@ export class CredsspAcceptor extends CredsspContext {
   private forgetDelegated(): void {
     if (this.delegated) wipeTsCredentials(this.delegated);
     this.delegated = undefined;
-    for (const secret of this.delegatedAnswer?.secrets ?? []) secret.fill(0);
+    wipeAll(this.delegatedAnswer?.secrets ?? []);
     this.delegatedAnswer = undefined;
   }
 }
@@ -207,20 +209,20 @@ function innerStep(mech: MechanismContext, token: Buffer): MechanismStep {
   }
 }
 
-/** What query('delegatedCredentials') returns; secrets as UTF-8 Buffers, listed so they can be zeroed. */
-function delegatedView(credentials: TsCredentials): { view: unknown; secrets: Buffer[] } {
-  const secrets: Buffer[] = [];
+/**
+ * What query('delegatedCredentials') returns, made without a string of any secret: a password or
+ * PIN as UTF-8 (what applications pass on) and as the UTF-16LE the client sent (MS-CSSP
+ * 2.2.1.2.1, byte for byte), each a secret Buffer of its own, listed so dispose() can wipe them.
+ */
+function delegatedView(credentials: TsCredentials): { view: unknown; secrets: SecretBuffer[] } {
+  const secrets: SecretBuffer[] = [];
   const text = (b: Buffer | undefined) => (b === undefined ? undefined : b.toString('utf16le'));
-  const secret = (b: Buffer) => {
-    const utf8 = Buffer.from(b.toString('utf16le'), 'utf8');
-    secrets.push(utf8);
-    return utf8;
+  const keep = (secret: SecretBuffer) => {
+    secrets.push(secret);
+    return secret;
   };
-  const binarySecret = (b: Buffer) => {
-    const copy = Buffer.from(b);
-    secrets.push(copy);
-    return copy;
-  };
+  const secret = (b: Buffer) => keep(utf8OfUtf16le(b));
+  const binarySecret = (b: Buffer) => keep(copySecret(b));
   const answer = (view: unknown) => ({ view, secrets });
   if (credentials.credType === CRED_TYPE_PASSWORD) {
     const p = credentials.password;
@@ -229,6 +231,7 @@ function delegatedView(credentials: TsCredentials): { view: unknown; secrets: Bu
       domain: text(p.domainName),
       user: text(p.userName),
       password: secret(p.password),
+      passwordUtf16le: binarySecret(p.password),
     });
   }
   if (credentials.credType === CRED_TYPE_SMARTCARD) {
@@ -236,6 +239,7 @@ function delegatedView(credentials: TsCredentials): { view: unknown; secrets: Bu
     return answer({
       type: 'smartcard',
       pin: secret(s.pin),
+      pinUtf16le: binarySecret(s.pin),
       keySpec: s.cspData.keySpec,
       cardName: text(s.cspData.cardName),
       readerName: text(s.cspData.readerName),

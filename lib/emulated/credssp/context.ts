@@ -19,6 +19,7 @@ import { credsspPackageInfo, sizesOf, streamSizesOf } from './context-info';
 import { describeErrorCode, secStatusOfErrorCode } from './ntstatus';
 import { turnSlot } from '../tls/turn-budget';
 import { CREDSSP_MAX_VERSION, decodeTsRequest, encodeTsRequest, type TsRequest } from './tsrequest';
+import { wipe } from '../../secret';
 
 /**
  * One CredSSP exchange: yields a token to send (and waits for the peer's next one) or a promise to
@@ -205,7 +206,7 @@ export abstract class CredsspContext implements PackageContext {
     const error = channel.tls.error;
     if (error) {
       // Whatever was decrypted before the bad record goes down with the connection.
-      channel.tls.takePlaintext().fill(0);
+      wipe(channel.tls.takePlaintext());
       const reason = (error as Error & { code?: string }).code ?? error.message;
       throw sspiError(
         'SEC_E_DECRYPT_FAILURE',

@@ -17,6 +17,7 @@ import { isIP } from 'node:net';
 import { publicNonce } from '../crypto/nonce-pool';
 import { ISC_REQ, ISC_RET } from '../../constants';
 import { peerText, sspiError } from '../../errors';
+import { copySecret, wipe } from '../../secret';
 import type { CredsspSettings } from '../../backend/types';
 import type { MechanismContext } from '../mechanism';
 import { createInitiatorMechanism } from '../mechanisms';
@@ -194,7 +195,7 @@ export class CredsspInitiator extends CredsspContext {
     const plaintext = encodeTsCredentials(credentials);
     wipeTsCredentials(credentials);
     const authInfo = mech.wrap(plaintext);
-    plaintext.fill(0);
+    wipe(plaintext);
     yield* channel.send(encodeTsRequest({ version: this.ownVersion, authInfo }));
     this.rememberSession();
     return channel.takeOutput();
@@ -269,7 +270,7 @@ export class CredsspInitiator extends CredsspContext {
       password: {
         domainName: Buffer.from(delegate ? identity.domain : '', 'utf16le'),
         userName: Buffer.from(delegate ? identity.user : '', 'utf16le'),
-        password: delegate ? Buffer.from(identity.passwordUtf16) : Buffer.alloc(0),
+        password: delegate ? copySecret(identity.passwordUtf16) : Buffer.alloc(0),
       },
     };
   }

@@ -13,9 +13,11 @@
  *               TSRemoteGuardPackageCred ::= SEQUENCE { packageName [0] OCTET STRING, credBuffer [1] OCTET STRING }
  *
  * Strings are UTF-16LE inside the OCTET STRINGs and are kept as Buffers here, so the secrets can
- * be zeroed; decoding returns copies that do not alias the (also zeroable) input.
+ * be zeroed; decoding returns secret copies (lib/secret.ts) that do not alias the (also
+ * zeroable) input, and encoding writes into secret memory.
  */
 import { sspiError } from '../../errors';
+import { allocSecret, copySecret, wipe, type SecretBuffer } from '../../secret';
 import {
   DerError,
   contextFields,
@@ -78,7 +80,7 @@ export type TsCredentials =
  * secrets are copied into the result only (which the caller zeroes), not into one intermediate
  * Buffer per nesting level that would be left for the garbage collector unzeroed.
  */
-export function encodeTsCredentials(credentials: TsCredentials): Buffer {
+export function encodeTsCredentials(credentials: TsCredentials): SecretBuffer {
   let inner: DerTree;
   switch (credentials.credType) {
     case CRED_TYPE_PASSWORD: {
@@ -99,6 +101,7 @@ export function encodeTsCredentials(credentials: TsCredentials): Buffer {
   }
   return encodeTree(
     treeSequence(treeExplicit(0, integer(credentials.credType)), treeExplicit(1, treeOctetString(inner))),
+    allocSecret,
   );
 }
 
@@ -151,7 +154,7 @@ export function wipeTsCredentials(credentials: TsCredentials): void {
     const r = credentials.remoteGuard;
     for (const cred of [r.logonCred, ...(r.supplementalCreds ?? [])]) buffers.push(cred.credBuffer);
   }
-  for (const buffer of buffers) buffer?.fill(0);
+  wipe(...buffers);
 }
 
 function encodeSmartCard(s: TsSmartCardCreds): DerTree {
@@ -220,11 +223,11 @@ function required(fields: Map<number, DerElement>, tag: number, name: string): D
   return element;
 }
 
-function octets(fields: Map<number, DerElement>, tag: number, name: string): Buffer {
-  return Buffer.from(readOctetString(required(fields, tag, name)));
+function octets(fields: Map<number, DerElement>, tag: number, name: string): SecretBuffer {
+  return copySecret(readOctetString(required(fields, tag, name)));
 }
 
-function optionalOctets(fields: Map<number, DerElement>, tag: number): Buffer | undefined {
+function optionalOctets(fields: Map<number, DerElement>, tag: number): SecretBuffer | undefined {
   const element = fields.get(tag);
-  return element ? Buffer.from(readOctetString(element)) : undefined;
+  return element ? copySecret(readOctetString(element)) : undefined;
 }

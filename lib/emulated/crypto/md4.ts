@@ -3,6 +3,7 @@
  * it through the legacy provider, which is not loaded by default, so it is implemented here.
  * MD4 is broken as a general hash; use it for nothing but the NT hash.
  */
+import { allocSecret, wipe } from '../../secret';
 
 /** Per-round additive constants (RFC 1320 3.4): 0 for round 1, sqrt(2) and sqrt(3) scaled by 2^30. */
 const ROUND2_CONSTANT = 0x5a827999;
@@ -66,9 +67,9 @@ export function md4(data: Buffer): Buffer {
     d = (d + dd) >>> 0;
   }
 
-  x.fill(0);
-  padded.fill(0);
-  const digest = Buffer.alloc(16);
+  wipe(x);
+  wipe(padded);
+  const digest = allocSecret(16);
   digest.writeUInt32LE(a, 0);
   digest.writeUInt32LE(b, 4);
   digest.writeUInt32LE(c, 8);

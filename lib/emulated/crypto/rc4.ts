@@ -3,6 +3,7 @@
  * (3.1.5.1.2). Node 20's OpenSSL 3 has RC4 only in the legacy provider, so it is here.
  * Stateful: one instance is one keystream, which NTLM keeps per direction for a whole context.
  */
+import { wipe } from '../../secret';
 
 /** The identity permutation the key schedule starts from: one set() instead of 256 stores. */
 const IDENTITY = Uint8Array.from({ length: 256 }, (_, n) => n);
@@ -64,7 +65,7 @@ export function rc4Once(key: Uint8Array, data: Uint8Array): Buffer {
     schedule(oneShotState, key);
     crypt(oneShotState, 0, 0, data, data.length, out, 0);
   } finally {
-    oneShotState.fill(0);
+    wipe(oneShotState);
   }
   return out;
 }
@@ -109,7 +110,7 @@ export class Rc4 {
 
   /** Zero the keystream state; the instance must not be used afterwards. */
   dispose(): void {
-    this.state.fill(0);
+    wipe(this.state);
     this.i = 0;
     this.j = 0;
   }

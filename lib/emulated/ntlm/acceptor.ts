@@ -43,6 +43,7 @@ import {
 } from './messages';
 import { NTLMV1_RESPONSE_LENGTH, parseNtlmV2Response, type ParsedNtlmV2Response } from './response';
 import { invalidToken } from './wire';
+import { wipe } from '../../secret';
 
 export interface NtlmAcceptorOptions {
   /** The NT hash of (user, domain) exactly as the client sent them, or undefined if unknown. */
@@ -192,15 +193,15 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
     const sessionBaseKey = sessionBaseKeyV2(responseKeyNT, response.proof);
     const keyExchangeKey = keyExchangeKeyV2(sessionBaseKey);
     responseKeyNT.dispose();
-    sessionBaseKey.fill(0);
+    wipe(sessionBaseKey);
     let exportedSessionKey: Buffer;
     if (F.hasFlag(finalFlags, F.NTLMSSP_NEGOTIATE_KEY_EXCH)) {
       if (message.encryptedRandomSessionKey.length !== 16) {
-        keyExchangeKey.fill(0);
+        wipe(keyExchangeKey);
         throw invalidToken('EncryptedRandomSessionKey is not 16 bytes');
       }
       exportedSessionKey = exportedSessionKeyFrom(keyExchangeKey, message.encryptedRandomSessionKey);
-      keyExchangeKey.fill(0);
+      wipe(keyExchangeKey);
     } else {
       exportedSessionKey = keyExchangeKey;
     }
@@ -255,7 +256,7 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
       authenticateMessage.subarray(AUTHENTICATE_MIC_OFFSET + 16),
     );
     if (!timingSafeEqual(expected, message.mic)) {
-      exportedSessionKey.fill(0);
+      wipe(exportedSessionKey);
       throw sspiError(
         'SEC_E_MESSAGE_ALTERED',
         'The NTLM AUTHENTICATE message failed its integrity check (MIC): it was altered in transit.',
@@ -264,6 +265,6 @@ export class NtlmAcceptor extends NtlmContextBase implements MechanismContext {
   }
 
   protected disposeSecrets(): void {
-    this.serverChallenge?.fill(0);
+    wipe(this.serverChallenge);
   }
 }

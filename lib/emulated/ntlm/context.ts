@@ -7,6 +7,7 @@ import { sspiError, type SspiError } from '../../errors';
 import type { MechanismIdentity, MechanismStep } from '../mechanism';
 import type { NtlmMode } from './keys';
 import { NtlmSessionSecurity, type SealDirection } from './signing';
+import { wipe } from '../../secret';
 
 /**
  * SEC_E_UNSUPPORTED_FUNCTION for a peer that offers or accepts less than both sides require
@@ -128,7 +129,7 @@ export abstract class NtlmContextBase {
     if (this.disposed) return;
     this.disposed = true;
     this.security?.dispose();
-    this.exportedSessionKey?.fill(0);
+    wipe(this.exportedSessionKey);
     this.disposeSecrets();
   }
 

@@ -3,6 +3,7 @@
  * contexts use the system CSPRNG through a ContextEntropy of their own.
  */
 import { randomBytes } from 'node:crypto';
+import { wipe } from '../../secret';
 
 export interface NtlmEntropy {
   randomBytes(size: number): Buffer;
@@ -29,7 +30,7 @@ export class ContextEntropy implements NtlmEntropy {
 
   randomBytes(size: number): Buffer {
     if (size > this.reserve.length) {
-      this.reserve.fill(0);
+      wipe(this.reserve);
       this.reserve = randomBytes(Math.max(size, AUTHENTICATE_RANDOM_BYTES));
     }
     const drawn = Buffer.from(this.reserve.subarray(0, size));
@@ -44,7 +45,7 @@ export class ContextEntropy implements NtlmEntropy {
 
   /** Zero the bytes not handed out; a later draw goes back to the CSPRNG rather than serve zeros. */
   dispose(): void {
-    this.reserve.fill(0);
+    wipe(this.reserve);
     this.reserve = this.reserve.subarray(0, 0);
   }
 }

@@ -39,6 +39,8 @@ import {
 } from './messages';
 import { ntlmV2Response } from './response';
 import { invalidToken } from './wire';
+import { copySecret } from '../../secret';
+import { wipe } from '../../secret';
 
 export interface NtlmInitiatorOptions {
   user: string;
@@ -120,7 +122,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
     requireNameLength('identity.domain', opts.domain);
     if (opts.targetName !== undefined) requireNameLength('targetName', opts.targetName);
     this.opts = opts;
-    this.ntHash = Buffer.from(opts.ntHash);
+    this.ntHash = copySecret(opts.ntHash);
     this.entropy = entropy;
     this.identityValue = { user: opts.user, domain: opts.domain, workstation };
   }
@@ -195,8 +197,8 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
       exportedSessionKey = Buffer.from(keyExchangeKey);
     }
     responseKeyNT.dispose();
-    sessionBaseKey.fill(0);
-    keyExchangeKey.fill(0);
+    wipe(sessionBaseKey);
+    wipe(keyExchangeKey);
 
     const identity = this.identityValue!;
     const authenticateMessage = encodeAuthenticate({
@@ -240,7 +242,7 @@ export class NtlmInitiator extends NtlmContextBase implements MechanismContext {
   }
 
   protected disposeSecrets(): void {
-    this.ntHash.fill(0);
+    wipe(this.ntHash);
     this.entropy.dispose?.();
   }
 }

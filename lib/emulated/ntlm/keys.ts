@@ -6,6 +6,7 @@ import { digestOf } from '../crypto/digest';
 import { HmacMd5Key, hmacMd5 } from '../crypto/hmac-md5';
 import { md4 } from '../crypto/md4';
 import { rc4Once } from '../crypto/rc4';
+import { wipe } from '../../secret';
 
 /** Which side derives a key: the spec's Mode ("Client" / "Server") of SIGNKEY and SEALKEY. */
 export type NtlmMode = 'client' | 'server';
@@ -59,7 +60,7 @@ export function responseKeyNTFor(ntHash: Buffer, user: string, domain: string): 
   try {
     return new HmacMd5Key(responseKeyNT);
   } finally {
-    responseKeyNT.fill(0);
+    wipe(responseKeyNT);
   }
 }
 

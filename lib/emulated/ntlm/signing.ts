@@ -10,6 +10,7 @@ import { HmacMd5Key } from '../crypto/hmac-md5';
 import { Rc4 } from '../crypto/rc4';
 import { NTLMSSP_NEGOTIATE_KEY_EXCH, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN, hasFlag } from './flags';
 import { sealKey, signKey, type NtlmMode } from './keys';
+import { wipe } from '../../secret';
 
 /** Length of NTLMSSP_MESSAGE_SIGNATURE, which is also what wrap() puts before the sealed bytes. */
 export const SIGNATURE_LENGTH = 16;
@@ -38,7 +39,7 @@ function directionState(exportedSessionKey: Buffer, mode: NtlmMode): DirectionSt
   const sealingKey = sealKey(exportedSessionKey, mode);
   const signingKeyBytes = signKey(exportedSessionKey, mode);
   const signingKey = new HmacMd5Key(signingKeyBytes);
-  signingKeyBytes.fill(0);
+  wipe(signingKeyBytes);
   return {
     signingKey,
     sealingKey,
@@ -91,7 +92,7 @@ export class NtlmSessionSecurity {
     state.signingKey.macInto(hmacBytes, 0, seqNumBytes, message);
     if (this.keyExchange) state.handle.updateInto(hmacBytes, out, at + 4, CHECKSUM_LENGTH);
     else for (let n = 0; n < CHECKSUM_LENGTH; n++) out[at + 4 + n] = hmacBytes[n];
-    hmacBytes.fill(0);
+    wipe(hmacBytes);
   }
 
   /** MAC() as a new 16-byte signature. */
@@ -180,7 +181,7 @@ export class NtlmSessionSecurity {
   dispose(): void {
     for (const state of [this.outbound, this.inbound]) {
       state.signingKey.dispose();
-      state.sealingKey.fill(0);
+      wipe(state.sealingKey);
       state.handle.dispose();
     }
   }

@@ -5,6 +5,7 @@
  * does (ClientCacheTime 10 hours, a maximum entry count). A session holds the TLS resumption
  * secret, so every entry that leaves the cache is zeroed.
  */
+import { wipe } from '../../secret';
 
 /** How long a session stays resumable (Schannel's client default: 10 hours). */
 export const SESSION_LIFETIME_MS = 10 * 60 * 60 * 1000;
@@ -55,6 +56,6 @@ export class TlsSessionCache {
   private drop(target: string, entry: Entry, keep?: Buffer): void {
     this.entries.delete(target);
     // A handshake that resumed may hand back the very Buffer it was offered; that one stays.
-    if (entry.session !== keep) entry.session.fill(0);
+    if (entry.session !== keep) wipe(entry.session);
   }
 }
