@@ -6,6 +6,7 @@
  * MAX_TSREQUEST_LENGTH as soon as it has arrived, so a peer cannot make us hold more than that.
  */
 import { sspiError } from '../../errors';
+import { wipeAll } from '../../secret';
 
 /**
  * The largest TSRequest we take, header included: 128 KiB. The biggest legitimate ones carry one
@@ -55,7 +56,7 @@ export class TsRequestAssembly {
 
   /** Zero and drop what has arrived (of an unfinished message, or the copies of a finished one). */
   clear(): void {
-    for (const piece of this.pieces) piece.fill(0);
+    wipeAll(this.pieces);
     this.reset();
   }
 

@@ -24,6 +24,7 @@ import * as tls from 'node:tls';
 import { recordTransport, type RecordTransport, type WriteFinisher } from './node-internals';
 import { mayGoNow, turnSlot } from './turn-budget';
 import { createHash, type X509Certificate } from 'node:crypto';
+import { wipeAll } from '../../secret';
 
 /**
  * The server certificate behind each session a client engine handed out: a resumed handshake
@@ -210,7 +211,7 @@ export class TlsEngine {
   /** Application data decrypted since the last call. */
   takePlaintext(): Buffer {
     const out = joined(this.cleartext);
-    if (this.cleartext.length > 1) for (const chunk of this.cleartext) chunk.fill(0);
+    if (this.cleartext.length > 1) wipeAll(this.cleartext);
     this.cleartext.length = 0;
     return out;
   }
