@@ -5,7 +5,7 @@
  */
 import { acquireRequest } from './acquire-request';
 import { backendCall as call } from './backend/call';
-import { defaultBackendName, emulatedBackend, nativeBackend, type BackendName } from './backend/select';
+import { defaultBackendName, emulatedBackend, nativeBackend, type BackendName } from './backends';
 import type { Backend, EmulatedOptions, NativeOptions, RawContextResult, SecBuffer } from './backend/types';
 import { SEC, SECBUFFER, type PackageName } from './constants';
 import { SspiError, invalidArgType, messageForStatus, sspiError, statusName } from './errors';

@@ -8,7 +8,7 @@ import { ASC_RET } from './constants';
 import { invalidArgType, sspiError } from './errors';
 import { Handle, SecurityContext } from './handles';
 
-/** The part of the native backend this file uses (lib/backend/native.ts). */
+/** The part of the native backend this file uses (lib/native/backend.ts). */
 interface Impersonating {
   impersonate<T>(context: unknown, callback: () => T): T;
 }

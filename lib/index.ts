@@ -45,5 +45,5 @@ export {
   type StatusName,
 } from './constants';
 export { SspiError, statusName, type UnknownStatusName } from './errors';
-export { backend } from './backend/current';
+export { backend } from './default-backend';
 export { impersonateSecurityContext, credentialsDelegated } from './impersonation';

@@ -38,7 +38,7 @@ it('loads the emulated stack at the first emulated acquire (so the check above c
 
 it('a native process (binding stubbed) never loads the emulated stack', () => {
   const script = `(async () => {
-    const path = require.resolve(process.env.DIST + '/backend/native.js');
+    const path = require.resolve(process.env.DIST + '/native/backend.js');
     const Module = require('node:module');
     const stub = new Module(path);
     stub.loaded = true;

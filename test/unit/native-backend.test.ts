@@ -1,9 +1,9 @@
 /**
- * lib/backend/native.ts and lib/impersonation.ts over a stand-in for the addon, so what the
+ * lib/native/backend.ts and lib/impersonation.ts over a stand-in for the addon, so what the
  * TypeScript side does with the addon's results is pinned on every platform (the addon itself
  * runs under Wine and on the Windows runner).
  */
-import { createNativeBackend, type NativeAddon } from '../../lib/backend/native';
+import { createNativeBackend, type NativeAddon } from '../../lib/native/backend';
 import { SecurityContext } from '../../lib/handles';
 import { ASC_RET, SEC, credentialsDelegated, impersonateSecurityContext } from '../../lib/index';
 

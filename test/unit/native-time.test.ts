@@ -11,7 +11,7 @@ import ts from 'typescript';
 
 /** timeStampDate(...cases) in a process whose zone is `tz`; ISO strings, or null. */
 function convertIn(tz: string, cases: Array<[number | undefined, 'utc' | 'local']>): Array<string | null> {
-  const source = fs.readFileSync(path.join(__dirname, '../../lib/backend/native-time.ts'), 'utf8');
+  const source = fs.readFileSync(path.join(__dirname, '../../lib/native/time.ts'), 'utf8');
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
   const program =
     `const module = { exports: {} }; const exports = module.exports;\n${js}\n` +

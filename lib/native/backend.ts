@@ -11,8 +11,14 @@ import path from 'node:path';
 import type { PackageName } from '../constants';
 import { SEC, SECBUFFER } from '../constants';
 import { SspiError, invalidArgValue, messageForStatus, sspiError } from '../errors';
-import { timeStampDate } from './native-time';
-import type { Backend, NativeAcquireRequest, ContextRequest, RawContextResult, SecBuffer } from './types';
+import { timeStampDate } from './time';
+import type {
+  Backend,
+  NativeAcquireRequest,
+  ContextRequest,
+  RawContextResult,
+  SecBuffer,
+} from '../backend/types';
 
 /** An opaque handle made by the addon (a type-tagged napi External). */
 type NativeHandle = object;
@@ -25,7 +31,7 @@ interface NativeLegResult {
   attributes: number;
   /** Milliseconds since the Unix epoch, read as if UTC; 0 when the package gave none. */
   expiry: number;
-  /** The package reports local time (CredSSP): see native-time.ts. */
+  /** The package reports local time (CredSSP): see time.ts. */
   localTime: boolean;
   /** SECBUFFER_MISSING's count. */
   missing?: number;
@@ -352,7 +358,7 @@ function shapeAttribute(attribute: string, value: Record<string, number | string
  * build/Release after a node-gyp build) and wrap it. Throws when no binding fits this platform.
  */
 export function loadNativeBackend(): ReturnType<typeof createNativeBackend> {
-  // lib/backend/native.ts and dist/backend/native.js both sit two levels below the root.
+  // lib/native/backend.ts and dist/native/backend.js both sit two levels below the root.
   const root = path.join(__dirname, '..', '..');
   const load = require('node-gyp-build') as (dir: string) => unknown;
   return createNativeBackend(load(root) as NativeAddon);

@@ -5,8 +5,8 @@
  * (require), not at import: a Windows process on the native backend never loads the emulated
  * protocol stack, and a missing binding is an SspiError at acquireCredentialsHandle.
  */
-import { sspiError } from '../errors';
-import type { Backend, EmulatedAcquireRequest, NativeAcquireRequest } from './types';
+import { sspiError } from './errors';
+import type { Backend, EmulatedAcquireRequest, NativeAcquireRequest } from './backend/types';
 
 export type BackendName = 'native' | 'emulated';
 
@@ -17,7 +17,7 @@ let emulated: Backend<EmulatedAcquireRequest> | undefined;
 export function nativeBackend(): Backend<NativeAcquireRequest> {
   if (!native) {
     try {
-      const { loadNativeBackend } = require('./native') as {
+      const { loadNativeBackend } = require('./native/backend') as {
         loadNativeBackend(): Backend<NativeAcquireRequest>;
       };
       native = loadNativeBackend();
@@ -39,7 +39,7 @@ export function nativeBackend(): Backend<NativeAcquireRequest> {
 }
 
 export function emulatedBackend(): Backend<EmulatedAcquireRequest> {
-  emulated ??= (require('../emulated/backend') as { emulatedBackend: Backend<EmulatedAcquireRequest> })
+  emulated ??= (require('./emulated/backend') as { emulatedBackend: Backend<EmulatedAcquireRequest> })
     .emulatedBackend;
   return emulated;
 }

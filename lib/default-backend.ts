@@ -1,4 +1,4 @@
-import { defaultBackendName, type BackendName } from './select';
+import { defaultBackendName, type BackendName } from './backends';
 
 /**
  * The process's default backend: 'native' (Windows, Secur32.dll) or 'emulated'. Read lazily:
