@@ -7,7 +7,7 @@
  * JS string: UTF-8 bytes in, UTF-16LE bytes (in secret memory), a hash out, both zeroed.
  */
 import { parseArgs } from 'node:util';
-import { ntHashOf } from '../emulated/ntlm/keys';
+import { ntHashOf } from '../emulated/mechanisms/ntlm/keys';
 import { wipe } from '../secret';
 import { utf16leOfUtf8 } from '../secret-text';
 import { EXIT, UsageError, type ExitCode } from './exit-codes';

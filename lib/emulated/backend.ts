@@ -10,12 +10,12 @@ import type {
   SecBuffer,
 } from '../backend/types';
 import { SEC, SECBUFFER } from '../constants';
-import { CredsspAcceptor } from './credssp/acceptor';
-import { CredsspInitiator } from './credssp/initiator';
+import { CredsspAcceptor } from './packages/credssp/acceptor';
+import { CredsspInitiator } from './packages/credssp/initiator';
 import { EmulatedCredential } from './credential';
 import { MechanismPackage } from './packages/mechanism-package';
-import type { PackageContext } from './packages/types';
-import { turnSlot } from './tls/turn-budget';
+import type { PackageContext } from './packages/package-context';
+import { turnSlot } from './scheduling/turn-budget';
 
 function newContext(role: 'initiator' | 'acceptor', credential: EmulatedCredential): PackageContext {
   if (credential.package === 'CredSSP') {

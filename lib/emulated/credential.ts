@@ -10,7 +10,7 @@ import type { PackageName } from '../constants';
 import { invalidArgValue } from '../errors';
 import { secretOfString, wipe, type SecretBuffer } from '../secret';
 import { utf16leOfUtf8 } from '../secret-text';
-import { ntHashOf } from './ntlm/keys';
+import { ntHashOf } from './mechanisms/ntlm/keys';
 import { TlsSessionCache } from './tls/session-cache';
 import { makeUserTable, type NtHashLookup, type UserTable } from './users';
 
@@ -24,7 +24,7 @@ export interface EmulatedIdentity {
   ntHash: SecretBuffer;
 }
 
-/** The TLS identity a CredSSP acceptor presents; made once per credential (credssp/server-identity.ts). */
+/** The TLS identity a CredSSP acceptor presents; made once per credential (packages/credssp/server-identity.ts). */
 export interface AcceptorTlsIdentity {
   secureContext: SecureContext;
   certificate: X509Certificate;

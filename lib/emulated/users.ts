@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { UsersOption } from '../backend/types';
 import { sspiError } from '../errors';
-import { ntHashOf } from './ntlm/keys';
+import { ntHashOf } from './mechanisms/ntlm/keys';
 import { copySecret, secretOfString, wipe, wipeAll } from '../secret';
 
 /** Returns the NT hash (NTOWFv1) of a user, or undefined when the user is unknown. */

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { startServe, type RunningServer } from '../../lib/cli/serve';
 import { PROTOCOL, encodeConnectionRequest } from '../../lib/cli/x224';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
 import { nlaClient } from '../soak/rdp-client';
 import { fcParams, runs, timeoutFor } from './support/budget';
 import { tokenArb } from './support/mutate';

@@ -6,7 +6,7 @@
  */
 import { ISC_REQ, SEC } from '../../lib/constants';
 import { isSspiError, type SspiError } from '../../lib/errors';
-import * as policy from '../../lib/emulated/credssp/policy';
+import * as policy from '../../lib/emulated/packages/credssp/policy';
 import {
   CredsspAcceptor,
   CredsspInitiator,

@@ -7,9 +7,9 @@
  */
 import { createSecureContext } from 'node:tls';
 import { SEC } from '../../lib/constants';
-import { CredsspAcceptor } from '../../lib/emulated/credssp/acceptor';
-import { CredsspInitiator } from '../../lib/emulated/credssp/initiator';
-import { decodeTsRequest, type TsRequest } from '../../lib/emulated/credssp/tsrequest';
+import { CredsspAcceptor } from '../../lib/emulated/packages/credssp/acceptor';
+import { CredsspInitiator } from '../../lib/emulated/packages/credssp/initiator';
+import { decodeTsRequest, type TsRequest } from '../../lib/emulated/packages/credssp/tsrequest';
 import { generateSelfSignedCertificate } from '../../lib/emulated/tls/certificate';
 import { TlsEngine } from '../../lib/emulated/tls/engine';
 import { authenticate, clientCredential, iscRequest, serverCredential } from './credssp-helpers';

@@ -4,9 +4,9 @@ import { acquireRequest } from '../../lib/acquire-request';
 import type { AcquireCredentialsOptions } from '../../lib/api';
 import type { EmulatedAcquireRequest, EmulatedOptions } from '../../lib/backend/types';
 import { EmulatedCredential } from '../../lib/emulated/credential';
-import { CredsspAcceptor } from '../../lib/emulated/credssp/acceptor';
-import { CredsspInitiator } from '../../lib/emulated/credssp/initiator';
-import type { PackageStepResult } from '../../lib/emulated/packages/types';
+import { CredsspAcceptor } from '../../lib/emulated/packages/credssp/acceptor';
+import { CredsspInitiator } from '../../lib/emulated/packages/credssp/initiator';
+import type { PackageStepResult } from '../../lib/emulated/packages/package-context';
 
 export const TARGET = 'TERMSRV/server.example';
 export const DELEGATE_FLAGS = ISC_REQ.DELEGATE | ISC_REQ.ALLOCATE_MEMORY | ISC_REQ.CONNECTION;

@@ -5,10 +5,14 @@
  */
 import { createSecureContext } from 'node:tls';
 import { SEC } from '../../lib/constants';
-import { createAcceptorMechanism } from '../../lib/emulated/mechanisms';
-import type { MechanismContext } from '../../lib/emulated/mechanism';
-import { clientPubKeyAuth, serverPubKeyAuth } from '../../lib/emulated/credssp/pubkeyauth';
-import { decodeTsRequest, encodeTsRequest, type TsRequest } from '../../lib/emulated/credssp/tsrequest';
+import { createAcceptorMechanism } from '../../lib/emulated/mechanisms/create';
+import type { MechanismContext } from '../../lib/emulated/mechanisms/mechanism-context';
+import { clientPubKeyAuth, serverPubKeyAuth } from '../../lib/emulated/packages/credssp/pubkeyauth';
+import {
+  decodeTsRequest,
+  encodeTsRequest,
+  type TsRequest,
+} from '../../lib/emulated/packages/credssp/tsrequest';
 import { generateSelfSignedCertificate, subjectPublicKeyOf } from '../../lib/emulated/tls/certificate';
 import { TlsEngine } from '../../lib/emulated/tls/engine';
 import { isSspiError, type SspiError } from '../../lib/errors';

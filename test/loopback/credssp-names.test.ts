@@ -4,7 +4,7 @@
  * is whatever the client put in TSCredentials. CredSSP does not tie them (nor does Windows), so
  * an acceptor authorizes on `names`; these tests pin that both are reported as they are.
  */
-import * as tscredentials from '../../lib/emulated/credssp/tscredentials';
+import * as tscredentials from '../../lib/emulated/packages/credssp/tscredentials';
 import {
   CredsspAcceptor,
   CredsspInitiator,

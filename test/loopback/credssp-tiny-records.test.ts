@@ -7,10 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import type { SecureVersion } from 'node:tls';
 import { SEC } from '../../lib/constants';
-import { MAX_RECORDS_PER_READ } from '../../lib/emulated/credssp/channel';
-import { CredsspAcceptor } from '../../lib/emulated/credssp/acceptor';
-import { CredsspInitiator } from '../../lib/emulated/credssp/initiator';
-import { MAX_TSREQUEST_LENGTH } from '../../lib/emulated/credssp/tsrequest-assembly';
+import { MAX_RECORDS_PER_READ } from '../../lib/emulated/packages/credssp/channel';
+import { CredsspAcceptor } from '../../lib/emulated/packages/credssp/acceptor';
+import { CredsspInitiator } from '../../lib/emulated/packages/credssp/initiator';
+import { MAX_TSREQUEST_LENGTH } from '../../lib/emulated/packages/credssp/tsrequest-assembly';
 import { TlsEngine } from '../../lib/emulated/tls/engine';
 import { ascRequest, clientCredential, codeOf, iscRequest, serverCredential } from './credssp-helpers';
 

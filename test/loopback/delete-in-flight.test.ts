@@ -8,7 +8,7 @@ import {
   type ContextResult,
 } from '../../lib';
 import { performance } from 'node:perf_hooks';
-import { TURN_BUDGET_MS } from '../../lib/emulated/tls/turn-budget';
+import { TURN_BUDGET_MS } from '../../lib/emulated/scheduling/turn-budget';
 import { credentialPair, handshake } from './helpers';
 
 /** Settles within `ms` or says 'hang'; attaches its handlers at once, so nothing rejects unhandled. */

@@ -19,7 +19,7 @@ import {
   ISC_REQ,
 } from '../../lib';
 import { encodeConnectionRequest, PROTOCOL } from '../../lib/cli/x224';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
 import { ensureBuilt, root } from './dist';
 import { nlaClient } from './rdp-client';
 

@@ -12,7 +12,7 @@ import {
 } from '../../lib/cli/socket-reader';
 import { parseHostPort, parsePort, parseSeconds } from '../../lib/cli/tcp';
 import { describeTlsRecords } from '../../lib/cli/tls-records';
-import { describeErrorCode, secStatusOfErrorCode } from '../../lib/emulated/credssp/ntstatus';
+import { describeErrorCode, secStatusOfErrorCode } from '../../lib/emulated/packages/credssp/ntstatus';
 import { SspiError } from '../../lib/errors';
 
 describe('HOST[:PORT] arguments', () => {

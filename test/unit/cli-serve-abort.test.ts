@@ -12,7 +12,7 @@ import * as lib from '../../lib/index';
 import { sspiError } from '../../lib/errors';
 import type { CliIo } from '../../lib/cli/io';
 import { startServe, type RunningServer } from '../../lib/cli/serve';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
 import { nlaClient } from '../soak/rdp-client';
 
 type Accept = typeof lib.acceptSecurityContext;

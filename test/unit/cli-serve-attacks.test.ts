@@ -17,7 +17,7 @@ import {
 import type { CliIo } from '../../lib/cli/io';
 import { startServe, type RunningServer } from '../../lib/cli/serve';
 import { encodeConnectionRequest, PROTOCOL } from '../../lib/cli/x224';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
 import { nlaClient } from '../soak/rdp-client';
 
 const PASSWORD = 'Passw0rd!';

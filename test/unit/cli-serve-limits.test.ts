@@ -21,7 +21,7 @@ import { runSecurityExchange } from '../../lib/cli/security-exchange';
 import { startServe, type RunningServer } from '../../lib/cli/serve';
 import { SocketReader, writeAll } from '../../lib/cli/socket-reader';
 import { encodeConnectionRequest, parseConnectionConfirm, PROTOCOL } from '../../lib/cli/x224';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
 
 const PASSWORD = 'Limits-Test-Secret-7';
 const FLAGS = ISC_REQ.DELEGATE | ISC_REQ.USE_SUPPLIED_CREDS;

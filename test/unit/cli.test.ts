@@ -11,7 +11,7 @@ import type { CliIo } from '../../lib/cli/io';
 import { main } from '../../lib/cli/main';
 import { startServe, type RunningServer } from '../../lib/cli/serve';
 import { encodeConnectionConfirm, encodeConnectionRequest, NEG_FAILURE, PROTOCOL } from '../../lib/cli/x224';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
 
 const PASSWORD = 'Cli-Test-Secret-42';
 

@@ -7,13 +7,17 @@ import {
   clientPubKeyAuth,
   incrementFirstByte,
   serverPubKeyAuth,
-} from '../../lib/emulated/credssp/pubkeyauth';
-import { checkDelegationPolicy, parseSpn, spnPatternMatches } from '../../lib/emulated/credssp/policy';
+} from '../../lib/emulated/packages/credssp/pubkeyauth';
+import {
+  checkDelegationPolicy,
+  parseSpn,
+  spnPatternMatches,
+} from '../../lib/emulated/packages/credssp/policy';
 import {
   describeErrorCode,
   errorCodeOfSecStatus,
   secStatusOfErrorCode,
-} from '../../lib/emulated/credssp/ntstatus';
+} from '../../lib/emulated/packages/credssp/ntstatus';
 import { SEC } from '../../lib/constants';
 import { isSspiError } from '../../lib/errors';
 

@@ -4,8 +4,8 @@ import {
   MAX_RECORDS_PER_READ,
   cutToken,
   type ChannelStep,
-} from '../../lib/emulated/credssp/channel';
-import { decodeTsRequest, encodeTsRequest } from '../../lib/emulated/credssp/tsrequest';
+} from '../../lib/emulated/packages/credssp/channel';
+import { decodeTsRequest, encodeTsRequest } from '../../lib/emulated/packages/credssp/tsrequest';
 import { generateSelfSignedCertificate } from '../../lib/emulated/tls/certificate';
 import { TlsEngine } from '../../lib/emulated/tls/engine';
 import { recordLengthAt } from '../../lib/emulated/tls/records';

@@ -1,6 +1,6 @@
 import { ISC_REQ, SEC, SECBUFFER } from '../../lib/constants';
 import { isSspiError } from '../../lib/errors';
-import { CredsspInitiator } from '../../lib/emulated/credssp/initiator';
+import { CredsspInitiator } from '../../lib/emulated/packages/credssp/initiator';
 import { emulatedCredential } from '../loopback/credssp-helpers';
 
 describe('CredsspContext.step', () => {

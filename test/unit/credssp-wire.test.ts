@@ -5,12 +5,12 @@ import {
   encodeTsCredentials,
   wipeTsCredentials,
   type TsCredentials,
-} from '../../lib/emulated/credssp/tscredentials';
+} from '../../lib/emulated/packages/credssp/tscredentials';
 import {
   decodeTsRequest,
   encodeTsRequest,
   versionCarriesErrorCode,
-} from '../../lib/emulated/credssp/tsrequest';
+} from '../../lib/emulated/packages/credssp/tsrequest';
 import { isSspiError } from '../../lib/errors';
 
 const vectors = JSON.parse(

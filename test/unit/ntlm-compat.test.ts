@@ -6,14 +6,18 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSspiError } from '../../lib/errors';
-import { NtlmAcceptor } from '../../lib/emulated/ntlm/acceptor';
-import { encodeAvPairs, parseAvPairs } from '../../lib/emulated/ntlm/avpairs';
-import * as F from '../../lib/emulated/ntlm/flags';
-import { NtlmInitiator } from '../../lib/emulated/ntlm/initiator';
-import { ntHashOf, ntowfV2, rc4k, sessionBaseKeyV2, signKey } from '../../lib/emulated/ntlm/keys';
-import { encodeAuthenticate, parseAuthenticate, parseChallenge } from '../../lib/emulated/ntlm/messages';
-import { ntlmV2Response } from '../../lib/emulated/ntlm/response';
-import { NtlmSessionSecurity } from '../../lib/emulated/ntlm/signing';
+import { NtlmAcceptor } from '../../lib/emulated/mechanisms/ntlm/acceptor';
+import { encodeAvPairs, parseAvPairs } from '../../lib/emulated/mechanisms/ntlm/avpairs';
+import * as F from '../../lib/emulated/mechanisms/ntlm/flags';
+import { NtlmInitiator } from '../../lib/emulated/mechanisms/ntlm/initiator';
+import { ntHashOf, ntowfV2, rc4k, sessionBaseKeyV2, signKey } from '../../lib/emulated/mechanisms/ntlm/keys';
+import {
+  encodeAuthenticate,
+  parseAuthenticate,
+  parseChallenge,
+} from '../../lib/emulated/mechanisms/ntlm/messages';
+import { ntlmV2Response } from '../../lib/emulated/mechanisms/ntlm/response';
+import { NtlmSessionSecurity } from '../../lib/emulated/mechanisms/ntlm/signing';
 
 const NT_HASH = ntHashOf(Buffer.from('Password', 'utf16le'));
 

@@ -5,16 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeAvPairs, parseAvPairs } from '../../lib/emulated/ntlm/avpairs';
-import { lmV2Response, ntHashOf, ntowfV2, rc4k } from '../../lib/emulated/ntlm/keys';
+import { encodeAvPairs, parseAvPairs } from '../../lib/emulated/mechanisms/ntlm/avpairs';
+import { lmV2Response, ntHashOf, ntowfV2, rc4k } from '../../lib/emulated/mechanisms/ntlm/keys';
 import {
   OUR_VERSION,
   encodeAuthenticate,
   encodeChallenge,
   encodeNegotiate,
   parseChallenge,
-} from '../../lib/emulated/ntlm/messages';
-import { ntlmV2Response } from '../../lib/emulated/ntlm/response';
+} from '../../lib/emulated/mechanisms/ntlm/messages';
+import { ntlmV2Response } from '../../lib/emulated/mechanisms/ntlm/response';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 const fixture = (name: string): Buffer =>

@@ -2,7 +2,7 @@
  * ContextEntropy: one context's randomness, drawn from the system CSPRNG in as few calls as an
  * AUTHENTICATE needs, without handing out the same bytes twice or keeping them after dispose().
  */
-import { ContextEntropy } from '../../lib/emulated/ntlm/entropy';
+import { ContextEntropy } from '../../lib/emulated/mechanisms/ntlm/entropy';
 
 describe('ContextEntropy', () => {
   it('hands out independent values of the sizes asked for', () => {

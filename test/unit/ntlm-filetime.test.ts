@@ -3,7 +3,7 @@
  * (ms since 1601) * 10^4 that BigInt computes, over the whole range a Date can hold after 1601.
  */
 import fc from 'fast-check';
-import { fileTime } from '../../lib/emulated/ntlm/avpairs';
+import { fileTime } from '../../lib/emulated/mechanisms/ntlm/avpairs';
 
 const EPOCH_1601_MS = -11644473600000;
 

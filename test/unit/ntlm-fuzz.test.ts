@@ -4,9 +4,9 @@
  */
 import fc from 'fast-check';
 import { SspiError } from '../../lib/errors';
-import { NtlmAcceptor } from '../../lib/emulated/ntlm/acceptor';
-import { NtlmInitiator } from '../../lib/emulated/ntlm/initiator';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
+import { NtlmAcceptor } from '../../lib/emulated/mechanisms/ntlm/acceptor';
+import { NtlmInitiator } from '../../lib/emulated/mechanisms/ntlm/initiator';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
 
 const NT_HASH = ntHashOf(Buffer.from('pw', 'utf16le'));
 /** UNSUPPORTED_FUNCTION is how a well-formed but too-weak offer (no ESS, no 128-bit) is refused. */

@@ -13,11 +13,15 @@ import {
   MsvChannelBindings,
   findAvPair,
   parseAvPairs,
-} from '../../lib/emulated/ntlm/avpairs';
-import * as F from '../../lib/emulated/ntlm/flags';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
-import { encodeAuthenticate, parseAuthenticate, parseChallenge } from '../../lib/emulated/ntlm/messages';
-import { parseNtlmV2Response } from '../../lib/emulated/ntlm/response';
+} from '../../lib/emulated/mechanisms/ntlm/avpairs';
+import * as F from '../../lib/emulated/mechanisms/ntlm/flags';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
+import {
+  encodeAuthenticate,
+  parseAuthenticate,
+  parseChallenge,
+} from '../../lib/emulated/mechanisms/ntlm/messages';
+import { parseNtlmV2Response } from '../../lib/emulated/mechanisms/ntlm/response';
 import { WRONG_HASH, acceptor, errorOf, initiator, ntOffset, upToAuthenticate } from '../fixtures/ntlm/pair';
 
 describe('NTLM handshake', () => {

@@ -3,13 +3,13 @@
  * NTLMSSP_NEGOTIATE_UNICODE (odd byte counts refused), Latin-1 without it, each from its own range.
  */
 import { SspiError } from '../../lib/errors';
-import { NTLMSSP_NEGOTIATE_UNICODE } from '../../lib/emulated/ntlm/flags';
+import { NTLMSSP_NEGOTIATE_UNICODE } from '../../lib/emulated/mechanisms/ntlm/flags';
 import {
   encodeAuthenticate,
   encodeChallenge,
   parseAuthenticate,
   parseChallenge,
-} from '../../lib/emulated/ntlm/messages';
+} from '../../lib/emulated/mechanisms/ntlm/messages';
 
 function authenticate(flags: number): Buffer {
   return encodeAuthenticate({

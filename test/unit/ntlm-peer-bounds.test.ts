@@ -3,17 +3,22 @@
  * the bound the answer is SEC_E_INVALID_TOKEN, never a RangeError from an encoder (which the API
  * reports as SEC_E_INTERNAL_ERROR).
  */
-import { NtlmAcceptor } from '../../lib/emulated/ntlm/acceptor';
-import { MsvAvDnsTreeName, MsvAvTimestamp, encodeAvPairs, fileTime } from '../../lib/emulated/ntlm/avpairs';
-import { NtlmInitiator } from '../../lib/emulated/ntlm/initiator';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
-import { MAX_NAME_LENGTH, MAX_TARGET_INFO_LENGTH } from '../../lib/emulated/ntlm/limits';
+import { NtlmAcceptor } from '../../lib/emulated/mechanisms/ntlm/acceptor';
+import {
+  MsvAvDnsTreeName,
+  MsvAvTimestamp,
+  encodeAvPairs,
+  fileTime,
+} from '../../lib/emulated/mechanisms/ntlm/avpairs';
+import { NtlmInitiator } from '../../lib/emulated/mechanisms/ntlm/initiator';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
+import { MAX_NAME_LENGTH, MAX_TARGET_INFO_LENGTH } from '../../lib/emulated/mechanisms/ntlm/limits';
 import {
   encodeAuthenticate,
   encodeChallenge,
   parseAuthenticate,
   parseChallenge,
-} from '../../lib/emulated/ntlm/messages';
+} from '../../lib/emulated/mechanisms/ntlm/messages';
 
 const NT_HASH = ntHashOf(Buffer.from('pw', 'utf16le'));
 const invalidToken = expect.objectContaining({ code: 'SEC_E_INVALID_TOKEN' });

@@ -8,7 +8,7 @@ import {
   MsvAvNbComputerName,
   MsvAvNbDomainName,
   findAvPair,
-} from '../../lib/emulated/ntlm/avpairs';
+} from '../../lib/emulated/mechanisms/ntlm/avpairs';
 import {
   exportedSessionKeyFrom,
   keyExchangeKeyV2,
@@ -19,20 +19,20 @@ import {
   sealKey,
   sessionBaseKeyV2,
   signKey,
-} from '../../lib/emulated/ntlm/keys';
+} from '../../lib/emulated/mechanisms/ntlm/keys';
 import {
   encodeAuthenticate,
   encodeChallenge,
   parseAuthenticate,
   parseChallenge,
-} from '../../lib/emulated/ntlm/messages';
-import { ntlmV2Response, parseNtlmV2Response } from '../../lib/emulated/ntlm/response';
-import { NtlmSessionSecurity } from '../../lib/emulated/ntlm/signing';
+} from '../../lib/emulated/mechanisms/ntlm/messages';
+import { ntlmV2Response, parseNtlmV2Response } from '../../lib/emulated/mechanisms/ntlm/response';
+import { NtlmSessionSecurity } from '../../lib/emulated/mechanisms/ntlm/signing';
 import {
   NTLMSSP_NEGOTIATE_KEY_EXCH,
   NTLMSSP_NEGOTIATE_SEAL,
   NTLMSSP_NEGOTIATE_SIGN,
-} from '../../lib/emulated/ntlm/flags';
+} from '../../lib/emulated/mechanisms/ntlm/flags';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 const fixture = (name: string): Buffer =>

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
 
 /** A password no other test uses, with 2-, 3- and 4-byte UTF-8 (an astral character, a surrogate pair in UTF-16). */
 function uniquePassword(): string {

@@ -11,12 +11,17 @@ import {
   sequence,
   tlv,
 } from '../../lib/emulated/asn1/der';
-import { NtlmAcceptor } from '../../lib/emulated/ntlm/acceptor';
-import { NtlmInitiator } from '../../lib/emulated/ntlm/initiator';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
-import { SpnegoAcceptor } from '../../lib/emulated/spnego/acceptor';
-import { SpnegoInitiator } from '../../lib/emulated/spnego/initiator';
-import { MAX_MECH_TYPES, NTLMSSP_OID, NegState, SPNEGO_OID } from '../../lib/emulated/spnego/tokens';
+import { NtlmAcceptor } from '../../lib/emulated/mechanisms/ntlm/acceptor';
+import { NtlmInitiator } from '../../lib/emulated/mechanisms/ntlm/initiator';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
+import { SpnegoAcceptor } from '../../lib/emulated/mechanisms/spnego/acceptor';
+import { SpnegoInitiator } from '../../lib/emulated/mechanisms/spnego/initiator';
+import {
+  MAX_MECH_TYPES,
+  NTLMSSP_OID,
+  NegState,
+  SPNEGO_OID,
+} from '../../lib/emulated/mechanisms/spnego/tokens';
 import { PEER_TEXT_LIMIT, peerText, type SspiError } from '../../lib/errors';
 
 /** Longer than any message that quotes one bounded piece of peer text, shorter than an unbounded one. */

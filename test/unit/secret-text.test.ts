@@ -3,7 +3,7 @@ import { acquireRequest } from '../../lib/acquire-request';
 import type { EmulatedAcquireRequest } from '../../lib/backend/types';
 import { randomBytes } from 'node:crypto';
 import { EmulatedCredential } from '../../lib/emulated/credential';
-import { ntHashOf } from '../../lib/emulated/ntlm/keys';
+import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
 import { utf16leOfUtf8, utf8OfUtf16le } from '../../lib/secret-text';
 
 const SAMPLES = [

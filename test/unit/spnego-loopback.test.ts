@@ -4,13 +4,13 @@
  */
 import fc from 'fast-check';
 import { SspiError } from '../../lib/errors';
-import { rc4k, sealKey, ntHashOf } from '../../lib/emulated/ntlm/keys';
-import { NtlmAcceptor } from '../../lib/emulated/ntlm/acceptor';
-import { NtlmInitiator } from '../../lib/emulated/ntlm/initiator';
-import type { MechanismContext } from '../../lib/emulated/mechanism';
-import { SpnegoAcceptor } from '../../lib/emulated/spnego/acceptor';
-import { SpnegoInitiator } from '../../lib/emulated/spnego/initiator';
-import { signMechList, verifyMechList } from '../../lib/emulated/spnego/mech-list-mic';
+import { rc4k, sealKey, ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
+import { NtlmAcceptor } from '../../lib/emulated/mechanisms/ntlm/acceptor';
+import { NtlmInitiator } from '../../lib/emulated/mechanisms/ntlm/initiator';
+import type { MechanismContext } from '../../lib/emulated/mechanisms/mechanism-context';
+import { SpnegoAcceptor } from '../../lib/emulated/mechanisms/spnego/acceptor';
+import { SpnegoInitiator } from '../../lib/emulated/mechanisms/spnego/initiator';
+import { signMechList, verifyMechList } from '../../lib/emulated/mechanisms/spnego/mech-list-mic';
 import {
   NTLMSSP_OID,
   NegState,
@@ -20,7 +20,7 @@ import {
   encodeMechTypes,
   encodeNegTokenResp,
   isRawNtlmssp,
-} from '../../lib/emulated/spnego/tokens';
+} from '../../lib/emulated/mechanisms/spnego/tokens';
 
 const KRB5 = '1.2.840.113554.1.2.2';
 const hashOf = (password: string): Buffer => ntHashOf(Buffer.from(password, 'utf16le'));

@@ -9,7 +9,7 @@ import {
   encodeMechTypes,
   encodeNegTokenResp,
   isRawNtlmssp,
-} from '../../lib/emulated/spnego/tokens';
+} from '../../lib/emulated/mechanisms/spnego/tokens';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

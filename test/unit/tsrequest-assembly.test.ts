@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { MAX_TSREQUEST_LENGTH, TsRequestAssembly } from '../../lib/emulated/credssp/tsrequest-assembly';
-import { encodeTsRequest } from '../../lib/emulated/credssp/tsrequest';
+import {
+  MAX_TSREQUEST_LENGTH,
+  TsRequestAssembly,
+} from '../../lib/emulated/packages/credssp/tsrequest-assembly';
+import { encodeTsRequest } from '../../lib/emulated/packages/credssp/tsrequest';
 import { isSspiError } from '../../lib/errors';
 
 /** A TSRequest of exactly `length` bytes (a negoToken sized to fit). */

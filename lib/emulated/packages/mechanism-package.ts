@@ -5,10 +5,10 @@
 import { ASC_REQ, ISC_REQ, SEC } from '../../constants';
 import { sspiError } from '../../errors';
 import type { EmulatedCredential } from '../credential';
-import type { MechanismContext } from '../mechanism';
-import { createAcceptorMechanism, createInitiatorMechanism } from '../mechanisms';
+import type { MechanismContext } from '../mechanisms/mechanism-context';
+import { createAcceptorMechanism, createInitiatorMechanism } from '../mechanisms/create';
 import { packageInfo } from './package-info';
-import type { PackageContext, PackageStepRequest, PackageStepResult } from './types';
+import type { PackageContext, PackageStepRequest, PackageStepResult } from './package-context';
 
 /** Request bits NTLM honours and reports back; the REQ and RET bits share positions. */
 const ISC_SUPPORTED =

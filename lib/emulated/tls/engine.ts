@@ -22,7 +22,7 @@
  */
 import * as tls from 'node:tls';
 import { recordTransport, type RecordTransport, type WriteFinisher } from './node-internals';
-import { mayGoNow, turnSlot } from './turn-budget';
+import { mayGoNow, turnSlot } from '../scheduling/turn-budget';
 import { createHash, type X509Certificate } from 'node:crypto';
 import { wipeAll } from '../../secret';
 

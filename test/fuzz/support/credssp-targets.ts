@@ -8,8 +8,8 @@ import {
   CRED_TYPE_SMARTCARD,
   decodeTsCredentials,
   encodeTsCredentials,
-} from '../../../lib/emulated/credssp/tscredentials';
-import { decodeTsRequest, encodeTsRequest } from '../../../lib/emulated/credssp/tsrequest';
+} from '../../../lib/emulated/packages/credssp/tscredentials';
+import { decodeTsRequest, encodeTsRequest } from '../../../lib/emulated/packages/credssp/tsrequest';
 import { isInvalidToken, type ParserTarget } from './parser-property';
 
 const utf16 = (text: string) => Buffer.from(text, 'utf16le');

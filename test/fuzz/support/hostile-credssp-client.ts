@@ -7,11 +7,14 @@
  * the damage after a valid TLS layer; the acceptor is driven through the public API.
  */
 import { acceptSecurityContext, SEC, type CredentialsHandle, type SecurityContext } from '../../../lib';
-import { clientPubKeyAuth } from '../../../lib/emulated/credssp/pubkeyauth';
-import { CRED_TYPE_PASSWORD, encodeTsCredentials } from '../../../lib/emulated/credssp/tscredentials';
-import { decodeTsRequest, encodeTsRequest } from '../../../lib/emulated/credssp/tsrequest';
-import { ntHashOf } from '../../../lib/emulated/ntlm/keys';
-import { NtlmInitiator } from '../../../lib/emulated/ntlm/initiator';
+import { clientPubKeyAuth } from '../../../lib/emulated/packages/credssp/pubkeyauth';
+import {
+  CRED_TYPE_PASSWORD,
+  encodeTsCredentials,
+} from '../../../lib/emulated/packages/credssp/tscredentials';
+import { decodeTsRequest, encodeTsRequest } from '../../../lib/emulated/packages/credssp/tsrequest';
+import { ntHashOf } from '../../../lib/emulated/mechanisms/ntlm/keys';
+import { NtlmInitiator } from '../../../lib/emulated/mechanisms/ntlm/initiator';
 import { subjectPublicKeyOf } from '../../../lib/emulated/tls/certificate';
 import { TlsEngine } from '../../../lib/emulated/tls/engine';
 import { settle, type Handles } from './exchange';

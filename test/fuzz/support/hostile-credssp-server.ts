@@ -13,10 +13,10 @@ import {
   type CredentialsHandle,
   type SecurityContext,
 } from '../../../lib';
-import { serverPubKeyAuth } from '../../../lib/emulated/credssp/pubkeyauth';
-import { decodeTsRequest, encodeTsRequest } from '../../../lib/emulated/credssp/tsrequest';
-import { ntHashOf } from '../../../lib/emulated/ntlm/keys';
-import { NtlmAcceptor } from '../../../lib/emulated/ntlm/acceptor';
+import { serverPubKeyAuth } from '../../../lib/emulated/packages/credssp/pubkeyauth';
+import { decodeTsRequest, encodeTsRequest } from '../../../lib/emulated/packages/credssp/tsrequest';
+import { ntHashOf } from '../../../lib/emulated/mechanisms/ntlm/keys';
+import { NtlmAcceptor } from '../../../lib/emulated/mechanisms/ntlm/acceptor';
 import { subjectPublicKeyOf } from '../../../lib/emulated/tls/certificate';
 import { TlsEngine } from '../../../lib/emulated/tls/engine';
 import { settle, type Handles } from './exchange';

@@ -34,8 +34,8 @@ import {
   parseAvPairs,
   singleHostPair,
   textAvPair,
-} from '../../../lib/emulated/ntlm/avpairs';
-import { ntlmV2ClientChallenge } from '../../../lib/emulated/ntlm/keys';
+} from '../../../lib/emulated/mechanisms/ntlm/avpairs';
+import { ntlmV2ClientChallenge } from '../../../lib/emulated/mechanisms/ntlm/keys';
 import {
   encodeAuthenticate,
   encodeChallenge,
@@ -43,8 +43,8 @@ import {
   parseAuthenticate,
   parseChallenge,
   parseNegotiate,
-} from '../../../lib/emulated/ntlm/messages';
-import { parseNtlmV2Response } from '../../../lib/emulated/ntlm/response';
+} from '../../../lib/emulated/mechanisms/ntlm/messages';
+import { parseNtlmV2Response } from '../../../lib/emulated/mechanisms/ntlm/response';
 import {
   NTLMSSP_OID,
   decodeInitialToken,
@@ -52,7 +52,7 @@ import {
   encodeInitialToken,
   encodeMechTypes,
   encodeNegTokenResp,
-} from '../../../lib/emulated/spnego/tokens';
+} from '../../../lib/emulated/mechanisms/spnego/tokens';
 import { scanRecords } from '../../../lib/emulated/tls/records';
 import {
   PROTOCOL,

@@ -5,8 +5,8 @@
  * bytes however the message was cut. The outer DER length is checked against
  * MAX_TSREQUEST_LENGTH as soon as it has arrived, so a peer cannot make us hold more than that.
  */
-import { sspiError } from '../../errors';
-import { wipeAll } from '../../secret';
+import { sspiError } from '../../../errors';
+import { wipeAll } from '../../../secret';
 
 /**
  * The largest TSRequest we take, header included: 128 KiB. The biggest legitimate ones carry one

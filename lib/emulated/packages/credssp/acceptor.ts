@@ -12,13 +12,13 @@
  * out: after the handshake every byte travels inside TLS (3.1.5 step 1).
  */
 import type { X509Certificate } from 'node:crypto';
-import { ASC_REQ } from '../../constants';
-import { SspiError, sspiError } from '../../errors';
-import { copySecret, wipe, wipeAll, type SecretBuffer } from '../../secret';
-import { utf8OfUtf16le } from '../../secret-text';
-import type { MechanismContext, MechanismStep } from '../mechanism';
-import { createAcceptorMechanism } from '../mechanisms';
-import { TlsEngine } from '../tls/engine';
+import { ASC_REQ } from '../../../constants';
+import { SspiError, sspiError } from '../../../errors';
+import { copySecret, wipe, wipeAll, type SecretBuffer } from '../../../secret';
+import { utf8OfUtf16le } from '../../../secret-text';
+import type { MechanismContext, MechanismStep } from '../../mechanisms/mechanism-context';
+import { createAcceptorMechanism } from '../../mechanisms/create';
+import { TlsEngine } from '../../tls/engine';
 import { CredsspChannel } from './channel';
 import { CredsspContext, type Exchange } from './context';
 import { formatName } from './context-info';

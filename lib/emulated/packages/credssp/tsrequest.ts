@@ -11,7 +11,7 @@
  *   }
  *   NegoData ::= SEQUENCE OF SEQUENCE { negoToken [0] OCTET STRING }   -- 2.2.1.1
  */
-import { sspiError } from '../../errors';
+import { sspiError } from '../../../errors';
 import {
   DerError,
   contextFields,
@@ -26,7 +26,7 @@ import {
   treeSequence,
   type DerElement,
   type DerTree,
-} from '../asn1/der';
+} from '../../asn1/der';
 
 /** The highest version this implementation speaks (MS-CSSP 2.2.1: 2 to 6). */
 export const CREDSSP_MAX_VERSION = 6;

@@ -10,9 +10,9 @@
  * MAX_RECORDS_PER_READ records may go by while we wait for one TSRequest or for the handshake.
  * The token itself is read in place, record by record, never copied into a list.
  */
-import { sspiError } from '../../errors';
-import type { TlsEngine } from '../tls/engine';
-import { recordLengthAt, scanRecords } from '../tls/records';
+import { sspiError } from '../../../errors';
+import type { TlsEngine } from '../../tls/engine';
+import { recordLengthAt, scanRecords } from '../../tls/records';
 import { TsRequestAssembly } from './tsrequest-assembly';
 
 /**

@@ -2,9 +2,9 @@
  * Builds the inner mechanism for a credential: NTLM, optionally inside SPNEGO. The one place
  * that knows which classes implement MechanismContext.
  */
-import { sspiError } from '../errors';
-import type { EmulatedCredential } from './credential';
-import type { MechanismContext } from './mechanism';
+import { sspiError } from '../../errors';
+import type { EmulatedCredential } from '../credential';
+import type { MechanismContext } from './mechanism-context';
 import { NtlmAcceptor } from './ntlm/acceptor';
 import { NtlmInitiator } from './ntlm/initiator';
 import { SpnegoAcceptor } from './spnego/acceptor';

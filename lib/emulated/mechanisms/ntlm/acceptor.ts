@@ -3,10 +3,10 @@
  * NT hash the lookup gives. NTLMv2 only. Sans-IO and synchronous.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { sspiError } from '../../errors';
-import { hmacMd5, type HmacMd5Key } from '../crypto/hmac-md5';
-import { publicNonce } from '../crypto/nonce-pool';
-import type { MechanismContext, MechanismStep } from '../mechanism';
+import { sspiError } from '../../../errors';
+import { hmacMd5, type HmacMd5Key } from '../../crypto/hmac-md5';
+import { publicNonce } from '../../crypto/nonce-pool';
+import type { MechanismContext, MechanismStep } from '../mechanism-context';
 import {
   AV_FLAG_MIC_PRESENT,
   MsvAvDnsComputerName,
@@ -43,7 +43,7 @@ import {
 } from './messages';
 import { NTLMV1_RESPONSE_LENGTH, parseNtlmV2Response, type ParsedNtlmV2Response } from './response';
 import { invalidToken } from './wire';
-import { wipe } from '../../secret';
+import { wipe } from '../../../secret';
 
 export interface NtlmAcceptorOptions {
   /** The NT hash of (user, domain) exactly as the client sent them, or undefined if unknown. */

@@ -6,9 +6,9 @@
 import { X509Certificate } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { sspiError } from '../../errors';
-import type { AcceptorTlsIdentity, EmulatedCredential } from '../credential';
-import { generateSelfSignedCertificate, subjectPublicKeyOf } from '../tls/certificate';
+import { sspiError } from '../../../errors';
+import type { AcceptorTlsIdentity, EmulatedCredential } from '../../credential';
+import { generateSelfSignedCertificate, subjectPublicKeyOf } from '../../tls/certificate';
 
 export type ServerIdentity = AcceptorTlsIdentity;
 

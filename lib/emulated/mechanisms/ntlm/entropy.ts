@@ -3,7 +3,7 @@
  * contexts use the system CSPRNG through a ContextEntropy of their own.
  */
 import { randomBytes } from 'node:crypto';
-import { wipe } from '../../secret';
+import { wipe } from '../../../secret';
 
 export interface NtlmEntropy {
   randomBytes(size: number): Buffer;

@@ -4,8 +4,8 @@
  * an HRESULT — a SEC_E_* value itself, a Win32 error as HRESULT (0x8007xxxx), or an NTSTATUS
  * made from a Win32 error (0xC007xxxx). Each maps to the SEC_E_* status the client reports.
  */
-import { SEC, type StatusName } from '../../constants';
-import { statusName } from '../../errors';
+import { SEC, type StatusName } from '../../../constants';
+import { statusName } from '../../../errors';
 
 /** NTSTATUS values ([MS-ERREF] 2.3.1) a CredSSP server reports. */
 export const NTSTATUS = Object.freeze({

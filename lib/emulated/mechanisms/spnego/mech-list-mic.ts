@@ -8,7 +8,7 @@
  * application message is number 1. gss-ntlmssp does the same (its reset-crypto context option,
  * called by MIT's SPNEGO after gss_get_mic and gss_verify_mic), and so does pyspnego.
  */
-import type { MechanismContext } from '../mechanism';
+import type { MechanismContext } from '../mechanism-context';
 
 /** The inner mechanism SPNEGO drives: NTLM, which can restart one direction's RC4 handle. */
 export interface SpnegoInnerMechanism extends MechanismContext {

@@ -3,9 +3,9 @@
  * random session key sent through the key exchange. Sans-IO and synchronous.
  */
 import { randomBytes } from 'node:crypto';
-import { invalidArgValue, sspiError } from '../../errors';
-import { hmacMd5 } from '../crypto/hmac-md5';
-import type { MechanismContext, MechanismStep } from '../mechanism';
+import { invalidArgValue, sspiError } from '../../../errors';
+import { hmacMd5 } from '../../crypto/hmac-md5';
+import type { MechanismContext, MechanismStep } from '../mechanism-context';
 import {
   AV_FLAG_MIC_PRESENT,
   MsvAvFlags,
@@ -39,8 +39,8 @@ import {
 } from './messages';
 import { ntlmV2Response } from './response';
 import { invalidToken } from './wire';
-import { copySecret } from '../../secret';
-import { wipe } from '../../secret';
+import { copySecret } from '../../../secret';
+import { wipe } from '../../../secret';
 
 export interface NtlmInitiatorOptions {
   user: string;

@@ -2,7 +2,7 @@
  * Bounds-checked reading helpers shared by the NTLM parsers. Every failure is an SspiError with
  * SEC_E_INVALID_TOKEN, so hostile input never surfaces as a RangeError.
  */
-import { sspiError, type SspiError } from '../../errors';
+import { sspiError, type SspiError } from '../../../errors';
 
 /** The error every malformed NTLM token produces; `what` says which part was wrong. */
 export function invalidToken(what: string): SspiError {

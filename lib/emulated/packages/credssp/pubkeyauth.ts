@@ -11,8 +11,8 @@
  *   version 5 replaced).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { sspiError } from '../../errors';
-import { digestOf } from '../crypto/digest';
+import { sspiError } from '../../../errors';
+import { digestOf } from '../../crypto/digest';
 
 /** "CredSSP Client-To-Server Binding Hash" with its terminating NUL, which is hashed too. */
 export const CLIENT_SERVER_HASH_MAGIC = Buffer.from('CredSSP Client-To-Server Binding Hash\0', 'latin1');

@@ -2,11 +2,11 @@
  * NTLMv2 key derivation (MS-NLMP 3.3.2, 3.4.5): pure functions from the NT hash to the keys that
  * sign and seal. NTLMv1 and LM are deliberately absent: nothing here can produce them.
  */
-import { digestOf } from '../crypto/digest';
-import { HmacMd5Key, hmacMd5 } from '../crypto/hmac-md5';
-import { md4 } from '../crypto/md4';
-import { rc4Once } from '../crypto/rc4';
-import { wipe } from '../../secret';
+import { digestOf } from '../../crypto/digest';
+import { HmacMd5Key, hmacMd5 } from '../../crypto/hmac-md5';
+import { md4 } from '../../crypto/md4';
+import { rc4Once } from '../../crypto/rc4';
+import { wipe } from '../../../secret';
 
 /** Which side derives a key: the spec's Mode ("Client" / "Server") of SIGNKEY and SEALKEY. */
 export type NtlmMode = 'client' | 'server';

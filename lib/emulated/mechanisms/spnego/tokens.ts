@@ -4,7 +4,7 @@
  * and NegTokenResp. Pure encode/decode; the state machines are in initiator.ts and acceptor.ts.
  * Malformed input throws SspiError SEC_E_INVALID_TOKEN and nothing else.
  */
-import { peerText, sspiError } from '../../errors';
+import { peerText, sspiError } from '../../../errors';
 import {
   DerError,
   TagClass,
@@ -31,7 +31,7 @@ import {
   treeSequence,
   type DerElement,
   type DerTree,
-} from '../asn1/der';
+} from '../../asn1/der';
 
 /** The SPNEGO mechanism itself (RFC 4178 section 3): the OID in the GSS-API framing. */
 export const SPNEGO_OID = '1.3.6.1.5.5.2';

@@ -7,8 +7,8 @@
  * Our mechListMIC is always sent (Windows requires it when NTLM's own MIC is present, MS-SPNG
  * 3.1.5.1, and it costs nothing); the server's is verified whenever it sends one.
  */
-import { sspiError } from '../../errors';
-import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism';
+import { sspiError } from '../../../errors';
+import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
 import { signMechList, verifyMechList, type SpnegoInnerMechanism } from './mech-list-mic';
 import {
   NTLMSSP_OID,

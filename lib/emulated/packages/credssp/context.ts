@@ -9,17 +9,17 @@
  * no leg waits, so a whole step runs in one go: no promise per layer, no turn per leg.
  */
 import type { X509Certificate } from 'node:crypto';
-import { SEC, SECBUFFER } from '../../constants';
-import { SspiError, sspiError } from '../../errors';
-import type { EmulatedCredential } from '../credential';
-import type { MechanismContext } from '../mechanism';
-import type { PackageContext, PackageStepRequest, PackageStepResult } from '../packages/types';
+import { SEC, SECBUFFER } from '../../../constants';
+import { SspiError, sspiError } from '../../../errors';
+import type { EmulatedCredential } from '../../credential';
+import type { MechanismContext } from '../../mechanisms/mechanism-context';
+import type { PackageContext, PackageStepRequest, PackageStepResult } from '../package-context';
 import { CredsspChannel, cutToken } from './channel';
 import { credsspPackageInfo, sizesOf, streamSizesOf } from './context-info';
 import { describeErrorCode, secStatusOfErrorCode } from './ntstatus';
-import { turnSlot } from '../tls/turn-budget';
+import { turnSlot } from '../../scheduling/turn-budget';
 import { CREDSSP_MAX_VERSION, decodeTsRequest, encodeTsRequest, type TsRequest } from './tsrequest';
-import { wipe } from '../../secret';
+import { wipe } from '../../../secret';
 
 /**
  * One CredSSP exchange: yields a token to send (and waits for the peer's next one) or a promise to

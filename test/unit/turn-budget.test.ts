@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { TURN_BUDGET_MS, turnSlot, waitingSteps } from '../../lib/emulated/tls/turn-budget';
+import { TURN_BUDGET_MS, turnSlot, waitingSteps } from '../../lib/emulated/scheduling/turn-budget';
 import {
   authenticate,
   clientCredential,

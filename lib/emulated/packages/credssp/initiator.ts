@@ -14,16 +14,16 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { publicNonce } from '../crypto/nonce-pool';
-import { ISC_REQ, ISC_RET } from '../../constants';
-import { peerText, sspiError } from '../../errors';
-import { copySecret, wipe } from '../../secret';
-import type { CredsspSettings } from '../../backend/types';
-import type { MechanismContext } from '../mechanism';
-import { createInitiatorMechanism } from '../mechanisms';
-import type { PackageStepRequest } from '../packages/types';
-import { subjectPublicKeyOf } from '../tls/certificate';
-import { TlsEngine } from '../tls/engine';
+import { publicNonce } from '../../crypto/nonce-pool';
+import { ISC_REQ, ISC_RET } from '../../../constants';
+import { peerText, sspiError } from '../../../errors';
+import { copySecret, wipe } from '../../../secret';
+import type { CredsspSettings } from '../../../backend/types';
+import type { MechanismContext } from '../../mechanisms/mechanism-context';
+import { createInitiatorMechanism } from '../../mechanisms/create';
+import type { PackageStepRequest } from '../package-context';
+import { subjectPublicKeyOf } from '../../tls/certificate';
+import { TlsEngine } from '../../tls/engine';
 import { CredsspChannel } from './channel';
 import { CredsspContext, type Exchange } from './context';
 import { formatName } from './context-info';

@@ -15,8 +15,8 @@
  * - Anything else must match the whole host exactly; a ':port' on the target is ignored.
  * An empty list allows nothing (Windows: policy "not configured" for that kind of server).
  */
-import type { DelegationPolicy } from '../../backend/types';
-import { sspiError } from '../../errors';
+import type { DelegationPolicy } from '../../../backend/types';
+import { sspiError } from '../../../errors';
 
 /** The service class and host of an SPN such as 'TERMSRV/host.example:3389'. */
 export function parseSpn(spn: string): { service: string; host: string } {

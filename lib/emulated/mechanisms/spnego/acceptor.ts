@@ -9,8 +9,8 @@
  * plain NTLM for the whole context, without SPNEGO framing.
  * Failures carry a NegTokenResp { reject } in SspiError.output for the peer.
  */
-import { SspiError, peerText, sspiError } from '../../errors';
-import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism';
+import { SspiError, peerText, sspiError } from '../../../errors';
+import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
 import { signMechList, verifyMechList, type SpnegoInnerMechanism } from './mech-list-mic';
 import {
   NTLMSSP_OID,

@@ -16,8 +16,8 @@
  * be zeroed; decoding returns secret copies (lib/secret.ts) that do not alias the (also
  * zeroable) input, and encoding writes into secret memory.
  */
-import { sspiError } from '../../errors';
-import { allocSecret, copySecret, wipe, type SecretBuffer } from '../../secret';
+import { sspiError } from '../../../errors';
+import { allocSecret, copySecret, wipe, type SecretBuffer } from '../../../secret';
 import {
   DerError,
   contextFields,
@@ -32,7 +32,7 @@ import {
   treeSequence,
   type DerElement,
   type DerTree,
-} from '../asn1/der';
+} from '../../asn1/der';
 
 export const CRED_TYPE_PASSWORD = 1;
 export const CRED_TYPE_SMARTCARD = 2;

@@ -3,11 +3,11 @@
  * session security built on it, the message calls of MechanismContext, the RC4 reset SPNEGO needs,
  * and the "a failed or finished context takes no more tokens" rule.
  */
-import { sspiError, type SspiError } from '../../errors';
-import type { MechanismIdentity, MechanismStep } from '../mechanism';
+import { sspiError, type SspiError } from '../../../errors';
+import type { MechanismIdentity, MechanismStep } from '../mechanism-context';
 import type { NtlmMode } from './keys';
 import { NtlmSessionSecurity, type SealDirection } from './signing';
-import { wipe } from '../../secret';
+import { wipe } from '../../../secret';
 
 /**
  * SEC_E_UNSUPPORTED_FUNCTION for a peer that offers or accepts less than both sides require

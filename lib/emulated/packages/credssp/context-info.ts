@@ -2,9 +2,9 @@
  * QueryContextAttributes answers both CredSSP sides share: sizes of the TLS records that
  * EncryptMessage produces, the package's SecPkgInfo, and names.
  */
-import type { MechanismIdentity } from '../mechanism';
-import { packageInfo, type PackageInfo } from '../packages/package-info';
-import type { TlsEngine } from '../tls/engine';
+import type { MechanismIdentity } from '../../mechanisms/mechanism-context';
+import { packageInfo, type PackageInfo } from '../package-info';
+import type { TlsEngine } from '../../tls/engine';
 
 /** SecPkgContext_StreamSizes for the negotiated TLS cipher. */
 export interface StreamSizes {

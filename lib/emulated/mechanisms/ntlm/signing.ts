@@ -5,12 +5,12 @@
  * (2.2.2.9.1): Version 1, Checksum (8 bytes), SeqNum.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { sspiError } from '../../errors';
-import { HmacMd5Key } from '../crypto/hmac-md5';
-import { Rc4 } from '../crypto/rc4';
+import { sspiError } from '../../../errors';
+import { HmacMd5Key } from '../../crypto/hmac-md5';
+import { Rc4 } from '../../crypto/rc4';
 import { NTLMSSP_NEGOTIATE_KEY_EXCH, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN, hasFlag } from './flags';
 import { sealKey, signKey, type NtlmMode } from './keys';
-import { wipe } from '../../secret';
+import { wipe } from '../../../secret';
 
 /** Length of NTLMSSP_MESSAGE_SIGNATURE, which is also what wrap() puts before the sealed bytes. */
 export const SIGNATURE_LENGTH = 16;
