@@ -1,6 +1,8 @@
 /**
- * The emulated backend: SSPI semantics over our own NTLM, SPNEGO and CredSSP. Credentials are
- * EmulatedCredential objects; contexts are PackageContext objects made on the first ISC/ASC call.
+ * The emulated backend: SSPI semantics over our own packages (CredSSP, Negotiate, NTLM; see
+ * packages/package-context.ts). Credentials are EmulatedCredential objects; contexts are
+ * PackageContext objects made on the first ISC/ASC call. Every call that works shares the
+ * event loop through the turn budget.
  */
 import type {
   Backend,
@@ -24,15 +26,32 @@ function newContext(role: 'initiator' | 'acceptor', credential: EmulatedCredenti
   return new MechanismPackage(role, credential, credential.package);
 }
 
-async function step(
+/**
+ * Run `work` in a turn with budget (scheduling/turn-budget.ts), for every package alike: a step
+ * runs synchronously (TLS, NTLM, codecs), so a burst of them would otherwise stall the event
+ * loop. `starts`: the call begins an exchange and goes behind the steps of those under way.
+ * Without a wait the work starts in this very call, so calls on a context start in the order
+ * they were made (a deletion issued after a call does not overtake it).
+ */
+function inTurn<T>(starts: boolean, work: () => Promise<T>): Promise<T> {
+  const wait = turnSlot(starts);
+  return wait ? wait.then(work) : work();
+}
+
+function step(
   role: 'initiator' | 'acceptor',
   credential: unknown,
   context: unknown | null,
   req: ContextRequest,
 ): Promise<RawContextResult> {
-  const cred = credential as EmulatedCredential;
   const isNew = context === null;
-  const pkg = isNew ? newContext(role, cred) : (context as PackageContext);
+  const starts = isNew || !(context as PackageContext).underway;
+  return inTurn(starts, () =>
+    run(isNew ? newContext(role, credential as EmulatedCredential) : (context as PackageContext), isNew, req),
+  );
+}
+
+async function run(pkg: PackageContext, isNew: boolean, req: ContextRequest): Promise<RawContextResult> {
   try {
     const result = await pkg.step(req);
     const buffers: SecBuffer[] = [{ type: SECBUFFER.TOKEN, buffer: result.output }];
@@ -59,12 +78,10 @@ async function step(
 export const emulatedBackend: Backend<EmulatedAcquireRequest> = {
   name: 'emulated',
 
-  async acquireCredentialsHandle(request: EmulatedAcquireRequest) {
+  acquireCredentialsHandle(request: EmulatedAcquireRequest) {
     // Hashing the password is work too: a burst of acquisitions shares the turn budget with
     // the handshakes they start (queued behind steps of exchanges already under way).
-    const turn = turnSlot(true);
-    if (turn) await turn;
-    return { credential: new EmulatedCredential(request), expiry: null };
+    return inTurn(true, async () => ({ credential: new EmulatedCredential(request), expiry: null }));
   },
 
   initializeSecurityContext: (credential, context, req) => step('initiator', credential, context, req),
@@ -87,8 +104,8 @@ export const emulatedBackend: Backend<EmulatedAcquireRequest> = {
     return (context as PackageContext).query(attribute);
   },
 
-  encryptMessage: (context, data) => (context as PackageContext).encrypt(data),
-  decryptMessage: (context, data) => (context as PackageContext).decrypt(data),
+  encryptMessage: (context, data) => inTurn(false, () => (context as PackageContext).encrypt(data)),
+  decryptMessage: (context, data) => inTurn(false, () => (context as PackageContext).decrypt(data)),
 
   release(handle) {
     if (handle instanceof EmulatedCredential) handle.free();

@@ -5,7 +5,7 @@
  */
 import { createSecureContext } from 'node:tls';
 import { SEC } from '../../lib/constants';
-import { createAcceptorMechanism } from '../../lib/emulated/mechanisms/create';
+import { createAcceptorMechanism } from '../../lib/emulated/packages/inner-mechanism';
 import type { MechanismContext } from '../../lib/emulated/mechanisms/mechanism-context';
 import { clientPubKeyAuth, serverPubKeyAuth } from '../../lib/emulated/packages/credssp/pubkeyauth';
 import {

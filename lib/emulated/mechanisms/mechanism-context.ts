@@ -1,7 +1,8 @@
 /**
  * The contract every emulated inner mechanism meets (NTLM, and SPNEGO around it): a sans-IO,
- * synchronous GSS-style context. Bytes in, bytes out, no sockets, no timers. The SSPI-shaped
- * package contexts (emulated/packages/*) and CredSSP build on this.
+ * synchronous GSS-style context. Bytes in, bytes out, no sockets, no timers. Mechanisms are what
+ * packages carry (packages/package-context.ts): Negotiate and NTLM hand their tokens through,
+ * CredSSP wraps them in TSRequests.
  */
 
 /** The result of one leg. */

@@ -6,7 +6,7 @@ import { ASC_REQ, ISC_REQ, SEC } from '../../constants';
 import { sspiError } from '../../errors';
 import type { EmulatedCredential } from '../credential';
 import type { MechanismContext } from '../mechanisms/mechanism-context';
-import { createAcceptorMechanism, createInitiatorMechanism } from '../mechanisms/create';
+import { createAcceptorMechanism, createInitiatorMechanism } from './inner-mechanism';
 import { packageInfo } from './package-info';
 import type { PackageContext, PackageStepRequest, PackageStepResult } from './package-context';
 
@@ -44,6 +44,10 @@ export class MechanismPackage implements PackageContext {
     private readonly packageName: 'NTLM' | 'Negotiate',
   ) {
     credential.retain();
+  }
+
+  get underway(): boolean {
+    return !this.disposed && this.mechanism !== undefined && !this.mechanism.complete;
   }
 
   async step(request: PackageStepRequest): Promise<PackageStepResult> {

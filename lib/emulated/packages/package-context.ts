@@ -1,7 +1,10 @@
 /**
- * The SSPI-shaped face of one emulated package context (NTLM, Negotiate, CredSSP): what the
- * emulated backend calls for ISC/ASC, EncryptMessage/DecryptMessage and QueryContextAttributes.
- * Failures are thrown as SspiError; success statuses are returned.
+ * The one contract every emulated package implements (CredSSP, Negotiate, NTLM; Kerberos next):
+ * the SSPI-shaped face of a context, what the emulated backend calls for ISC/ASC,
+ * EncryptMessage/DecryptMessage and QueryContextAttributes. Failures are thrown as SspiError;
+ * success statuses are returned. Packages run mechanisms (mechanisms/mechanism-context.ts)
+ * inside: NTLM and Negotiate hand their tokens straight through (mechanism-package.ts), CredSSP
+ * carries them in TSRequests over TLS (credssp/).
  */
 import type { SecBuffer } from '../../backend/types';
 
@@ -29,6 +32,11 @@ export interface PackageStepResult {
 }
 
 export interface PackageContext {
+  /**
+   * An exchange is under way: the next step continues it. The turn budget lets such steps go
+   * before those that start an exchange (scheduling/turn-budget.ts).
+   */
+  readonly underway: boolean;
   step(request: PackageStepRequest): Promise<PackageStepResult>;
   /** After SEC_E_OK: protect one message for the peer. */
   encrypt(data: Buffer): Promise<Buffer>;

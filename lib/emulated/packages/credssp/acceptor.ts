@@ -17,15 +17,16 @@ import { SspiError, sspiError } from '../../../errors';
 import { copySecret, wipe, wipeAll, type SecretBuffer } from '../../../secret';
 import { utf8OfUtf16le } from '../../../secret-text';
 import type { MechanismContext, MechanismStep } from '../../mechanisms/mechanism-context';
-import { createAcceptorMechanism } from '../../mechanisms/create';
+import { createAcceptorMechanism } from '../inner-mechanism';
 import { TlsEngine } from '../../tls/engine';
 import { CredsspChannel } from './channel';
-import { CredsspContext, type Exchange } from './context';
+import { CredsspContext, type ExchangeParts, type Exchange } from './context';
 import { formatName } from './context-info';
 import { errorCodeOfSecStatus } from './ntstatus';
 import { FIRST_HASHED_VERSION, bindingMatches, clientPubKeyAuth, serverPubKeyAuth } from './pubkeyauth';
 import { readyServerIdentityOf, serverIdentityOf, type ServerIdentity } from './server-identity';
-import { encodeTsRequest, versionCarriesErrorCode, type TsRequest } from './tsrequest';
+import { versionCarriesErrorCode, type TsRequest } from './tsrequest';
+import { TsRequestLink, negoTokenOf } from './tsrequest-link';
 import {
   CRED_TYPE_PASSWORD,
   CRED_TYPE_SMARTCARD,
@@ -57,8 +58,8 @@ export class CredsspAcceptor extends CredsspContext {
     // The acceptor takes any ASC_REQ bits and reports the ones it honours.
   }
 
-  protected attributes(): number {
-    return (this.request.flags & ASC_SUPPORTED) >>> 0;
+  protected attributes(flags: number): number {
+    return (flags & ASC_SUPPORTED) >>> 0;
   }
 
   protected get serverCertificate(): X509Certificate | undefined {
@@ -88,56 +89,56 @@ export class CredsspAcceptor extends CredsspContext {
     super.dispose();
   }
 
-  protected begin(): Exchange | Promise<Exchange> {
+  protected begin(): ExchangeParts | Promise<ExchangeParts> {
     this.forgetDelegated();
-    this.ownVersion = this.credential.credssp.version;
     // The identity is made once per credential; only the first context waits for it.
     const identity = readyServerIdentityOf(this.credential);
     if (identity) return this.beginWith(identity);
     return serverIdentityOf(this.credential).then((made) => this.beginWith(made));
   }
 
-  private beginWith(identity: ServerIdentity): Exchange {
+  private beginWith(identity: ServerIdentity): ExchangeParts {
     this.identity = identity;
     this.mechanism = createAcceptorMechanism(this.credential);
-    this.channel = new CredsspChannel(TlsEngine.server({ secureContext: this.identity.secureContext }));
-    return this.exchangeLegs(this.mechanism, this.identity.subjectPublicKey);
+    const channel = new CredsspChannel(TlsEngine.server({ secureContext: identity.secureContext }));
+    const link = new TsRequestLink(channel, this.credential.credssp.version, 'client');
+    return { link, legs: this.exchangeLegs(link, this.mechanism, identity.subjectPublicKey) };
   }
 
-  private *exchangeLegs(mech: MechanismContext, subjectPublicKey: Buffer): Exchange {
-    const channel = this.channel!;
+  private *exchangeLegs(link: TsRequestLink, mech: MechanismContext, subjectPublicKey: Buffer): Exchange {
+    const channel = link.channel;
 
     // Step 1: the TLS handshake.
     while (!(yield* channel.handshake())) yield channel.takeOutput();
 
     // Step 2: the client's NTLM legs.
-    let message = yield* this.receive();
-    this.refuseOldClient();
+    let message = yield* link.receive();
+    this.refuseOldClient(link.peerVersion);
     let finalToken: Buffer = Buffer.alloc(0);
     for (;;) {
-      const { output, complete } = innerStep(mech, this.negoTokenOf(message));
+      const { output, complete } = innerStep(mech, negoTokenOf(message));
       if (complete) {
         finalToken = output;
         break;
       }
-      message = yield* this.roundTrip({ negoTokens: [output] });
+      message = yield* link.roundTrip({ negoTokens: [output] });
     }
     if (!message.pubKeyAuth) {
       // SPNEGO clients that seal only once complete send pubKeyAuth after our final token.
       if (finalToken.length === 0) {
         throw sspiError('SEC_E_INVALID_TOKEN', 'The client finished NTLM but sent no pubKeyAuth.');
       }
-      message = yield* this.roundTrip({ negoTokens: [finalToken] });
+      message = yield* link.roundTrip({ negoTokens: [finalToken] });
       finalToken = Buffer.alloc(0);
     }
 
     // Step 3: the client's binding must be to our own key.
-    const version = this.negotiatedVersion;
+    const version = link.negotiatedVersion;
     const clientNonce = version >= FIRST_HASHED_VERSION ? message.clientNonce : undefined;
     this.verifyClientBinding(mech, message, clientPubKeyAuth(version, subjectPublicKey, clientNonce));
 
     // Step 4: our answer, with SPNEGO's final token if there is one.
-    message = yield* this.roundTrip({
+    message = yield* link.roundTrip({
       negoTokens: finalToken.length > 0 ? [finalToken] : undefined,
       pubKeyAuth: mech.wrap(serverPubKeyAuth(version, subjectPublicKey, clientNonce)),
     });
@@ -155,12 +156,12 @@ export class CredsspAcceptor extends CredsspContext {
   }
 
   /** encryptionOracle 'force-updated-clients' refuses clients below version 5 (CVE-2018-0886). */
-  private refuseOldClient(): void {
-    if ((this.peerVersion ?? 0) >= FIRST_HASHED_VERSION) return;
+  private refuseOldClient(peerVersion: number | undefined): void {
+    if ((peerVersion ?? 0) >= FIRST_HASHED_VERSION) return;
     if (this.credential.policy.encryptionOracle !== 'force-updated-clients') return;
     throw sspiError(
       'SEC_E_UNSUPPORTED_FUNCTION',
-      `The client speaks CredSSP version ${this.peerVersion}, without the CVE-2018-0886 fix, and the policy ` +
+      `The client speaks CredSSP version ${peerVersion}, without the CVE-2018-0886 fix, and the policy ` +
         `(encryptionOracle 'force-updated-clients') accepts only updated clients.`,
     );
   }
@@ -178,13 +179,11 @@ export class CredsspAcceptor extends CredsspContext {
 
   /** Tell the client why (MS-CSSP 2.2.1 errorCode), encrypted, when the version has the field. */
   protected override async failureToken(error: SspiError): Promise<Buffer | undefined> {
-    const channel = this.channel;
-    if (!channel?.tls.handshakeComplete || this.peerVersion === undefined) return undefined;
-    if (!versionCarriesErrorCode(this.negotiatedVersion)) return undefined;
-    await channel.tls.write(
-      encodeTsRequest({ version: this.ownVersion, errorCode: errorCodeOfSecStatus(error.status) }),
-    );
-    return channel.takeOutput();
+    const link = this.link;
+    if (!link?.channel.tls.handshakeComplete || link.peerVersion === undefined) return undefined;
+    if (!versionCarriesErrorCode(link.negotiatedVersion)) return undefined;
+    await link.channel.tls.write(link.encode({ errorCode: errorCodeOfSecStatus(error.status) }));
+    return link.channel.takeOutput();
   }
 
   private forgetDelegated(): void {

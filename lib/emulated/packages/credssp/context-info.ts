@@ -1,10 +1,62 @@
 /**
  * QueryContextAttributes answers both CredSSP sides share: sizes of the TLS records that
- * EncryptMessage produces, the package's SecPkgInfo, and names.
+ * EncryptMessage produces, the package's SecPkgInfo, negotiation state, lifespan, the server's
+ * certificate, and names.
  */
+import type { X509Certificate } from 'node:crypto';
+import { sspiError } from '../../../errors';
 import type { MechanismIdentity } from '../../mechanisms/mechanism-context';
 import { packageInfo, type PackageInfo } from '../package-info';
 import type { TlsEngine } from '../../tls/engine';
+
+/** What a CredSSP context tells its queries; each read may throw (SEC_E_INVALID_HANDLE before SEC_E_OK). */
+export interface CredsspFacts {
+  /** The TLS engine of the established context; throws before SEC_E_OK. */
+  establishedTls(): TlsEngine;
+  /** SEC_E_OK was returned and no new exchange has started since. */
+  isEstablished(): boolean;
+  /** The TSRequest version both sides use, once the peer has sent one. */
+  credsspVersion(): number | undefined;
+  /** The inner mechanism that runs (emulated: always NTLM). */
+  innerPackage(): string | undefined;
+  started: Date;
+  expiry(): Date | null;
+  serverCertificate(): X509Certificate | undefined;
+}
+
+/** The attributes both sides answer alike; SEC_E_UNSUPPORTED_FUNCTION for others. */
+export function queryCredssp(facts: CredsspFacts, attribute: string): unknown {
+  switch (attribute) {
+    case 'streamSizes':
+      return streamSizesOf(facts.establishedTls());
+    case 'sizes':
+      return sizesOf(facts.establishedTls());
+    case 'packageInfo':
+      return credsspPackageInfo();
+    case 'negotiationInfo':
+      // SECPKG_NEGOTIATION_COMPLETE = 0, SECPKG_NEGOTIATION_IN_PROGRESS = 2; the TSRequest
+      // version both sides use and the inner package are emulated extras.
+      return {
+        packageInfo: credsspPackageInfo(),
+        state: facts.isEstablished() ? 0 : 2,
+        credsspVersion: facts.credsspVersion(),
+        innerPackage: facts.innerPackage(),
+      };
+    case 'lifespan':
+      return { start: facts.started, expiry: facts.expiry() };
+    case 'remoteCertificate': {
+      const certificate = facts.serverCertificate();
+      if (!certificate)
+        throw sspiError(
+          'SEC_E_NO_CREDENTIALS',
+          'No server certificate is known yet: the TLS handshake has not finished.',
+        );
+      return certificate;
+    }
+    default:
+      throw sspiError('SEC_E_UNSUPPORTED_FUNCTION', `The CredSSP package has no '${attribute}' attribute.`);
+  }
+}
 
 /** SecPkgContext_StreamSizes for the negotiated TLS cipher. */
 export interface StreamSizes {

@@ -1,7 +1,7 @@
 /**
  * What the CredSSP initiator and acceptor share: the SSPI step() around an exchange written as a
- * generator, TSRequest send/receive with the version rules, and the calls that work on an
- * established context (EncryptMessage/DecryptMessage are TLS records).
+ * generator, and the context's lifecycle. TSRequests and their version rules are
+ * tsrequest-link.ts; EncryptMessage/DecryptMessage, protection.ts; queries, context-info.ts.
  *
  * The exchange is synchronous protocol logic: it yields a Buffer to hand a token to the caller
  * (the step ends; the peer's answer resumes it), a promise when TLS needs the event loop first
@@ -15,17 +15,15 @@ import type { EmulatedCredential } from '../../credential';
 import type { MechanismContext } from '../../mechanisms/mechanism-context';
 import type { PackageContext, PackageStepRequest, PackageStepResult } from '../package-context';
 import { CredsspChannel, cutToken } from './channel';
-import { credsspPackageInfo, sizesOf, streamSizesOf } from './context-info';
-import { describeErrorCode, secStatusOfErrorCode } from './ntstatus';
-import { turnSlot } from '../../scheduling/turn-budget';
-import { CREDSSP_MAX_VERSION, decodeTsRequest, encodeTsRequest, type TsRequest } from './tsrequest';
-import { wipe } from '../../../secret';
+import { queryCredssp, type CredsspFacts } from './context-info';
+import { openRecords, sealRecords } from './protection';
+import type { Leg, TsRequestLink } from './tsrequest-link';
 
 /**
  * One CredSSP exchange: yields a token to send (and waits for the peer's next one) or a promise to
  * wait for (TLS), returns the last token at SEC_E_OK.
  */
-export type Exchange = Generator<Buffer | Promise<void>, Buffer, void>;
+export type Exchange = Leg<Buffer>;
 
 /** An empty token; zero-length, so handing the same one to every caller is safe. */
 const EMPTY = Buffer.alloc(0);
@@ -35,32 +33,45 @@ const validToOf = new WeakMap<X509Certificate, number>();
 
 type State = 'idle' | 'running' | 'established' | 'failed' | 'disposed';
 
+/** What begin() sets up for one exchange: its TSRequest link (over the TLS channel) and its legs. */
+export interface ExchangeParts {
+  link: TsRequestLink;
+  legs: Exchange;
+}
+
 export abstract class CredsspContext implements PackageContext {
-  protected channel: CredsspChannel | undefined;
+  /** The current exchange's TSRequest link; its channel is the exchange's TLS connection. */
+  protected link: TsRequestLink | undefined;
+  /** The current exchange's inner mechanism, set by begin() as soon as it exists (dispose() frees it). */
   protected mechanism: MechanismContext | undefined;
-  /** The request of the current step() call (flags, target name). */
-  protected request!: PackageStepRequest;
-  /** The version we advertise in every TSRequest. */
-  protected ownVersion = CREDSSP_MAX_VERSION;
-  /** The version the peer sent first; a later TSRequest with another version is refused. */
-  protected peerVersion: number | undefined;
   protected readonly started = new Date();
   private exchange: Exchange | undefined;
   private state: State = 'idle';
   /** A step() is under way (see step()). */
   private stepping = false;
+  /** What queries read (context-info.ts). */
+  private readonly facts: CredsspFacts = {
+    establishedTls: () => this.established().tls,
+    isEstablished: () => this.state === 'established',
+    credsspVersion: () => (this.link?.peerVersion === undefined ? undefined : this.link.negotiatedVersion),
+    innerPackage: () => this.mechanism?.mechanism,
+    started: this.started,
+    expiry: () => this.expiry(),
+    serverCertificate: () => this.serverCertificate,
+  };
 
   constructor(protected readonly credential: EmulatedCredential) {
     credential.retain();
   }
 
   /**
-   * Start a new exchange: set up TLS and the inner mechanism; checks that fail fast go here. A
-   * promise only when something must be made first (the acceptor's first TLS identity).
+   * Start a new exchange for the request of its first call: set up TLS and the inner mechanism;
+   * checks that fail fast go here. A promise only when something must be made first (the
+   * acceptor's first TLS identity).
    */
-  protected abstract begin(): Exchange | Promise<Exchange>;
-  /** The ISC_RET / ASC_RET bits for the current request. */
-  protected abstract attributes(): number;
+  protected abstract begin(request: PackageStepRequest): ExchangeParts | Promise<ExchangeParts>;
+  /** The ISC_RET / ASC_RET bits for the request's flags. */
+  protected abstract attributes(flags: number): number;
   /** Check the request flags before anything else happens (ISC: SEC_E_UNSUPPORTED_FUNCTION). */
   protected abstract checkFlags(flags: number): void;
   /**
@@ -75,9 +86,8 @@ export abstract class CredsspContext implements PackageContext {
     return Promise.resolve(undefined);
   }
 
-  /** The version both sides speak: the lower of ours and the peer's (MS-CSSP 2.2.1). */
-  protected get negotiatedVersion(): number {
-    return Math.min(this.ownVersion, this.peerVersion ?? this.ownVersion);
+  get underway(): boolean {
+    return this.state === 'running';
   }
 
   /**
@@ -101,8 +111,6 @@ export abstract class CredsspContext implements PackageContext {
   }
 
   private async runStep(request: PackageStepRequest): Promise<PackageStepResult> {
-    const turn = turnSlot(this.state !== 'running');
-    if (turn) await turn;
     this.assertAlive();
     if (this.state === 'running') {
       try {
@@ -112,8 +120,8 @@ export abstract class CredsspContext implements PackageContext {
         throw err;
       }
     }
-    this.request = request;
     this.checkFlags(request.flags);
+    const attributes = this.attributes(request.flags);
     const token = request.input.find((b) => b.type === SECBUFFER.TOKEN)?.buffer;
     let records: Buffer = EMPTY;
     if (token && token.length > 0) {
@@ -122,7 +130,7 @@ export abstract class CredsspContext implements PackageContext {
         return {
           status: SEC.E_INCOMPLETE_MESSAGE,
           output: EMPTY,
-          attributes: this.attributes(),
+          attributes,
           missing: cut.missing,
           expiry: this.expiry(),
         };
@@ -139,23 +147,26 @@ export abstract class CredsspContext implements PackageContext {
       if (this.state !== 'running') {
         // A first call, or a call after SEC_E_OK: a new exchange (re-authentication).
         this.resetExchange();
-        const begun = this.begin();
-        this.exchange = begun instanceof Promise ? await begun : begun;
+        const begun = this.begin(request);
+        const parts = begun instanceof Promise ? await begun : begun;
+        this.link = parts.link;
+        this.exchange = parts.legs;
         this.state = 'running';
       }
-      this.channel!.receive(records);
+      const channel = this.link!.channel;
+      channel.receive(records);
       let next = this.exchange!.next();
       while (!next.done && next.value instanceof Promise) {
         await next.value;
         this.assertAlive();
         next = this.exchange!.next();
       }
-      const extra = this.channel!.takeExtra();
+      const extra = channel.takeExtra();
       if (next.done) this.state = 'established';
       return {
         status: next.done ? SEC.E_OK : SEC.I_CONTINUE_NEEDED,
         output: next.value as Buffer,
-        attributes: this.attributes(),
+        attributes,
         extra,
         expiry: this.expiry(),
       };
@@ -173,48 +184,11 @@ export abstract class CredsspContext implements PackageContext {
   }
 
   async encrypt(data: Buffer): Promise<Buffer> {
-    const turn = turnSlot();
-    if (turn) await turn;
-    const channel = this.usableChannel();
-    const pending = channel.tls.writeNow(data);
-    if (pending) {
-      await pending;
-      // Deleted while TLS worked: the connection is gone, and so is what it wrote.
-      this.assertAlive();
-    }
-    return channel.takeOutput();
+    return sealRecords(this.usableChannel(), data, () => this.assertAlive());
   }
 
   async decrypt(data: Buffer): Promise<Buffer> {
-    const turn = turnSlot();
-    if (turn) await turn;
-    const channel = this.usableChannel();
-    // Nothing is not a message: Schannel asks for at least a record header.
-    const cut = data.length === 0 ? { missing: 5 } : cutToken(data);
-    if ('missing' in cut) {
-      throw sspiError(
-        'SEC_E_INCOMPLETE_MESSAGE',
-        `The TLS record is incomplete: ${cut.missing} more bytes are needed.`,
-      );
-    }
-    // Whole records only (cutToken checked), so all of them go to TLS in one push.
-    const pending = channel.tls.feedNow(data);
-    if (pending) {
-      await pending;
-      this.assertAlive();
-    }
-    const error = channel.tls.error;
-    if (error) {
-      // Whatever was decrypted before the bad record goes down with the connection.
-      wipe(channel.tls.takePlaintext());
-      const reason = (error as Error & { code?: string }).code ?? error.message;
-      throw sspiError(
-        'SEC_E_DECRYPT_FAILURE',
-        `The TLS record could not be decrypted (${reason}): it was altered, replayed or belongs to another ` +
-          'connection. The context can no longer be used.',
-      );
-    }
-    return channel.tls.takePlaintext();
+    return openRecords(this.usableChannel(), data, () => this.assertAlive());
   }
 
   /** The established channel, unless TLS failed on it: a broken TLS connection carries nothing more. */
@@ -231,36 +205,7 @@ export abstract class CredsspContext implements PackageContext {
 
   query(attribute: string): unknown {
     this.assertAlive();
-    switch (attribute) {
-      case 'streamSizes':
-        return streamSizesOf(this.established().tls);
-      case 'sizes':
-        return sizesOf(this.established().tls);
-      case 'packageInfo':
-        return credsspPackageInfo();
-      case 'negotiationInfo':
-        // SECPKG_NEGOTIATION_COMPLETE = 0, SECPKG_NEGOTIATION_IN_PROGRESS = 2; the TSRequest
-        // version both sides use and the inner package are emulated extras.
-        return {
-          packageInfo: credsspPackageInfo(),
-          state: this.state === 'established' ? 0 : 2,
-          credsspVersion: this.peerVersion === undefined ? undefined : this.negotiatedVersion,
-          innerPackage: this.mechanism?.mechanism,
-        };
-      case 'lifespan':
-        return { start: this.started, expiry: this.expiry() };
-      case 'remoteCertificate': {
-        const certificate = this.serverCertificate;
-        if (!certificate)
-          throw sspiError(
-            'SEC_E_NO_CREDENTIALS',
-            'No server certificate is known yet: the TLS handshake has not finished.',
-          );
-        return certificate;
-      }
-      default:
-        throw sspiError('SEC_E_UNSUPPORTED_FUNCTION', `The CredSSP package has no '${attribute}' attribute.`);
-    }
+    return queryCredssp(this.facts, attribute);
   }
 
   dispose(): void {
@@ -268,66 +213,6 @@ export abstract class CredsspContext implements PackageContext {
     this.resetExchange();
     this.state = 'disposed';
     this.credential.release();
-  }
-
-  /** Send one TSRequest and wait for the peer's next one. */
-  protected *roundTrip(
-    message: Omit<TsRequest, 'version'>,
-  ): Generator<Buffer | Promise<void>, TsRequest, void> {
-    yield* this.channel!.send(encodeTsRequest({ version: this.ownVersion, ...message }));
-    return yield* this.receive();
-  }
-
-  /**
-   * Wait for the peer's next TSRequest, handing our pending output to the caller meanwhile.
-   * Checks the version rules and turns a received errorCode into the matching SEC_E_* status.
-   */
-  protected *receive(): Generator<Buffer | Promise<void>, TsRequest, void> {
-    for (;;) {
-      const encoded = yield* this.channel!.readMessage();
-      if (encoded) return this.accept(decodeTsRequest(encoded));
-      yield this.channel!.takeOutput();
-    }
-  }
-
-  private accept(message: TsRequest): TsRequest {
-    // A version above ours means "compatible with ours" (MS-CSSP 2.2.1).
-    const version = Math.min(message.version, CREDSSP_MAX_VERSION);
-    if (this.peerVersion === undefined) {
-      this.peerVersion = version;
-    } else if (this.peerVersion !== version) {
-      // A peer that changes its version mid-exchange is refused, as FreeRDP does: the version
-      // decides how pubKeyAuth is computed, so a change is either a bug or a downgrade attempt.
-      throw sspiError(
-        'SEC_E_INVALID_TOKEN',
-        `The CredSSP peer changed its protocol version from ${this.peerVersion} to ${message.version} during the exchange.`,
-      );
-    }
-    if (message.errorCode !== undefined && message.errorCode !== 0) {
-      const status = secStatusOfErrorCode(message.errorCode);
-      const error = sspiError(
-        status,
-        status === 'SEC_E_LOGON_DENIED'
-          ? `The CredSSP server refused the logon: ${describeErrorCode(message.errorCode)}. Check the user name, domain and password.`
-          : `The CredSSP server ended the exchange with errorCode ${describeErrorCode(message.errorCode)}; ` +
-              'that code does not say the user name, domain or password is wrong.',
-      );
-      error.peerStatus = message.errorCode >>> 0;
-      throw error;
-    }
-    return message;
-  }
-
-  /** The inner mechanism's next token from a TSRequest that must carry one. */
-  protected negoTokenOf(message: TsRequest): Buffer {
-    const token = message.negoTokens?.[0];
-    if (!token || token.length === 0) {
-      throw sspiError(
-        'SEC_E_INVALID_TOKEN',
-        'The CredSSP peer’s TSRequest carries no negoToken where one was due.',
-      );
-    }
-    return token;
   }
 
   protected expiry(): Date | null {
@@ -353,24 +238,23 @@ export abstract class CredsspContext implements PackageContext {
 
   protected established(): CredsspChannel {
     this.assertAlive();
-    if (this.state !== 'established' || !this.channel) {
+    if (this.state !== 'established' || !this.link) {
       throw sspiError(
         'SEC_E_INVALID_HANDLE',
         'The CredSSP context is not established yet: finish the handshake first.',
       );
     }
-    return this.channel;
+    return this.link.channel;
   }
 
-  /** Drop the previous exchange's TLS session, mechanism and peer version. */
+  /** Drop the previous exchange's TLS connection, mechanism and peer version. */
   protected resetExchange(): void {
     this.exchange?.return(EMPTY);
     this.exchange = undefined;
-    this.channel?.dispose();
-    this.channel = undefined;
+    this.link?.channel.dispose();
+    this.link = undefined;
     this.mechanism?.dispose();
     this.mechanism = undefined;
-    this.peerVersion = undefined;
   }
 }
 

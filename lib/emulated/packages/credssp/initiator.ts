@@ -20,16 +20,17 @@ import { peerText, sspiError } from '../../../errors';
 import { copySecret, wipe } from '../../../secret';
 import type { CredsspSettings } from '../../../backend/types';
 import type { MechanismContext } from '../../mechanisms/mechanism-context';
-import { createInitiatorMechanism } from '../../mechanisms/create';
+import { createInitiatorMechanism } from '../inner-mechanism';
 import type { PackageStepRequest } from '../package-context';
 import { subjectPublicKeyOf } from '../../tls/certificate';
 import { TlsEngine } from '../../tls/engine';
 import { CredsspChannel } from './channel';
-import { CredsspContext, type Exchange } from './context';
+import { CredsspContext, type Exchange, type ExchangeParts } from './context';
 import { formatName } from './context-info';
 import { checkDelegationPolicy, parseSpn } from './policy';
 import { FIRST_HASHED_VERSION, bindingMatches, clientPubKeyAuth, serverPubKeyAuth } from './pubkeyauth';
-import { CLIENT_NONCE_LENGTH, encodeTsRequest, type TsRequest } from './tsrequest';
+import { CLIENT_NONCE_LENGTH, type TsRequest } from './tsrequest';
+import { TsRequestLink, negoTokenOf } from './tsrequest-link';
 import {
   CRED_TYPE_PASSWORD,
   encodeTsCredentials,
@@ -71,8 +72,8 @@ export class CredsspInitiator extends CredsspContext {
   }
 
   /** The REQ bits asked for share their positions with the RET bits; MANUAL_CRED_VALIDATION is always set. */
-  protected attributes(): number {
-    return ((this.request.flags & ISC_ALLOWED) | ISC_RET.MANUAL_CRED_VALIDATION) >>> 0;
+  protected attributes(flags: number): number {
+    return ((flags & ISC_ALLOWED) | ISC_RET.MANUAL_CRED_VALIDATION) >>> 0;
   }
 
   protected get serverCertificate(): X509Certificate | undefined {
@@ -116,11 +117,10 @@ export class CredsspInitiator extends CredsspContext {
     return super.query(attribute);
   }
 
-  protected begin(): Exchange {
-    const { flags, targetName } = this.request;
+  protected begin(request: PackageStepRequest): ExchangeParts {
+    const { flags, targetName } = request;
     this.bound = { targetName: targetName ?? '', flags };
     this.options = this.credential.credssp;
-    this.ownVersion = this.options.version;
     const mutualAuth = (flags & ISC_REQ.MUTUAL_AUTH) !== 0;
     // Policy before anything leaves (reference: "Delegation policies are still enforced").
     // Only real credentials are gated; without ISC_REQ_DELEGATE an empty set is sent.
@@ -136,12 +136,12 @@ export class CredsspInitiator extends CredsspContext {
       maxVersion: this.options.tlsMaxVersion,
       ca: this.options.ca,
     });
-    this.channel = new CredsspChannel(this.tlsEngine);
-    return this.exchangeLegs(this.mechanism, mutualAuth);
+    const link = new TsRequestLink(new CredsspChannel(this.tlsEngine), this.options.version, 'server');
+    return { link, legs: this.exchangeLegs(link, this.mechanism, mutualAuth) };
   }
 
-  private *exchangeLegs(mech: MechanismContext, mutualAuth: boolean): Exchange {
-    const channel = this.channel!;
+  private *exchangeLegs(link: TsRequestLink, mech: MechanismContext, mutualAuth: boolean): Exchange {
+    const channel = link.channel;
 
     // Step 1: the TLS handshake.
     const started = channel.tls.startNow();
@@ -163,26 +163,26 @@ export class CredsspInitiator extends CredsspContext {
     // Step 2: the inner mechanism's legs, until it has produced its last token (and has keys).
     let outgoing = mech.step(null).output;
     while (!mech.complete && mech.sessionKey === undefined) {
-      const reply = yield* this.roundTrip({ negoTokens: [outgoing] });
-      this.refuseOldServer();
-      outgoing = mech.step(this.negoTokenOf(reply)).output;
+      const reply = yield* link.roundTrip({ negoTokens: [outgoing] });
+      this.refuseOldServer(link.peerVersion);
+      outgoing = mech.step(negoTokenOf(reply)).output;
     }
 
     // Step 3: the last token travels with pubKeyAuth (and clientNonce from version 5).
-    const version = this.negotiatedVersion;
+    const version = link.negotiatedVersion;
     // Random but not secret (the server learns it, MS-CSSP 2.2.1): a pooled nonce, sparing a CSPRNG call.
     const clientNonce = version >= FIRST_HASHED_VERSION ? publicNonce(CLIENT_NONCE_LENGTH) : undefined;
     const ourBinding = clientPubKeyAuth(version, subjectPublicKey, clientNonce);
     // Sealed while the mechanism's last token is still on its way, as Windows does (an SPNEGO
     // initiator seals once NTLM has its keys, before the server's mechListMIC arrives).
-    const reply = yield* this.roundTrip({
+    const reply = yield* link.roundTrip({
       negoTokens: outgoing.length > 0 ? [outgoing] : undefined,
       pubKeyAuth: mech.wrap(ourBinding),
       clientNonce,
     });
     if (!mech.complete) {
       // SPNEGO: the server's final token (accept-completed, mechListMIC) comes back first.
-      mech.step(this.negoTokenOf(reply));
+      mech.step(negoTokenOf(reply));
       if (!mech.complete)
         throw sspiError('SEC_E_INVALID_TOKEN', 'The server did not finish the SPNEGO exchange.');
     }
@@ -196,7 +196,7 @@ export class CredsspInitiator extends CredsspContext {
     wipeTsCredentials(credentials);
     const authInfo = mech.wrap(plaintext);
     wipe(plaintext);
-    yield* channel.send(encodeTsRequest({ version: this.ownVersion, authInfo }));
+    yield* link.send({ authInfo });
     this.rememberSession();
     return channel.takeOutput();
   }
@@ -227,14 +227,14 @@ export class CredsspInitiator extends CredsspContext {
   }
 
   /** CVE-2018-0886: unless 'vulnerable', a server below version 5 gets nothing more from us. */
-  private refuseOldServer(): void {
-    if ((this.peerVersion ?? 0) >= FIRST_HASHED_VERSION) return;
+  private refuseOldServer(peerVersion: number | undefined): void {
+    if ((peerVersion ?? 0) >= FIRST_HASHED_VERSION) return;
     if (this.credential.policy.encryptionOracle === 'vulnerable') return;
     // Windows reports this case as SEC_E_UNSUPPORTED_FUNCTION ("The function requested is not
     // supported ... This could be due to CredSSP encryption oracle remediation").
     throw sspiError(
       'SEC_E_UNSUPPORTED_FUNCTION',
-      `The server speaks CredSSP version ${this.peerVersion}, which lacks the CVE-2018-0886 fix (version 5+). ` +
+      `The server speaks CredSSP version ${peerVersion}, which lacks the CVE-2018-0886 fix (version 5+). ` +
         `Update the server, or set policy.encryptionOracle to 'vulnerable' to connect anyway.`,
     );
   }

@@ -1,14 +1,14 @@
 /**
- * Builds the inner mechanism for a credential: NTLM, optionally inside SPNEGO. The one place
+ * The inner mechanism a package runs for a credential: NTLM, optionally inside SPNEGO. The one place
  * that knows which classes implement MechanismContext.
  */
 import { sspiError } from '../../errors';
 import type { EmulatedCredential } from '../credential';
-import type { MechanismContext } from './mechanism-context';
-import { NtlmAcceptor } from './ntlm/acceptor';
-import { NtlmInitiator } from './ntlm/initiator';
-import { SpnegoAcceptor } from './spnego/acceptor';
-import { SpnegoInitiator } from './spnego/initiator';
+import type { MechanismContext } from '../mechanisms/mechanism-context';
+import { NtlmAcceptor } from '../mechanisms/ntlm/acceptor';
+import { NtlmInitiator } from '../mechanisms/ntlm/initiator';
+import { SpnegoAcceptor } from '../mechanisms/spnego/acceptor';
+import { SpnegoInitiator } from '../mechanisms/spnego/initiator';
 
 export function createInitiatorMechanism(
   credential: EmulatedCredential,
