@@ -171,9 +171,10 @@ it("2,000 connections claiming 65,535-byte TPKT packets are refused at once; ser
       `RSS ${before.rssMiB.toFixed(0)} → ${after.rssMiB.toFixed(0)} MiB (${rss.map((r) => r.toFixed(0)).join(', ')})`,
   );
   // 100 connections at a time each hold one 64 KiB socket read until refused: the allocator keeps
-  // what that needed (tens of MiB, reached within the first thousand), and the last 1,000
-  // connections add next to nothing to it; a leak of 20 KiB a connection would add 20 MiB here.
-  expect(after.rssMiB - rss[2]).toBeLessThan(20);
+  // what that needed (tens of MiB), and later connections reuse it. Keeping each claim (60 KB)
+  // would add 58 MiB over the last 1,000 connections; what RSS shows there without a leak is
+  // 2–25 MiB (allocator and collector timing; the top under a loaded machine), so 40 tells them apart.
+  expect(after.rssMiB - rss[2]).toBeLessThan(40);
   expect(after.rssMiB - before.rssMiB).toBeLessThan(64);
   expect((await nlaClient(port, 'Passw0rd!')).result).toBe('success');
 }, 120_000);
