@@ -1,7 +1,7 @@
 /**
  * One async function per SSPI call. Each validates its arguments, finds the backend state behind
  * the handles, calls the backend, and turns a failure status into an SspiError: the mapping is
- * written here once for both backends.
+ * written here once for both backends, and so is the NODE_DEBUG=credssp tracing (debug.ts).
  */
 import { acquireRequest } from './acquire-request';
 import { backendCall as call } from './backend/call';
