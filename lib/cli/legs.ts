@@ -1,8 +1,10 @@
 /**
  * The table of legs `credssp demo` and `credssp rdp-check --verbose` print: who sent each token,
  * the status of the call that made it, its size and what it carries (TLS records, then the
- * TSRequests of MS-CSSP 3.1.5). Sizes and record types only, never a token's bytes.
+ * TSRequests of MS-CSSP 3.1.5), and how rdp-check collects them from its calls. Sizes and record
+ * types only, never a token's bytes.
  */
+import { SEC, SECBUFFER, SspiError, type ContextResult } from '../index';
 import { describeTlsRecords, type RecordDirection } from './tls-records';
 
 /**
@@ -48,4 +50,33 @@ export function printLegs(legs: readonly Leg[], line: (text: string) => void, co
       `${String(index + 1).padStart(4)}  ${direction.padEnd(19)}  ${(leg.statusName ?? '-').padEnd(22)}  ${String(leg.token.length).padStart(5)}  ${carries}`,
     );
   });
+}
+
+/**
+ * Note, for an initiator's call over a socket, the server's token it consumed and the token it
+ * made (or the error token a failure carries). A call that asks for more bytes consumed nothing
+ * yet; bytes left over (SECBUFFER_EXTRA) start the next call and are noted then.
+ */
+export async function recordInitiatorLegs(
+  legs: Leg[],
+  input: Buffer | undefined,
+  call: Promise<ContextResult>,
+): Promise<ContextResult> {
+  let result: ContextResult;
+  try {
+    result = await call;
+  } catch (err) {
+    if (input && input.length > 0) legs.push({ from: 'acceptor', token: input });
+    if (err instanceof SspiError && err.output && err.output.length > 0)
+      legs.push({ from: 'client', statusName: err.code, token: err.output });
+    throw err;
+  }
+  if (result.status === SEC.E_INCOMPLETE_MESSAGE) return result;
+  if (input && input.length > 0) {
+    const extra = result.buffers.find((b) => b.type === SECBUFFER.EXTRA)?.buffer.length ?? 0;
+    legs.push({ from: 'acceptor', token: input.subarray(0, input.length - extra) });
+  }
+  if (result.output.length > 0)
+    legs.push({ from: 'client', statusName: result.statusName, token: result.output });
+  return result;
 }

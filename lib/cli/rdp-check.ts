@@ -15,15 +15,12 @@ import {
   initializeSecurityContext,
   ISC_REQ,
   queryContextAttributes,
-  SEC,
-  SECBUFFER,
   SspiError,
-  type ContextResult,
   type CredentialsHandle,
 } from '../index';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
-import { printLegs } from './legs';
+import { printLegs, recordInitiatorLegs } from './legs';
 import { promptPassword, readPasswordFromStdin, refusePasswordInArgv } from './password';
 import { runSecurityExchange } from './security-exchange';
 import { PeerClosedError, SocketReader, writeAll } from './socket-reader';
@@ -193,7 +190,7 @@ async function checkOverSocket(
           flags: ISC_FLAGS,
           input,
         });
-        return args.verbose ? recordLegs(run, input, call) : call;
+        return args.verbose ? recordInitiatorLegs(run.legs, input, call) : call;
       },
       onLeg: (leg) => {
         if (leg.direction === 'sent') sentTokens++;
@@ -236,35 +233,6 @@ async function checkOverSocket(
     throw err;
   }
   socket.end();
-}
-
-/**
- * --verbose: note the server's token this call consumed and the token it made (or the error
- * token a failure carries). A call that asks for more bytes consumed nothing yet; bytes left over
- * (SECBUFFER_EXTRA) start the next call and are noted then.
- */
-async function recordLegs(
-  run: CheckRun,
-  input: Buffer | undefined,
-  call: Promise<ContextResult>,
-): Promise<ContextResult> {
-  let result: ContextResult;
-  try {
-    result = await call;
-  } catch (err) {
-    if (input && input.length > 0) run.legs.push({ from: 'acceptor', token: input });
-    if (err instanceof SspiError && err.output && err.output.length > 0)
-      run.legs.push({ from: 'client', statusName: err.code, token: err.output });
-    throw err;
-  }
-  if (result.status === SEC.E_INCOMPLETE_MESSAGE) return result;
-  if (input && input.length > 0) {
-    const extra = result.buffers.find((b) => b.type === SECBUFFER.EXTRA)?.buffer.length ?? 0;
-    run.legs.push({ from: 'acceptor', token: input.subarray(0, input.length - extra) });
-  }
-  if (result.output.length > 0)
-    run.legs.push({ from: 'client', statusName: result.statusName, token: result.output });
-  return result;
 }
 
 function protocolName(protocol: number): string {
