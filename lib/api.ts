@@ -1,7 +1,7 @@
 /**
  * One async function per SSPI call. Each validates its arguments, finds the backend state behind
  * the handles, calls the backend, and turns a failure status into an SspiError: the mapping is
- * written here once for both backends.
+ * written here once for both backends, and so is the NODE_DEBUG=credssp tracing (debug.ts).
  */
 import { acquireRequest } from './acquire-request';
 import { backendCall as call } from './backend/call';
@@ -11,6 +11,7 @@ import { SEC, SECBUFFER, type PackageName } from './constants';
 import { SspiError, invalidArgType, messageForStatus, sspiError, statusName } from './errors';
 import type { ContextAttribute, ContextAttributes } from './attributes';
 import { CredentialsHandle, Handle, SecurityContext } from './handles';
+import { traceAcquire, traceLeg, traceLegFailure, traceRelease, traceVersion, tracing } from './debug';
 import {
   dataRep,
   inputBuffers,
@@ -100,7 +101,15 @@ export async function acquireCredentialsHandle(opts: AcquireCredentialsOptions):
     const emulated = emulatedBackend();
     [backend, acquired] = [emulated, call(() => emulated.acquireCredentialsHandle(request))];
   }
-  const { credential, expiry } = await acquired;
+  let settled: { credential: unknown; expiry: Date | null };
+  try {
+    settled = await acquired;
+  } catch (err) {
+    if (tracing()) traceAcquire(request.package, request.use, request.backend, err);
+    throw err;
+  }
+  if (tracing()) traceAcquire(request.package, request.use, request.backend);
+  const { credential, expiry } = settled;
   return new CredentialsHandle(backend, credential, { package: request.package, use: request.use, expiry });
 }
 
@@ -154,12 +163,41 @@ async function contextCall(
         : backend.acceptSecurityContext(credState.raw, rawContext, req),
     );
 
-  if (context) {
-    const raw = await Handle.serialise(context, () => run(Handle.stateOf(context, 'security context').raw));
-    return shape(raw, context);
+  const leg = async (): Promise<ContextResult> => {
+    if (context) {
+      const raw = await Handle.serialise(context, () => run(Handle.stateOf(context, 'security context').raw));
+      return shape(raw, context);
+    }
+    const raw = await run(null);
+    return shape(raw, new SecurityContext(backend, raw.context, { role, package: credential.package }));
+  };
+  return tracing() ? tracedContextCall(role, credential.package, context, input, leg) : leg();
+}
+
+/**
+ * `leg` under NODE_DEBUG=credssp: its sizes and status, or its failure, and for CredSSP the
+ * TSRequest version once the exchange is complete (asked of the package only while tracing).
+ */
+async function tracedContextCall(
+  role: 'initiator' | 'acceptor',
+  pkg: string,
+  context: SecurityContext | null,
+  input: SecBuffer[],
+  leg: () => Promise<ContextResult>,
+): Promise<ContextResult> {
+  let result: ContextResult;
+  try {
+    result = await leg();
+  } catch (err) {
+    traceLegFailure(role, pkg, context, input, err);
+    throw err;
   }
-  const raw = await run(null);
-  return shape(raw, new SecurityContext(backend, raw.context, { role, package: credential.package }));
+  traceLeg(result.context, input, result);
+  if (result.status === SEC.E_OK && pkg === 'CredSSP') {
+    const info = await queryContextAttributes(result.context, 'negotiationInfo').catch(() => undefined);
+    if (info?.credsspVersion !== undefined) traceVersion(result.context, info.credsspVersion);
+  }
+  return result;
 }
 
 /** Success statuses resolve; failures reject with SspiError (SEC_E_INCOMPLETE_MESSAGE resolves). */
@@ -201,12 +239,14 @@ export async function deleteSecurityContext(context: SecurityContext): Promise<v
   const ctx = contextArg(context, 'context');
   // Dead at once, even with a call in flight: that call then settles with an error.
   await Handle.close(ctx, 'security context');
+  if (tracing()) traceRelease('context', ctx.package, ctx.role);
 }
 
 /** FreeCredentialsHandle. A second free rejects SEC_E_INVALID_HANDLE. */
 export async function freeCredentialsHandle(credential: CredentialsHandle): Promise<void> {
   const cred = credentialArg(credential);
   await Handle.close(cred, 'credentials handle');
+  if (tracing()) traceRelease('credential', cred.package, cred.use);
 }
 
 const ATTRIBUTES: readonly ContextAttribute[] = [

@@ -17,8 +17,14 @@ import { requireObject } from './validate';
 
 /** Who runs the loop and how: a client (initializeSecurityContext) unless `role` is 'acceptor'. */
 export interface AuthenticateTarget {
+  /** Its `use` must allow the role: 'outbound' or 'both' to initiate, 'inbound' or 'both' to accept. */
   credential: CredentialsHandle;
+  /**
+   * 'initiator' (default) calls initializeSecurityContext; 'acceptor' calls acceptSecurityContext,
+   * and its first transport call gets an empty token and must return the client's first token.
+   */
   role?: 'initiator' | 'acceptor';
+  /** The initiator's service principal, e.g. 'TERMSRV/host'; an acceptor ignores it. */
   targetName?: string;
   /** ISC_REQ.* or ASC_REQ.* bits; default 0. */
   flags?: number;

@@ -19,29 +19,11 @@ import {
 import { describeAcceptedContext } from './accepted-context';
 import { EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
-import { describeTlsRecords, type RecordDirection } from './tls-records';
+import { printLegs, type Leg } from './legs';
 
 const DEMO_USER = 'demo';
 const DEMO_DOMAIN = 'DEMO';
 const DEMO_TARGET = 'TERMSRV/localhost';
-
-/**
- * What the last five legs carry, last first (MS-CSSP 3.1.5 steps 1-5): after the TLS handshake
- * the exchange always ends with these TSRequests, whichever TLS version ran before them.
- */
-const CREDSSP_STEPS_FROM_END = [
-  'TSRequest authInfo: the TSCredentials, encrypted for the acceptor',
-  'TSRequest pubKeyAuth: the acceptor proves it holds the TLS key',
-  'TSRequest negoTokens: NTLM AUTHENTICATE, with pubKeyAuth bound to the TLS key',
-  'TSRequest negoTokens: NTLM CHALLENGE',
-  'TSRequest negoTokens: NTLM NEGOTIATE',
-];
-
-interface Leg {
-  from: 'client' | 'acceptor';
-  statusName: string;
-  token: Buffer;
-}
 
 export async function demo(argv: string[], io: CliIo): Promise<ExitCode> {
   if (argv.length > 0) throw new UsageError('demo takes no arguments.');
@@ -93,7 +75,7 @@ export async function demo(argv: string[], io: CliIo): Promise<ExitCode> {
       legs.push({ from: 'acceptor', statusName: acceptorResult.statusName, token: acceptorResult.output });
       input = acceptorResult.output;
     }
-    printLegs(legs, io);
+    printLegs(legs, io.out, true);
     if (!acceptorContext || acceptorResult?.status !== SEC.E_OK) {
       io.err('The client finished but the acceptor did not.');
       return EXIT.NETWORK;
@@ -119,21 +101,4 @@ export async function demo(argv: string[], io: CliIo): Promise<ExitCode> {
     await freeCredentialsHandle(client);
     await freeCredentialsHandle(acceptor);
   }
-}
-
-function printLegs(legs: Leg[], io: CliIo): void {
-  const directions: Record<Leg['from'], RecordDirection> = {
-    client: { encrypted: false },
-    acceptor: { encrypted: false },
-  };
-  io.out(' leg  direction            status                   bytes  carries');
-  legs.forEach((leg, index) => {
-    const records = describeTlsRecords(leg.token, directions[leg.from]);
-    const step = CREDSSP_STEPS_FROM_END[legs.length - 1 - index];
-    const carries = step ? `${step} [TLS: ${records}]` : `TLS handshake: ${records}`;
-    const direction = leg.from === 'client' ? 'client -> acceptor' : 'acceptor -> client';
-    io.out(
-      `${String(index + 1).padStart(4)}  ${direction.padEnd(19)}  ${leg.statusName.padEnd(22)}  ${String(leg.token.length).padStart(5)}  ${carries}`,
-    );
-  });
 }

@@ -25,7 +25,7 @@ const SUBCOMMANDS: Record<string, { run: (argv: string[], io: CliIo) => Promise<
 const USAGE = [
   'usage: credssp <command> [options]',
   '  demo                                             CredSSP client and acceptor in one process, each leg printed',
-  '  rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin]',
+  '  rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin] [--json] [--verbose]',
   '                                                   NLA (CredSSP) only, against a real RDP server',
   '  serve [--host H] [--port N] --users FILE         RDP preamble + CredSSP acceptor, one JSON line per authentication',
   '  hash -u USER [-d DOMAIN] [--password-stdin]      a line for serve --users (user:domain::NT:::, as winpr-hash -f sam)',

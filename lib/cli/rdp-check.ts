@@ -2,9 +2,9 @@
  * `credssp rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin]`: Network Level
  * Authentication against a real RDP server, and nothing else. X.224 Connection Request with
  * RDP_NEG_REQ, an RDP_NEG_RSP that must select PROTOCOL_HYBRID (MS-RDPBCGR 1.3.1.1), then the
- * CredSSP exchange over TLS (MS-CSSP 3.1.5), then the connection is closed.
+ * CredSSP exchange over TLS (MS-CSSP 3.1.5), then the connection is closed. What it prints about
+ * the outcome (`--json`, the verdict) is rdp-check-report.ts; the legs (`--verbose`) legs.ts.
  */
-import type { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import {
@@ -18,18 +18,27 @@ import {
   SspiError,
   type CredentialsHandle,
 } from '../index';
-import { peerText } from '../errors';
 import { CliError, EXIT, UsageError, type ExitCode } from './exit-codes';
 import type { CliIo } from './io';
+import { printLegs, recordInitiatorLegs } from './legs';
 import { promptPassword, readPasswordFromStdin, refusePasswordInArgv } from './password';
 import { runSecurityExchange } from './security-exchange';
 import { PeerClosedError, SocketReader, writeAll } from './socket-reader';
 import { connectTcp, parseHostPort, parseSeconds } from './tcp';
 import { encodeConnectionRequest, negFailureName, parseConnectionConfirm, PROTOCOL } from './x224';
+import {
+  failureLine,
+  newCheckRun,
+  successLine,
+  successText,
+  targetName,
+  type CheckRun,
+  type CheckTarget,
+} from './rdp-check-report';
 import { wipe } from '../secret';
 
 export const RDP_CHECK_USAGE =
-  'usage: credssp rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin] [--inner ntlm|spnego] [--timeout SECONDS]';
+  'usage: credssp rdp-check HOST[:PORT] -u USER [-d DOMAIN] [--password-stdin] [--inner ntlm|spnego] [--timeout SECONDS] [--json] [--verbose]';
 
 const DEFAULT_RDP_PORT = 3389;
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -40,14 +49,14 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  */
 const ISC_FLAGS = ISC_REQ.DELEGATE | ISC_REQ.USE_SUPPLIED_CREDS;
 
-interface RdpCheckArgs {
-  host: string;
-  port: number;
-  user: string;
-  domain: string;
+interface RdpCheckArgs extends CheckTarget {
   passwordStdin: boolean;
   inner: 'ntlm' | 'spnego';
   timeoutMs: number;
+  /** One JSON line on stdout instead of the verdict. */
+  json: boolean;
+  /** The table of legs on stderr, as `credssp demo` prints it. */
+  verbose: boolean;
 }
 
 function parseRdpCheckArgs(argv: string[]): RdpCheckArgs {
@@ -62,6 +71,8 @@ function parseRdpCheckArgs(argv: string[]): RdpCheckArgs {
       'password-stdin': { type: 'boolean' },
       inner: { type: 'string' },
       timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('rdp-check takes exactly one HOST[:PORT].');
@@ -75,12 +86,34 @@ function parseRdpCheckArgs(argv: string[]): RdpCheckArgs {
     passwordStdin: values['password-stdin'] ?? false,
     inner,
     timeoutMs: values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseSeconds(values.timeout, '--timeout'),
+    backend,
+    json: values.json ?? false,
+    verbose: values.verbose ?? false,
   };
 }
 
-/** Run the check; resolves the exit code, throws CliError (or SspiError) on failure. */
+/**
+ * Run the check; resolves the exit code, throws CliError (or SspiError) on failure. With --json,
+ * every outcome after the command line was read is one JSON line on stdout, the error (if any)
+ * still goes to main.ts for stderr and the exit code.
+ */
 export async function rdpCheck(argv: string[], io: CliIo): Promise<ExitCode> {
   const args = parseRdpCheckArgs(argv);
+  const run = newCheckRun();
+  try {
+    await check(args, run, io);
+  } catch (err) {
+    if (args.json) io.out(failureLine(args, run, err));
+    throw err;
+  } finally {
+    if (args.verbose) printLegs(run.legs, io.err, run.complete);
+  }
+  if (args.json) io.out(successLine(args, run));
+  else successText(args, run).forEach((line) => io.out(line));
+  return EXIT.SUCCESS;
+}
+
+async function check(args: RdpCheckArgs, run: CheckRun, io: CliIo): Promise<void> {
   const password = args.passwordStdin
     ? await readPasswordFromStdin(io.stdin)
     : await promptPassword(`Password for ${args.domain ? `${args.domain}\\` : ''}${args.user}: `);
@@ -93,13 +126,14 @@ export async function rdpCheck(argv: string[], io: CliIo): Promise<ExitCode> {
     ...(backend === 'emulated' ? { emulated: { credssp: { inner: args.inner } } } : {}),
   }).finally(() => wipe(password));
   try {
+    run.startedAt = Date.now();
     const socket = await connectTcp(args.host, args.port, args.timeoutMs);
     const timer = setTimeout(
       () => socket.destroy(new CliError(`No answer within ${args.timeoutMs / 1000} s.`, EXIT.NETWORK)),
       args.timeoutMs,
     );
     try {
-      return await checkOverSocket(args, credential, socket, io);
+      await checkOverSocket(args, credential, socket, run, io);
     } finally {
       clearTimeout(timer);
       socket.destroy();
@@ -113,8 +147,9 @@ async function checkOverSocket(
   args: RdpCheckArgs,
   credential: CredentialsHandle,
   socket: Socket,
+  run: CheckRun,
   io: CliIo,
-): Promise<ExitCode> {
+): Promise<void> {
   const reader = new SocketReader(socket);
   const target = `${args.host}:${args.port}`;
   // The cookie carries the user name the way mstsc does (MS-RDPBCGR 2.2.1.1); a name that
@@ -141,21 +176,35 @@ async function checkOverSocket(
   }
   io.err(`${target}: the server selected PROTOCOL_HYBRID (CredSSP); authenticating...`);
 
-  const targetName = `TERMSRV/${args.host}`;
   let sentTokens = 0;
-  let certificate: X509Certificate | undefined;
   try {
     const result = await runSecurityExchange({
       role: 'initiator',
       socket,
       reader,
-      call: (context, input) =>
-        initializeSecurityContext({ credential, context, targetName, flags: ISC_FLAGS, input }),
+      call: (context, input) => {
+        const call = initializeSecurityContext({
+          credential,
+          context,
+          targetName: targetName(args),
+          flags: ISC_FLAGS,
+          input,
+        });
+        return args.verbose ? recordInitiatorLegs(run.legs, input, call) : call;
+      },
       onLeg: (leg) => {
         if (leg.direction === 'sent') sentTokens++;
       },
     });
-    certificate = await queryContextAttributes(result.context, 'remoteCertificate').catch(() => undefined);
+    run.complete = true;
+    run.certificate = await queryContextAttributes(result.context, 'remoteCertificate').catch(
+      () => undefined,
+    );
+    const negotiation = await queryContextAttributes(result.context, 'negotiationInfo').catch(
+      () => undefined,
+    );
+    run.version = negotiation?.credsspVersion ?? null;
+    run.inner = negotiation?.innerPackage ?? null;
     await deleteSecurityContext(result.context);
   } catch (err) {
     // A server that rejects the NTLM exchange may close the connection without a TSRequest
@@ -184,15 +233,6 @@ async function checkOverSocket(
     throw err;
   }
   socket.end();
-  io.out(
-    `NLA succeeded: ${args.domain ? `${args.domain}\\` : ''}${args.user} authenticated to ${targetName} (${target}).`,
-  );
-  // Not validated (no ISC_REQ_MUTUAL_AUTH): shown so the user can compare it with the server's.
-  if (certificate) {
-    const subject = peerText(certificate.subject.replace(/\n/g, ', '));
-    io.out(`server certificate (not validated): ${subject}, SHA-256 ${certificate.fingerprint256}`);
-  }
-  return EXIT.SUCCESS;
 }
 
 function protocolName(protocol: number): string {

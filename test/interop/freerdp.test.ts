@@ -86,6 +86,50 @@ describeWithFreerdp('FreeRDP interop: credssp rdp-check and credssp serve', () =
       expect(run.output).toContain('try --inner ntlm');
     });
 
+    test('--json --verbose: one JSON line with what was negotiated, and each leg as demo prints them', async () => {
+      const run = await runCli(
+        ['rdp-check', `127.0.0.1:${port}`, '-u', USER, '--password-stdin', '--json', '--verbose'],
+        `${PASSWORD}\n`,
+      );
+      const json = run.output.split('\n').filter((line) => line.startsWith('{'));
+      expect({ exit: run.exit, json: json.map((line) => JSON.parse(line)) }).toEqual({
+        exit: 0,
+        json: [
+          expect.objectContaining({
+            event: 'rdp-check',
+            result: 'success',
+            status: 'SEC_E_OK',
+            port,
+            user: USER,
+            version: expect.any(Number),
+            inner: 'NTLM',
+            certificate: expect.objectContaining({ sha256: expect.any(String) }),
+          }),
+        ],
+      });
+      const legs = run.output.split('\n').filter((line) => /^\s+\d+  (client|acceptor) /.test(line));
+      expect(legs[0]).toMatch(
+        /client -> acceptor\s+SEC_I_CONTINUE_NEEDED\s+\d+\s+TLS handshake: ClientHello/,
+      );
+      expect(legs[legs.length - 1]).toMatch(/client -> acceptor\s+SEC_E_OK\s+\d+\s+TSRequest authInfo/);
+      expect(run.output).not.toContain(PASSWORD);
+    });
+
+    test('--json with a wrong password: one line, result "refused"; exit 1', async () => {
+      const run = await runCli(
+        ['rdp-check', `127.0.0.1:${port}`, '-u', USER, '--password-stdin', '--json'],
+        `${WRONG_PASSWORD}\n`,
+      );
+      const json = run.output.split('\n').filter((line) => line.startsWith('{'));
+      expect({ exit: run.exit, json: json.map((line) => JSON.parse(line)) }).toEqual({
+        exit: 1,
+        json: [
+          expect.objectContaining({ event: 'rdp-check', result: 'refused', message: expect.any(String) }),
+        ],
+      });
+      expect(run.output).not.toContain(WRONG_PASSWORD);
+    });
+
     test('a port where nothing listens is a network error: exit 3', async () => {
       const closed = await freePort();
       const run = await runCli(

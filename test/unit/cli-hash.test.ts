@@ -5,22 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import type { CliIo } from '../../lib/cli/io';
 import { main } from '../../lib/cli/main';
 import { startServe } from '../../lib/cli/serve';
-
-function captureIo(stdin: Buffer | string = ''): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-    stdin: Readable.from([Buffer.from(stdin)]),
-  };
-}
+import { captureIo } from './support/capture-io';
 
 describe('credssp hash', () => {
   it('writes user:domain::NT::: with the NT hash of the password (MS-NLMP 3.3.1 NTOWFv1)', async () => {

@@ -6,28 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import type { CliIo } from '../../lib/cli/io';
 import { main } from '../../lib/cli/main';
 import { startServe, type RunningServer } from '../../lib/cli/serve';
 import { encodeConnectionConfirm, encodeConnectionRequest, NEG_FAILURE, PROTOCOL } from '../../lib/cli/x224';
 import { ntHashOf } from '../../lib/emulated/mechanisms/ntlm/keys';
+import { captureIo } from './support/capture-io';
 
 const PASSWORD = 'Cli-Test-Secret-42';
-
-/** An in-memory CliIo with `stdin` holding the given text. */
-function captureIo(stdin = ''): CliIo & { stdout: string[]; stderr: string[]; all(): string } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-    stdin: Readable.from([Buffer.from(stdin)]),
-    all: () => [...stdout, ...stderr].join('\n'),
-  };
-}
 
 /** A TCP server that records what the client sent and answers with `reply` (or closes). */
 async function scriptedServer(
