@@ -53,27 +53,30 @@ export async function promptPassword(prompt: string): Promise<Buffer> {
   process.stderr.write(prompt);
   stdin.setRawMode(true);
   stdin.resume();
-  const typed: number[] = [];
+  // Typed bytes go into secret memory of a fixed size: a growing JS array would leave copies.
+  const typed = allocSecret(MAX_PASSWORD_BYTES);
+  let length = 0;
   try {
     return await new Promise<Buffer>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
-        for (const byte of chunk) {
-          if (byte === 0x0d || byte === 0x0a) {
-            stdin.off('data', onData);
-            const password = allocSecret(typed.length);
-            password.set(typed);
-            resolve(password);
-            return;
+        try {
+          for (const byte of chunk) {
+            if (byte === 0x0d || byte === 0x0a) {
+              stdin.off('data', onData);
+              resolve(copySecret(typed, 0, length));
+              return;
+            }
+            if (byte === 0x03) {
+              stdin.off('data', onData);
+              reject(new UsageError('Cancelled.'));
+              return;
+            }
+            if (byte === 0x7f || byte === 0x08) length = lengthWithoutLastCharacter(typed, length);
+            else if (length < MAX_PASSWORD_BYTES) typed[length++] = byte;
           }
-          if (byte === 0x03) {
-            stdin.off('data', onData);
-            reject(new UsageError('Cancelled.'));
-            return;
-          }
-          if (byte === 0x7f || byte === 0x08) eraseLastCharacter(typed);
-          else if (typed.length < MAX_PASSWORD_BYTES) typed.push(byte);
+        } finally {
+          wipe(chunk);
         }
-        wipe(chunk);
       };
       stdin.on('data', onData);
     });
@@ -86,8 +89,8 @@ export async function promptPassword(prompt: string): Promise<Buffer> {
 }
 
 /** Backspace removes one character: its UTF-8 continuation bytes (10xxxxxx) and its lead byte. */
-function eraseLastCharacter(typed: number[]): void {
-  let byte: number | undefined;
-  do byte = typed.pop();
-  while (byte !== undefined && (byte & 0xc0) === 0x80);
+function lengthWithoutLastCharacter(typed: Buffer, length: number): number {
+  while (length > 0 && (typed[length - 1] & 0xc0) === 0x80) typed[--length] = 0;
+  if (length > 0) typed[--length] = 0;
+  return length;
 }
