@@ -15,7 +15,7 @@ const { Worker } = require('node:worker_threads');
 
 const dist = process.env.CREDSSP_DIST;
 const api = require(path.join(dist, 'index.js'));
-const { loadNativeBackend } = require(path.join(dist, 'backend', 'native.js'));
+const { loadNativeBackend } = require(path.join(dist, 'native', 'backend.js'));
 const { ISC_REQ, ASC_REQ, SEC } = api;
 
 const user = process.env.CREDSSP_WINE_USER;
