@@ -163,7 +163,7 @@ export async function querySecurityContextToken(context: SecurityContext): Promi
   if (!(context instanceof SecurityContext))
     throw invalidArgType('context', 'an instance of SecurityContext', context);
   return Handle.serialise(context, async () => {
-    const { backend, raw } = nativeAcceptor(context, 'access token');
+    const { backend, raw } = nativeAcceptor(context, 'an access token');
     const { token, ...info } = await backendCall(() => backend.querySecurityContextToken(raw));
     return new AccessToken(Handle.backendOf(context), token, info);
   });
