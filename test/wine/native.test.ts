@@ -184,7 +184,8 @@ describeWine('native backend under Wine', () => {
     const r = result('access token');
     expect(r).toMatchObject({ ok: true });
     if (r.query === 'token') {
-      // Not seen with wine-8.0 (Debian 8.0~repack-4) (it returns 0x80090302); should a Wine implement it, the reading is checked.
+      // Not seen with wine-8.0 (Debian 8.0~repack-4), which returns 0x80090302; should a
+      // Wine implement it, the reading is checked.
       expect(r.token).toMatchObject({
         user: { sid: expect.stringMatching(/^S-1-/) },
         tokenType: expect.stringMatching(/^(primary|impersonation)$/),
