@@ -39,7 +39,7 @@ function nativeAcceptor(context: SecurityContext, what: string): { backend: Impe
   if (backend.name !== 'native' || backend.querySecurityContextToken === undefined) {
     throw sspiError(
       'SEC_E_UNSUPPORTED_FUNCTION',
-      `The emulated backend has no ${what}: there is no Windows logon behind its contexts.`,
+      `The emulated backend cannot read ${what}: there is no Windows logon behind its contexts.`,
     );
   }
   return { backend: backend as Impersonating, raw: state.raw };
