@@ -313,14 +313,19 @@ describeWine('native backend under Wine: traces and process memory (probe.js)', 
     if (!found) throw new Error(`the probe did not report "${name}"; its log:\n${report.log.slice(-4000)}`);
     return found;
   };
-  // 32 letters and digits the probe receives masked; the needles skip the first 8 characters,
-  // which a heap allocator may overwrite with its free-list links when the block is freed.
+  // 200 letters and digits the probe receives masked, searched for as 16-character pieces
+  // (UTF-16 and UTF-8): a freed heap block keeps its bytes only in part. Wine's heap writes
+  // free-list links at a free block's start and a pointer back to it in its last 8 bytes, and
+  // hands the front of a free block to the next smaller allocation, so only the tail of a
+  // stale copy may survive; a needle spanning the whole password missed the pre-fix vector
+  // copy, which its later pieces find. The first and last 8 characters are not searched.
   const secret = Buffer.from(
-    Array.from(crypto.randomBytes(32), (byte) =>
+    Array.from(crypto.randomBytes(200), (byte) =>
       'abcdefghijkmnpqrstuvwxyzACDEFGHJK23456789'.charCodeAt(byte % 41),
     ),
   );
-  const needles = [Buffer.from(secret.subarray(8).toString('latin1'), 'utf16le'), secret.subarray(8)];
+  const pieces = Array.from({ length: 11 }, (_, i) => secret.subarray(8 + 16 * i, 24 + 16 * i));
+  const needles = [...pieces.map((piece) => Buffer.from(piece.toString('latin1'), 'utf16le')), ...pieces];
 
   beforeAll(async () => {
     if (!haveWine) throw new Error('CI=true but Wine is missing: apt-get install wine64 wine winbind');
@@ -329,8 +334,9 @@ describeWine('native backend under Wine: traces and process memory (probe.js)', 
       if (request.op === 'password')
         return { data: Buffer.from(secret.map((b) => b ^ 0x5a)).toString('base64') };
       if (request.op === 'scan') {
-        const [utf16, utf8] = scanGuestMemory(env.WINEPREFIX, needles);
-        return { utf16, utf8 };
+        const hits = scanGuestMemory(env.WINEPREFIX, needles);
+        const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+        return { utf16: sum(hits.slice(0, pieces.length)), utf8: sum(hits.slice(pieces.length)) };
       }
       return { error: `unknown request ${String(request.op)}` };
     };
