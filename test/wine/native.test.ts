@@ -147,6 +147,14 @@ describeWine('native backend under Wine', () => {
         );
       }
     }
+    // node-gyp-build loads the first .node file in build/Release: the cross-build must be the
+    // only one there, and newer than every source, or the guest would test a stale addon.
+    const release = path.join(root, 'build/Release');
+    expect(fs.readdirSync(release).filter((name) => name.endsWith('.node'))).toEqual(['credssp.node']);
+    const built = fs.statSync(path.join(release, 'credssp.node')).mtimeMs;
+    const sources = fs.readdirSync(path.join(root, 'src-native'));
+    const stale = sources.filter((name) => fs.statSync(path.join(root, 'src-native', name)).mtimeMs > built);
+    expect(stale).toEqual([]);
     const env = await prepareWine();
     const account = { user: env.CREDSSP_WINE_USER, password: env.CREDSSP_WINE_PASSWORD };
     report = await runGuest(env, emulatedPeer(env.WINEPREFIX, account), 240_000);
