@@ -46,4 +46,13 @@ export {
 } from './constants';
 export { SspiError, statusName, type UnknownStatusName } from './errors';
 export { backend } from './default-backend';
-export { impersonateSecurityContext, credentialsDelegated } from './impersonation';
+export {
+  impersonateSecurityContext,
+  credentialsDelegated,
+  querySecurityContextToken,
+  AccessToken,
+  type AccountType,
+  type ImpersonationLevel,
+  type TokenAccount,
+  type TokenGroup,
+} from './impersonation';

@@ -16,6 +16,9 @@ Napi::Value JsRelease(const Napi::CallbackInfo& info) {
   if (ContextRef context = UnwrapContext(info[0])) {
     PostRelease([context] { context->Delete(); });
   }
+  if (TokenRef token = UnwrapToken(info[0])) {
+    PostRelease([token] { token->Close(); });
+  }
   return info.Env().Undefined();
 }
 
@@ -35,6 +38,9 @@ class Addon : public Napi::Addon<Addon> {
                              Export(env, "decryptMessage", JsDecryptMessage),
                              Export(env, "enumerateSecurityPackages", JsEnumerateSecurityPackages),
                              Export(env, "impersonate", JsImpersonate),
+                             Export(env, "querySecurityContextToken", JsQuerySecurityContextToken),
+                             Export(env, "tokenIsMember", JsTokenIsMember),
+                             Export(env, "closeToken", JsCloseToken),
                              Export(env, "release", JsRelease),
                          });
   }

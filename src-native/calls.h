@@ -24,6 +24,10 @@ Napi::Value JsDecryptMessage(const Napi::CallbackInfo& info);
 Napi::Value JsEnumerateSecurityPackages(const Napi::CallbackInfo& info);
 // impersonation.cc: the callback runs impersonating the context's client.
 Napi::Value JsImpersonate(const Napi::CallbackInfo& info);
+// token.cc: the acceptor context's access token (QuerySecurityContextToken).
+Napi::Value JsQuerySecurityContextToken(const Napi::CallbackInfo& info);
+Napi::Value JsTokenIsMember(const Napi::CallbackInfo& info);
+Napi::Value JsCloseToken(const Napi::CallbackInfo& info);
 // addon.cc: synchronous last-resort release of a forgotten handle (finalization).
 Napi::Value JsRelease(const Napi::CallbackInfo& info);
 

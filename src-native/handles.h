@@ -97,15 +97,40 @@ class ContextState {
   int ntlmLayout_ = -1;  // -1: not decided yet
 };
 
+// An access token from QuerySecurityContextToken. Reads take the lock shared; Close takes it
+// exclusively, so a close waits for a read in flight. CloseHandle exactly once: by an explicit
+// close, or by the destructor when nobody closed it.
+class TokenState {
+ public:
+  explicit TokenState(HANDLE handle) : handle_(handle) {}
+  ~TokenState();
+  TokenState(const TokenState&) = delete;
+  TokenState& operator=(const TokenState&) = delete;
+
+  std::shared_lock<std::shared_mutex> LockForUse() { return std::shared_lock<std::shared_mutex>(mutex_); }
+  bool Valid() const { return handle_ != nullptr; }
+  HANDLE Handle() const { return handle_; }
+
+  // CloseHandle once; SEC_E_INVALID_HANDLE when already closed.
+  SECURITY_STATUS Close();
+
+ private:
+  std::shared_mutex mutex_;
+  HANDLE handle_;
+};
+
 using CredentialRef = std::shared_ptr<CredentialState>;
 using ContextRef = std::shared_ptr<ContextState>;
+using TokenRef = std::shared_ptr<TokenState>;
 
 // JavaScript handles are Externals tagged with their kind (napi_type_tag_object), so a context
 // passed where a credential belongs, or any other value, is told apart without trusting it.
 Napi::External<CredentialRef> WrapCredential(Napi::Env env, CredentialRef state);
 Napi::External<ContextRef> WrapContext(Napi::Env env, ContextRef state);
+Napi::External<TokenRef> WrapToken(Napi::Env env, TokenRef state);
 // Null when the value is not a handle of that kind: the caller answers SEC_E_INVALID_HANDLE.
 CredentialRef UnwrapCredential(Napi::Value value);
 ContextRef UnwrapContext(Napi::Value value);
+TokenRef UnwrapToken(Napi::Value value);
 
 }  // namespace credssp

@@ -54,7 +54,7 @@ inline bool RunningOnWine() {
 }
 
 // CredSSP reports its TimeStamps in local time (ACH and ISC (CredSSP), ptsExpiry); the others in
-// UTC. The addon passes the reading on with this flag and lib/backend/native-time.ts converts.
+// UTC. The addon passes the reading on with this flag and lib/native/time.ts converts.
 inline bool ReportsLocalTime(const std::wstring& packageName) {
   return _wcsicmp(packageName.c_str(), CREDSSP_NAME) == 0 || _wcsicmp(packageName.c_str(), TS_SSP_NAME) == 0;
 }

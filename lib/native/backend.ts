@@ -12,6 +12,7 @@ import type { PackageName } from '../constants';
 import { SEC, SECBUFFER } from '../constants';
 import { SspiError, invalidArgValue, messageForStatus, sspiError } from '../errors';
 import { timeStampDate } from './time';
+import { tokenInfo, type NativeTokenResult, type TokenInfo } from './token';
 import type {
   Backend,
   NativeAcquireRequest,
@@ -95,6 +96,12 @@ export interface NativeAddon {
   decryptMessage(context: unknown, data: Buffer): Promise<NativeDecryptResult>;
   enumerateSecurityPackages(): Promise<{ status: number; packages: NativePackageInfo[] }>;
   impersonate(context: unknown, callback: () => unknown): { status: number; value?: unknown };
+  querySecurityContextToken(context: unknown): Promise<NativeTokenResult>;
+  tokenIsMember(
+    token: unknown,
+    sid: string,
+  ): Promise<{ status: number; member?: boolean; win32Error?: number }>;
+  closeToken(token: unknown): Promise<number>;
   release(handle: unknown): void;
 }
 
@@ -156,6 +163,12 @@ export function createNativeBackend(addon: NativeAddon): Backend<NativeAcquireRe
   enumerateSecurityPackages(): Promise<NativePackageInfo[]>;
   /** The callback's value, run impersonating the context's client (see lib/impersonation.ts). */
   impersonate<T>(context: unknown, callback: () => T): T;
+  /** QuerySecurityContextToken: the token (an addon handle, closed by closeToken) and what it holds. */
+  querySecurityContextToken(context: unknown): Promise<TokenInfo & { token: unknown }>;
+  /** CheckTokenMembership. */
+  tokenIsMember(token: unknown, sid: string): Promise<boolean>;
+  /** CloseHandle on the token. */
+  closeToken(token: unknown): Promise<void>;
 } {
   async function leg(run: Promise<NativeLegResult>, context: unknown | null): Promise<RawContextResult> {
     const raw = await run;
@@ -174,16 +187,20 @@ export function createNativeBackend(addon: NativeAddon): Backend<NativeAcquireRe
     };
   }
 
-  function check(status: number, call: string): void {
+  function check(status: number, call: string, win32Error?: number): void {
     const normalized = normalizeStatus(status);
-    if (failed(normalized)) throw new SspiError(normalized, `${call}: ${messageForStatus(normalized)}`);
+    if (!failed(normalized)) return;
+    // The Win32 error of a token call (GetTokenInformation, CheckTokenMembership) is a number
+    // from the system, never anything of the caller's.
+    const detail = win32Error === undefined ? '' : ` (Win32 error ${win32Error})`;
+    throw new SspiError(normalized, `${call}: ${messageForStatus(normalized)}${detail}`);
   }
 
   return {
     name: 'native',
 
     async acquireCredentialsHandle(opts: NativeAcquireRequest) {
-      // Validated in acquire-request.ts; `opts.tls` (the acceptor's certificate) is not read yet.
+      // Validated in acquire-request.ts.
       const identity = opts.identity;
       // The password goes to the addon as the caller gave it: a string is read as UTF-16 and a
       // Buffer decoded from UTF-8 straight into the one block the addon zeroes (secret.h), so no
@@ -289,6 +306,22 @@ export function createNativeBackend(addon: NativeAddon): Backend<NativeAcquireRe
       const result = addon.impersonate(context, callback);
       check(result.status, 'ImpersonateSecurityContext');
       return result.value as T;
+    },
+
+    async querySecurityContextToken(context) {
+      const result = await addon.querySecurityContextToken(context);
+      check(result.status, 'QuerySecurityContextToken', result.win32Error);
+      return { token: result.token, ...tokenInfo(result) };
+    },
+
+    async tokenIsMember(token, sid) {
+      const result = await addon.tokenIsMember(token, sid);
+      check(result.status, 'CheckTokenMembership', result.win32Error);
+      return result.member === true;
+    },
+
+    async closeToken(token) {
+      check(await addon.closeToken(token), 'CloseHandle(token)');
     },
 
     async enumerateSecurityPackages() {

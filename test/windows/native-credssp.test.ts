@@ -8,6 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import * as api from '../../lib/index';
 import {
@@ -231,6 +233,90 @@ describeWindows('native Secur32 on Windows', () => {
     expect(text.trim()).toBe('only the test user');
     expect(() => fs.readFileSync(file)).toThrow(); // reverted
   });
+
+  test("the acceptor's access token names the client, holds its groups, and closes once", async () => {
+    const client = await api.acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: account,
+    });
+    const server = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'inbound' });
+    const { serverContext } = await handshake(
+      client,
+      server,
+      'HOST/localhost',
+      MESSAGE_ISC_FLAGS,
+      MESSAGE_ASC_FLAGS,
+    );
+    const token = await api.querySecurityContextToken(serverContext);
+    expect(token.user.name?.toLowerCase()).toBe(user.toLowerCase());
+    expect(token.user.domain?.toLowerCase()).toBe(domain.toLowerCase());
+    expect(token.user).toMatchObject({ sid: expect.stringMatching(/^S-1-5-21-/), type: 'user' });
+    // SSPI's acceptor tokens are impersonation tokens; either way the level goes with the type.
+    expect(token.impersonationLevel === null).toBe(token.tokenType === 'primary');
+    // A network logon: Everyone, Users and NETWORK, all enabled; not an administrator.
+    for (const sid of ['S-1-1-0', 'S-1-5-32-545', 'S-1-5-2']) {
+      expect(token.groups).toContainEqual(expect.objectContaining({ sid, enabled: true }));
+      await expect(token.isMember(sid)).resolves.toBe(true);
+    }
+    await expect(token.isMember('S-1-5-32-544')).resolves.toBe(false);
+    await expect(token.isMember('S-1-5-18')).resolves.toBe(false);
+    // The token is a copy: it outlives the context.
+    await api.deleteSecurityContext(serverContext);
+    await expect(token.isMember('S-1-1-0')).resolves.toBe(true);
+    await token.close();
+    await expect(token.close()).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
+    await expect(token.isMember('S-1-1-0')).rejects.toMatchObject({ code: 'SEC_E_INVALID_HANDLE' });
+  });
+
+  test('the access token of a CredSSP acceptor the client delegated to', async () => {
+    const client = await emulatedClient();
+    const server = await nativeAcceptor(storeTls);
+    const { serverContext } = await handshake(
+      client,
+      server,
+      'TERMSRV/localhost',
+      credsspIscFlags(true),
+      CREDSSP_ASC_FLAGS,
+    );
+    const token = await api.querySecurityContextToken(serverContext);
+    expect(token.user.name?.toLowerCase()).toBe(user.toLowerCase());
+    // The logon CredSSP made from the delegated password can act as the user (the reason for
+    // CredSSP): not an identification-only or anonymous token.
+    expect(['identification', 'anonymous']).not.toContain(token.impersonationLevel);
+    await expect(token.isMember('S-1-1-0')).resolves.toBe(true);
+    await token.close();
+  });
+
+  test('1,000 tokens closed, and 200 forgotten ones collected, leave the handle count where it was', async () => {
+    const client = await api.acquireCredentialsHandle({
+      package: 'NTLM',
+      use: 'outbound',
+      identity: account,
+    });
+    const server = await api.acquireCredentialsHandle({ package: 'NTLM', use: 'inbound' });
+    const { serverContext } = await handshake(
+      client,
+      server,
+      'HOST/localhost',
+      MESSAGE_ISC_FLAGS,
+      MESSAGE_ASC_FLAGS,
+    );
+    const query = () => api.querySecurityContextToken(serverContext);
+    for (let i = 0; i < 20; i++) await (await query()).close();
+    const before = processHandleCount();
+    for (let i = 0; i < 1000; i++) await (await query()).close();
+    expect(processHandleCount() - before).toBeLessThan(50);
+    // Forgotten: dropped unclosed; the finalizer hands them to the release thread.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    for (let i = 0; i < 200; i++) await query();
+    for (let i = 0; i < 20; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(processHandleCount() - before).toBeLessThan(50);
+  }, 120_000);
 
   test('worker threads load the addon and run legs', async () => {
     const source = `

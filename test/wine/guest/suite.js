@@ -15,7 +15,7 @@ const { Worker } = require('node:worker_threads');
 
 const dist = process.env.CREDSSP_DIST;
 const api = require(path.join(dist, 'index.js'));
-const { loadNativeBackend } = require(path.join(dist, 'backend', 'native.js'));
+const { loadNativeBackend } = require(path.join(dist, 'native', 'backend.js'));
 const { ISC_REQ, ASC_REQ, SEC } = api;
 
 const user = process.env.CREDSSP_WINE_USER;
@@ -165,6 +165,62 @@ async function main() {
       return { legs: h.legs, sizes: names, sealedLength: sealed.length, unsealed, impersonated };
     });
   }
+
+  // QuerySecurityContextToken on Wine's NTLM acceptor: the token's reading if Wine gives one,
+  // or its status; then the misuse answers of the addon's token calls, which need no token.
+  await scenario('access token', async () => {
+    const outcome = (promise) =>
+      promise.then(
+        (value) => ({ value }),
+        (err) => ({ error: err.code, message: err.message, name: err.name }),
+      );
+    const h = await handshake('NTLM');
+    const query = await outcome(api.querySecurityContextToken(h.serverContext));
+    let token;
+    if (query.value) {
+      const t = query.value;
+      token = {
+        user: t.user,
+        groups: t.groups.length,
+        tokenType: t.tokenType,
+        impersonationLevel: t.impersonationLevel,
+        everyone: await outcome(t.isMember('S-1-1-0')),
+        badSid: await outcome(t.isMember('not a sid')),
+        close: await outcome(t.close()),
+        secondClose: await outcome(t.close()),
+        afterClose: await outcome(t.isMember('S-1-1-0')),
+      };
+    }
+    // The status Wine itself returns, before normalizeStatus (which maps stray NTSTATUS values).
+    const { Handle } = require(path.join(dist, 'handles.js'));
+    const addon = require(path.join(dist, '..', 'node_modules', 'node-gyp-build'))(path.join(dist, '..'));
+    const raw = await addon.querySecurityContextToken(Handle.stateOf(h.serverContext, 'context').raw);
+    if (raw.token) await addon.closeToken(raw.token);
+    const initiator = await outcome(api.querySecurityContextToken(h.clientContext));
+    await closeAll(h);
+    const deleted = await outcome(api.querySecurityContextToken(h.serverContext));
+    const native = loadNativeBackend();
+    const misuse = {
+      'close a plain object': await outcome(native.closeToken({})),
+      'isMember on a plain object': await outcome(native.tokenIsMember({}, 'S-1-1-0')),
+      'query a plain object': await outcome(native.querySecurityContextToken({})),
+    };
+    let typeError;
+    try {
+      await native.tokenIsMember({}, 42);
+    } catch (err) {
+      typeError = err.name;
+    }
+    return {
+      query: query.value ? 'token' : query,
+      rawStatus: (raw.status >>> 0).toString(16),
+      token,
+      initiator,
+      deleted,
+      misuse,
+      typeError,
+    };
+  });
 
   await scenario('wrong password', async () => {
     const h = await handshake('NTLM', 'not-the-password');
