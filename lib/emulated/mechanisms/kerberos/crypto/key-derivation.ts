@@ -24,10 +24,15 @@ export type KeyPurposeByte = (typeof KeyPurpose)[keyof typeof KeyPurpose];
 /** The largest key usage number: usages are unsigned 32-bit (RFC 3961 3). */
 const MAX_USAGE = 0xffffffff;
 
-/** The 5-byte derivation constant: the usage as 32-bit big-endian, then the purpose byte (RFC 3961 5.3). */
-export function usageConstant(usage: number, purpose: KeyPurposeByte): Buffer {
+/** Refuses a usage that is not an unsigned 32-bit integer (RFC 3961 3). */
+export function checkUsage(usage: number): void {
   if (!Number.isInteger(usage) || usage < 0 || usage > MAX_USAGE)
     throw new KerberosCryptoError('bad-usage', `a key usage is an unsigned 32-bit integer, not ${usage}`);
+}
+
+/** The 5-byte derivation constant: the usage as 32-bit big-endian, then the purpose byte (RFC 3961 5.3). */
+export function usageConstant(usage: number, purpose: KeyPurposeByte): Buffer {
+  checkUsage(usage);
   const constant = Buffer.alloc(5);
   constant.writeUInt32BE(usage, 0);
   constant[4] = purpose;
