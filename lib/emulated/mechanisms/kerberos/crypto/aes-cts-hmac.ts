@@ -36,7 +36,10 @@ const ZERO_IV = Buffer.alloc(AES_BLOCK_SIZE);
 
 function checkKey(suite: AesCtsHmacSuite, key: Uint8Array): void {
   if (key.length !== suite.keyLength)
-    throw new KerberosCryptoError('bad-key', `a ${suite.name} key is ${suite.keyLength} bytes, not ${key.length}`);
+    throw new KerberosCryptoError(
+      'bad-key',
+      `a ${suite.name} key is ${suite.keyLength} bytes, not ${key.length}`,
+    );
 }
 
 /** HMAC(key, parts...) cut to the suite's MAC length. */
@@ -60,7 +63,8 @@ export function encryptAesCtsHmac(
   confounder: Uint8Array,
 ): Buffer {
   checkKey(suite, baseKey);
-  if (confounder.length !== CONFOUNDER_LENGTH) throw new RangeError(`the confounder is ${CONFOUNDER_LENGTH} bytes`);
+  if (confounder.length !== CONFOUNDER_LENGTH)
+    throw new RangeError(`the confounder is ${CONFOUNDER_LENGTH} bytes`);
   const ke = suite.deriveKey(baseKey, usage, KeyPurpose.encryption);
   const ki = suite.deriveKey(baseKey, usage, KeyPurpose.integrity);
   const confounded = Buffer.concat([confounder, plaintext]);
@@ -114,7 +118,12 @@ function integrityFailure(suite: AesCtsHmacSuite): KerberosCryptoError {
 }
 
 /** The checksum of `data`: HMAC under Kc, cut to the MAC length (RFC 3961 5.4, RFC 8009 5). */
-export function checksumAesCtsHmac(suite: AesCtsHmacSuite, baseKey: Uint8Array, usage: number, data: Uint8Array): Buffer {
+export function checksumAesCtsHmac(
+  suite: AesCtsHmacSuite,
+  baseKey: Uint8Array,
+  usage: number,
+  data: Uint8Array,
+): Buffer {
   checkKey(suite, baseKey);
   const kc = suite.deriveKey(baseKey, usage, KeyPurpose.checksum);
   try {

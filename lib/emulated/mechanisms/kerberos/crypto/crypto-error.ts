@@ -36,6 +36,9 @@ export class KerberosCryptoError extends Error {
 }
 
 /** True for a KerberosCryptoError, of the given reason when one is named. */
-export function isKerberosCryptoError(err: unknown, reason?: KerberosCryptoFailure): err is KerberosCryptoError {
+export function isKerberosCryptoError(
+  err: unknown,
+  reason?: KerberosCryptoFailure,
+): err is KerberosCryptoError {
   return err instanceof KerberosCryptoError && (reason === undefined || err.reason === reason);
 }

@@ -85,7 +85,10 @@ export interface EnctypeProfile {
 function identityRandomToKey(name: string, keyLength: number): (random: Uint8Array) => SecretBuffer {
   return (random) => {
     if (random.length !== keyLength)
-      throw new KerberosCryptoError('bad-key', `${name} random-to-key takes ${keyLength} bytes, not ${random.length}`);
+      throw new KerberosCryptoError(
+        'bad-key',
+        `${name} random-to-key takes ${keyLength} bytes, not ${random.length}`,
+      );
     return copySecret(random);
   };
 }
@@ -117,7 +120,8 @@ function aesProfile(
     },
     decrypt: (key, usage, ciphertext) => decryptAesCtsHmac(suite, key, usage, ciphertext),
     checksum: (key, usage, data) => checksumAesCtsHmac(suite, key, usage, data),
-    verifyChecksum: (key, usage, data, checksum) => verifyChecksumAesCtsHmac(suite, key, usage, data, checksum),
+    verifyChecksum: (key, usage, data, checksum) =>
+      verifyChecksumAesCtsHmac(suite, key, usage, data, checksum),
   };
 }
 
@@ -147,11 +151,17 @@ const RC4_HMAC_PROFILE: EnctypeProfile = {
 
 const PROFILES: ReadonlyMap<number, EnctypeProfile> = new Map(
   [
-    aesProfile(Enctype.AES128_CTS_HMAC_SHA1_96, ChecksumType.HMAC_SHA1_96_AES128, AES128_CTS_HMAC_SHA1_96, (p, s, q) =>
-      aesSha1StringToKey(AES128_CTS_HMAC_SHA1_96, p, s, q),
+    aesProfile(
+      Enctype.AES128_CTS_HMAC_SHA1_96,
+      ChecksumType.HMAC_SHA1_96_AES128,
+      AES128_CTS_HMAC_SHA1_96,
+      (p, s, q) => aesSha1StringToKey(AES128_CTS_HMAC_SHA1_96, p, s, q),
     ),
-    aesProfile(Enctype.AES256_CTS_HMAC_SHA1_96, ChecksumType.HMAC_SHA1_96_AES256, AES256_CTS_HMAC_SHA1_96, (p, s, q) =>
-      aesSha1StringToKey(AES256_CTS_HMAC_SHA1_96, p, s, q),
+    aesProfile(
+      Enctype.AES256_CTS_HMAC_SHA1_96,
+      ChecksumType.HMAC_SHA1_96_AES256,
+      AES256_CTS_HMAC_SHA1_96,
+      (p, s, q) => aesSha1StringToKey(AES256_CTS_HMAC_SHA1_96, p, s, q),
     ),
     aesProfile(
       Enctype.AES128_CTS_HMAC_SHA256_128,
@@ -186,6 +196,7 @@ export function enctypeProfile(enctype: number): EnctypeProfile {
  */
 export function checksumProfile(checksumType: number): EnctypeProfile {
   const profile = PROFILES_BY_CHECKSUM_TYPE.get(checksumType);
-  if (!profile) throw new KerberosCryptoError('unsupported', `checksum type ${checksumType} is not supported`);
+  if (!profile)
+    throw new KerberosCryptoError('unsupported', `checksum type ${checksumType} is not supported`);
   return profile;
 }

@@ -19,7 +19,12 @@ const SEPARATOR = Buffer.from([0]);
  * KDF-HMAC-SHA2(key, label, k) with an empty context: the first `length` bytes of
  * HMAC(key, 00000001 | label | 0x00 | k), k being `length` in bits as 32-bit big-endian.
  */
-export function kdfHmacSha2(hash: Sha2Hash, key: Uint8Array, label: Uint8Array, length: number): SecretBuffer {
+export function kdfHmacSha2(
+  hash: Sha2Hash,
+  key: Uint8Array,
+  label: Uint8Array,
+  length: number,
+): SecretBuffer {
   if (length > HASH_LENGTH[hash]) throw new RangeError(`KDF-HMAC-SHA2 gives at most one ${hash} output`);
   const bits = Buffer.alloc(4);
   bits.writeUInt32BE(length * 8, 0);

@@ -19,7 +19,8 @@ function bitAt(bytes: Uint8Array, index: number): number {
 /** The `outputLength`-byte n-fold of `input` (RFC 3961 5.1); `input` must not be empty. */
 export function nfold(input: Uint8Array, outputLength: number): Buffer {
   const inputLength = input.length;
-  if (inputLength === 0 || outputLength <= 0) throw new RangeError('n-fold needs a non-empty input and output');
+  if (inputLength === 0 || outputLength <= 0)
+    throw new RangeError('n-fold needs a non-empty input and output');
   const inputBits = inputLength * 8;
   const lcm = (inputLength * outputLength) / gcd(inputLength, outputLength);
 

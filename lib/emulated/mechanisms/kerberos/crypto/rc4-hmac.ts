@@ -44,7 +44,8 @@ function messageType(usage: number): Buffer {
 /** string-to-key (RFC 4757 5): MD4 of the UTF-16LE password; the salt and parameters play no part. */
 export function rc4StringToKey(password: Uint8Array): SecretBuffer {
   const utf16 = utf16leOfUtf8(password);
-  if (utf16 === undefined) throw new KerberosCryptoError('bad-password', 'the password is not well-formed UTF-8');
+  if (utf16 === undefined)
+    throw new KerberosCryptoError('bad-password', 'the password is not well-formed UTF-8');
   try {
     return md4(utf16);
   } finally {
@@ -56,7 +57,12 @@ export function rc4StringToKey(password: Uint8Array): SecretBuffer {
  * RFC 4757 5 encryption with the given confounder: K1 = HMAC-MD5(key, usage), the checksum
  * HMAC-MD5(K1, confounder | plaintext) first, then RC4 under K3 = HMAC-MD5(K1, checksum).
  */
-export function rc4HmacEncrypt(key: Uint8Array, usage: number, plaintext: Uint8Array, confounder: Uint8Array): Buffer {
+export function rc4HmacEncrypt(
+  key: Uint8Array,
+  usage: number,
+  plaintext: Uint8Array,
+  confounder: Uint8Array,
+): Buffer {
   checkKey(key);
   if (confounder.length !== RC4_CONFOUNDER_LENGTH)
     throw new RangeError(`the confounder is ${RC4_CONFOUNDER_LENGTH} bytes`);
@@ -92,7 +98,8 @@ export function rc4HmacDecrypt(key: Uint8Array, usage: number, input: Uint8Array
     const expected = hmacMd5(k1, confounded);
     const matches = timingSafeEqual(expected, checksum);
     wipe(expected);
-    if (!matches) throw new KerberosCryptoError('integrity', 'the rc4-hmac ciphertext failed its integrity check');
+    if (!matches)
+      throw new KerberosCryptoError('integrity', 'the rc4-hmac ciphertext failed its integrity check');
     return copySecret(confounded, RC4_CONFOUNDER_LENGTH);
   } finally {
     wipe(k1, confounded);
@@ -112,7 +119,12 @@ export function rc4HmacChecksum(key: Uint8Array, usage: number, data: Uint8Array
 }
 
 /** Verifies an hmac-md5 checksum in constant time; throws `integrity` when it does not match. */
-export function rc4HmacVerifyChecksum(key: Uint8Array, usage: number, data: Uint8Array, checksum: Uint8Array): void {
+export function rc4HmacVerifyChecksum(
+  key: Uint8Array,
+  usage: number,
+  data: Uint8Array,
+  checksum: Uint8Array,
+): void {
   const expected = rc4HmacChecksum(key, usage, data);
   if (checksum.length !== expected.length || !timingSafeEqual(expected, checksum))
     throw new KerberosCryptoError('integrity', 'the hmac-md5 checksum does not verify');

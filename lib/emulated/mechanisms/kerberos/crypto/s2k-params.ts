@@ -18,7 +18,10 @@ export const MAX_ITERATION_COUNT = 0x1000000;
 export function iterationCount(s2kParams: Uint8Array | undefined, defaultCount: number): number {
   if (s2kParams === undefined) return defaultCount;
   if (s2kParams.length !== S2K_PARAMS_LENGTH)
-    throw new KerberosCryptoError('bad-params', `AES s2kparams are ${S2K_PARAMS_LENGTH} bytes, not ${s2kParams.length}`);
+    throw new KerberosCryptoError(
+      'bad-params',
+      `AES s2kparams are ${S2K_PARAMS_LENGTH} bytes, not ${s2kParams.length}`,
+    );
   const count = Buffer.from(s2kParams.buffer, s2kParams.byteOffset, S2K_PARAMS_LENGTH).readUInt32BE(0);
   if (count === 0 || count > MAX_ITERATION_COUNT)
     throw new KerberosCryptoError(
