@@ -1,0 +1,146 @@
+/**
+ * Encrypt-and-MAC over AES-CTS, the shape both AES families share: a 16-byte confounder before the
+ * plaintext, AES-CTS under Ke, an HMAC under Ki cut to the checksum length after it (RFC 3961 5.3,
+ * RFC 8009 5), and checksums as an HMAC under Kc cut the same way. The families differ in how
+ * Kc/Ke/Ki are derived and in what the integrity HMAC covers: RFC 3961's simplified profile MACs
+ * the plaintext (confounder included), RFC 8009 MACs the zero IV and the ciphertext, so a receiver
+ * checks integrity before it decrypts anything.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
+import { AES_BLOCK_SIZE, aesCtsDecrypt, aesCtsEncrypt } from './aes-cts';
+import { KerberosCryptoError } from './crypto-error';
+import { KeyPurpose, type KeyPurposeByte } from './key-derivation';
+
+/** One AES enctype's parameters and its key derivation. */
+export interface AesCtsHmacSuite {
+  /** The enctype's name, for messages. */
+  readonly name: string;
+  /** The protocol key length in bytes: 16 for AES-128, 32 for AES-256. */
+  readonly keyLength: number;
+  /** The HMAC hash. */
+  readonly hash: 'sha1' | 'sha256' | 'sha384';
+  /** How many leading bytes of the HMAC are kept, for integrity and for checksums. */
+  readonly macLength: number;
+  /** True where the integrity HMAC covers IV | ciphertext (RFC 8009 5), false where it covers the plaintext. */
+  readonly macCoversCiphertext: boolean;
+  /** Kc, Ke or Ki of `baseKey` for `usage` (the caller wipes it). */
+  deriveKey(baseKey: Uint8Array, usage: number, purpose: KeyPurposeByte): SecretBuffer;
+}
+
+/** The confounder is one block of random bytes (RFC 3962 6, RFC 8009 5). */
+export const CONFOUNDER_LENGTH = AES_BLOCK_SIZE;
+
+/** The zero IV RFC 8009 5 puts before the ciphertext in the integrity HMAC. */
+const ZERO_IV = Buffer.alloc(AES_BLOCK_SIZE);
+
+function checkKey(suite: AesCtsHmacSuite, key: Uint8Array): void {
+  if (key.length !== suite.keyLength)
+    throw new KerberosCryptoError(
+      'bad-key',
+      `a ${suite.name} key is ${suite.keyLength} bytes, not ${key.length}`,
+    );
+}
+
+/** HMAC(key, parts...) cut to the suite's MAC length. */
+function truncatedHmac(suite: AesCtsHmacSuite, key: Uint8Array, ...parts: Uint8Array[]): Buffer {
+  const hmac = createHmac(suite.hash, key);
+  for (const part of parts) hmac.update(part);
+  return hmac.digest().subarray(0, suite.macLength);
+}
+
+/** Constant-time equality of a MAC we computed and one we were given (RFC 3961 5.3: verify). */
+function macMatches(expected: Buffer, received: Uint8Array): boolean {
+  return expected.length === received.length && timingSafeEqual(expected, received);
+}
+
+/** Encryption of `plaintext` with the given confounder; ciphertext | truncated HMAC. */
+export function encryptAesCtsHmac(
+  suite: AesCtsHmacSuite,
+  baseKey: Uint8Array,
+  usage: number,
+  plaintext: Uint8Array,
+  confounder: Uint8Array,
+): Buffer {
+  checkKey(suite, baseKey);
+  if (confounder.length !== CONFOUNDER_LENGTH)
+    throw new RangeError(`the confounder is ${CONFOUNDER_LENGTH} bytes`);
+  const ke = suite.deriveKey(baseKey, usage, KeyPurpose.encryption);
+  const ki = suite.deriveKey(baseKey, usage, KeyPurpose.integrity);
+  const confounded = Buffer.concat([confounder, plaintext]);
+  try {
+    const ciphertext = aesCtsEncrypt(ke, confounded);
+    const mac = suite.macCoversCiphertext
+      ? truncatedHmac(suite, ki, ZERO_IV, ciphertext)
+      : truncatedHmac(suite, ki, confounded);
+    return Buffer.concat([ciphertext, mac]);
+  } finally {
+    wipe(ke, ki, confounded);
+  }
+}
+
+/**
+ * Decryption of what encryptAesCtsHmac() made, the plaintext without its confounder in memory of its
+ * own. Throws `malformed` for input too short to hold a confounder and a MAC, `integrity` when the
+ * MAC does not verify (tampered, or another key or usage).
+ */
+export function decryptAesCtsHmac(
+  suite: AesCtsHmacSuite,
+  baseKey: Uint8Array,
+  usage: number,
+  input: Uint8Array,
+): SecretBuffer {
+  checkKey(suite, baseKey);
+  if (input.length < CONFOUNDER_LENGTH + suite.macLength)
+    throw new KerberosCryptoError(
+      'malformed',
+      `${suite.name} ciphertext is at least ${CONFOUNDER_LENGTH + suite.macLength} bytes, not ${input.length}`,
+    );
+  const ciphertext = input.subarray(0, input.length - suite.macLength);
+  const receivedMac = input.subarray(input.length - suite.macLength);
+  const ke = suite.deriveKey(baseKey, usage, KeyPurpose.encryption);
+  const ki = suite.deriveKey(baseKey, usage, KeyPurpose.integrity);
+  let confounded: SecretBuffer | undefined;
+  try {
+    if (suite.macCoversCiphertext && !macMatches(truncatedHmac(suite, ki, ZERO_IV, ciphertext), receivedMac))
+      throw integrityFailure(suite);
+    confounded = aesCtsDecrypt(ke, ciphertext);
+    if (!suite.macCoversCiphertext && !macMatches(truncatedHmac(suite, ki, confounded), receivedMac))
+      throw integrityFailure(suite);
+    return copySecret(confounded, CONFOUNDER_LENGTH);
+  } finally {
+    wipe(ke, ki, confounded);
+  }
+}
+
+function integrityFailure(suite: AesCtsHmacSuite): KerberosCryptoError {
+  return new KerberosCryptoError('integrity', `the ${suite.name} ciphertext failed its integrity check`);
+}
+
+/** The checksum of `data`: HMAC under Kc, cut to the MAC length (RFC 3961 5.4, RFC 8009 5). */
+export function checksumAesCtsHmac(
+  suite: AesCtsHmacSuite,
+  baseKey: Uint8Array,
+  usage: number,
+  data: Uint8Array,
+): Buffer {
+  checkKey(suite, baseKey);
+  const kc = suite.deriveKey(baseKey, usage, KeyPurpose.checksum);
+  try {
+    return truncatedHmac(suite, kc, data);
+  } finally {
+    wipe(kc);
+  }
+}
+
+/** Verifies a checksum in constant time; throws `integrity` when it does not match. */
+export function verifyChecksumAesCtsHmac(
+  suite: AesCtsHmacSuite,
+  baseKey: Uint8Array,
+  usage: number,
+  data: Uint8Array,
+  checksum: Uint8Array,
+): void {
+  if (!macMatches(checksumAesCtsHmac(suite, baseKey, usage, data), checksum))
+    throw new KerberosCryptoError('integrity', `the ${suite.name} checksum does not verify`);
+}

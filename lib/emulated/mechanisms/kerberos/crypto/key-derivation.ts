@@ -1,0 +1,63 @@
+/**
+ * Key derivation shared by the AES enctypes: the purpose constants and the derivation inputs of
+ * RFC 3961 5.3 and RFC 8009 5, and RFC 3961's DR()/DK() over AES (5.1), which the RFC 3962
+ * enctypes derive with (RFC 8009 uses its own KDF, kdf-hmac-sha2.ts).
+ */
+import { allocSecret, wipe, type SecretBuffer } from '../../../../secret';
+import { AES_BLOCK_SIZE, aesCbcEncrypt } from './aes-cts';
+import { KerberosCryptoError } from './crypto-error';
+import { nfold } from './nfold';
+
+/** The byte after the usage number that says what a derived key is for (RFC 3961 5.3). */
+export const KeyPurpose = {
+  /** Kc, the checksum key. */
+  checksum: 0x99,
+  /** Ke, the encryption key. */
+  encryption: 0xaa,
+  /** Ki, the integrity key. */
+  integrity: 0x55,
+} as const;
+
+/** One of the KeyPurpose bytes. */
+export type KeyPurposeByte = (typeof KeyPurpose)[keyof typeof KeyPurpose];
+
+/** The largest key usage number: usages are unsigned 32-bit (RFC 3961 3). */
+const MAX_USAGE = 0xffffffff;
+
+/** Refuses a usage that is not an unsigned 32-bit integer (RFC 3961 3). */
+export function checkUsage(usage: number): void {
+  if (!Number.isInteger(usage) || usage < 0 || usage > MAX_USAGE)
+    throw new KerberosCryptoError('bad-usage', `a key usage is an unsigned 32-bit integer, not ${usage}`);
+}
+
+/** The 5-byte derivation constant: the usage as 32-bit big-endian, then the purpose byte (RFC 3961 5.3). */
+export function usageConstant(usage: number, purpose: KeyPurposeByte): Buffer {
+  checkUsage(usage);
+  const constant = Buffer.alloc(5);
+  constant.writeUInt32BE(usage, 0);
+  constant[4] = purpose;
+  return constant;
+}
+
+/**
+ * DR(baseKey, constant) (RFC 3961 5.1) for AES: `length` pseudo-random bytes K1 | K2 | ..., where
+ * K1 = E(baseKey, n-fold(constant)) and each next block encrypts the one before. That chain is
+ * exactly AES-CBC under a zero IV of n-fold(constant) followed by zero blocks, so it is one call.
+ * Every constant here (a usage constant, "kerberos") is shorter than a block, as the RFC's n-fold
+ * step expects.
+ */
+export function deriveRandomAes(baseKey: Uint8Array, constant: Uint8Array, length: number): SecretBuffer {
+  const blocks = Math.ceil(length / AES_BLOCK_SIZE);
+  const input = Buffer.alloc(blocks * AES_BLOCK_SIZE);
+  nfold(constant, AES_BLOCK_SIZE).copy(input);
+  const stream = aesCbcEncrypt(baseKey, input);
+  const out = allocSecret(length);
+  out.set(stream.subarray(0, length));
+  wipe(stream);
+  return out;
+}
+
+/** DK(baseKey, constant) for AES: random-to-key(DR(...)), and AES's random-to-key is the identity (RFC 3962 6). */
+export function deriveKeyAes(baseKey: Uint8Array, constant: Uint8Array): SecretBuffer {
+  return deriveRandomAes(baseKey, constant, baseKey.length);
+}
