@@ -12,6 +12,9 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { sspiError } from '../../../errors';
+import { copySecret, wipe } from '../../../secret';
+import { isKerberosCryptoError } from './crypto/crypto-error';
+import type { EnctypeProfile } from './crypto/enctypes';
 
 /** Key usages (RFC 4121 2): which direction a key protects and whether it seals or signs. */
 export const KG_USAGE = {
@@ -35,6 +38,31 @@ export interface CfxCipher {
   decrypt(usage: number, ciphertext: Buffer): Buffer;
   checksum(usage: number, data: Buffer): Buffer;
   readonly checksumLength: number;
+}
+
+/**
+ * The cipher of one context key: an enctype profile bound to the key, its refusals mapped to the
+ * statuses per-message tokens report (integrity: SEC_E_MESSAGE_ALTERED; malformed:
+ * SEC_E_INVALID_TOKEN).
+ */
+export function cfxCipherOf(profile: EnctypeProfile, key: Buffer): CfxCipher {
+  const mapped = <T>(work: () => T): T => {
+    try {
+      return work();
+    } catch (err) {
+      if (isKerberosCryptoError(err, 'integrity'))
+        throw altered('A Kerberos Wrap token does not decrypt with this context’s key: it was altered.');
+      if (isKerberosCryptoError(err, 'malformed'))
+        throw invalid(`A Kerberos Wrap token is malformed: ${err.message}`);
+      throw err;
+    }
+  };
+  return {
+    encrypt: (usage, plaintext) => profile.encrypt(key, usage, plaintext),
+    decrypt: (usage, ciphertext) => mapped(() => profile.decrypt(key, usage, ciphertext)),
+    checksum: (usage, data) => profile.checksum(key, usage, data),
+    checksumLength: profile.checksumLength,
+  };
 }
 
 export interface CfxOptions {
@@ -132,8 +160,9 @@ export class CfxProtection {
       const sent = Buffer.from(header);
       sent.writeUInt16BE(0, 6);
       if (!timingSafeEqual(copy, sent)) throw altered('The Kerberos Wrap token’s header was altered.');
-      plaintext = Buffer.from(decrypted.subarray(0, decrypted.length - HEADER_LENGTH - ec));
-      decrypted.fill(0);
+      // The plaintext may be a secret (CredSSP's TSCredentials): memory of its own.
+      plaintext = copySecret(decrypted, 0, decrypted.length - HEADER_LENGTH - ec);
+      wipe(decrypted);
     } else {
       if (ec !== cipher.checksumLength || body.length < ec)
         throw invalid(
@@ -145,7 +174,7 @@ export class CfxProtection {
       const expected = cipher.checksum(this.signUsage.peers, Buffer.concat([plaintext, signed]));
       if (!timingSafeEqual(expected, body.subarray(body.length - ec)))
         throw altered('The Kerberos Wrap token’s checksum does not match: it was altered.');
-      plaintext = Buffer.from(plaintext);
+      plaintext = copySecret(plaintext);
     }
     this.takeReceiveSequence(header);
     return plaintext;
