@@ -72,20 +72,23 @@ async function serve(...options: string[]) {
 
 /** Our end's port of each socket, which names it in serve's log (a closed socket forgets it). */
 const localPorts = new WeakMap<Socket, number>();
+/** When each socket connected: the server's idle timer starts there, not when a test starts watching. */
+const connectedAt = new WeakMap<Socket, number>();
 
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port }, () => {
       localPorts.set(socket, socket.localPort ?? 0);
+      connectedAt.set(socket, Date.now());
       resolve(socket);
     });
     socket.once('error', reject);
   });
 }
 
-/** Resolves with the ms from now until the server closes the socket. */
+/** Resolves with the ms from the socket's connect until the server closes it. */
 function closedWithin(socket: Socket): Promise<number> {
-  const started = Date.now();
+  const started = connectedAt.get(socket) ?? Date.now();
   socket.on('error', () => undefined);
   socket.resume();
   return new Promise((resolve) => socket.once('close', () => resolve(Date.now() - started)));
