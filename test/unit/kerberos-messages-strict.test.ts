@@ -218,16 +218,16 @@ describe('Kerberos message structure', () => {
     expectInvalid(
       () => parsePrincipalName(encodePrincipalName({ nameType: 1, nameString: components })),
       'PrincipalName',
-      /33 entries/,
+      /name-string has more than 32 entries/,
     );
     const pa = sequence(contextExplicit(1, integer(2)), contextExplicit(2, octetString(Buffer.alloc(0))));
     const many = sequence(...Array.from({ length: KerberosLimits.PADATA + 1 }, () => pa));
-    expectInvalid(() => parseMethodData(many), 'METHOD-DATA', /65 entries, more than 64/);
+    expectInvalid(() => parseMethodData(many), 'METHOD-DATA', /PA-DATA list has more than 64 entries/);
     // Items that are not even PA-DATA: the count is refused before any is looked into.
     expectInvalid(
       () => parseMethodData(sequence(...Array.from({ length: 65 }, () => integer(0)))),
       'METHOD-DATA',
-      /65 entries/,
+      /more than 64 entries/,
     );
     const body = {
       kdcOptions: 0,
@@ -239,7 +239,7 @@ describe('Kerberos message structure', () => {
     expectInvalid(
       () => parseKdcReq(encodeKdcReq({ msgType: 10, reqBody: body })),
       'KDC-REQ',
-      /etype list has 65/,
+      /etype list has more than 64/,
     );
     const creds = application(
       22,
@@ -256,7 +256,7 @@ describe('Kerberos message structure', () => {
         ),
       ),
     );
-    expectInvalid(() => parseKrbCred(creds), 'KRB-CRED', /tickets has 65/);
+    expectInvalid(() => parseKrbCred(creds), 'KRB-CRED', /tickets has more than 64/);
   });
 
   it('refuses an empty ETYPE-INFO2 (SIZE (1..MAX))', () => {
