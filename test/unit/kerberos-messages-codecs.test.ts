@@ -2,6 +2,7 @@
  * Round trips of every Kerberos structure with every optional field, both with and without
  * them; what goes into secret memory; the text form of principal names.
  */
+import fc from 'fast-check';
 import {
   encodeApRep,
   encodeApReq,
@@ -24,6 +25,7 @@ import {
   parseMethodData,
   parsePaEncTsEnc,
   parsePrincipalName,
+  parsePrincipalText,
   principalToString,
 } from '../../lib/emulated/mechanisms/kerberos/messages/common';
 import {
@@ -338,6 +340,41 @@ describe('principalToString', () => {
       'a\\/b/c\\\\d@R\\@S/T',
     );
     expect(principalToString({ nameType: 1, nameString: ['tab\there\n'] }, 'R')).toBe('tab\\there\\n@R');
+  });
+});
+
+describe('parsePrincipalText', () => {
+  it('reads names as MIT does: components at /, realm after @, escapes undone', () => {
+    expect(parsePrincipalText('HTTP/web.example.com@EXAMPLE.COM', { nameType: NameType.SRV_HST })).toEqual({
+      name: http,
+      realm: 'EXAMPLE.COM',
+    });
+    expect(parsePrincipalText('alice', { defaultRealm: 'R' })).toEqual({ name: alice, realm: 'R' });
+    expect(parsePrincipalText('alice\\@corp@R/S', { nameType: 10 })).toEqual({
+      name: { nameType: 10, nameString: ['alice@corp'] },
+      realm: 'R/S',
+    });
+    expect(parsePrincipalText('a\\/b/c\\\\d\\t@R').name.nameString).toEqual(['a/b', 'c\\d\t']);
+  });
+
+  it('refuses a name without realm, a lone backslash, two @, an empty name', () => {
+    for (const bad of ['alice', 'alice\\', 'a@b@c', '@R', 'a@']) {
+      expect(() => parsePrincipalText(bad)).toThrow(TypeError);
+    }
+  });
+
+  it('reads back whatever principalToString writes', () => {
+    const part = fc.string({
+      minLength: 1,
+      maxLength: 12,
+      unit: fc.constantFrom('a', '/', '@', '\\', '\n', '\0', 'é'),
+    });
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), part, (nameString, realm) => {
+        const name = { nameType: 1, nameString };
+        expect(parsePrincipalText(principalToString(name, realm))).toEqual({ name, realm });
+      }),
+    );
   });
 });
 

@@ -5,7 +5,7 @@
 import { allocSecret } from '../../../../secret';
 import { invalidArgValue } from '../../../../errors';
 import { DerError, TagClass, encodeTree, parseDer } from '../../../asn1/der';
-import { ApplicationTag, KerberosLimits, MessageType } from './constants';
+import { KerberosLimits, MessageType } from './constants';
 import {
   encryptedDataTree,
   encryptionKeyTree,
@@ -168,9 +168,4 @@ export function parseEncKdcRepPart(buf: Buffer): EncKdcRepPart {
     // The key last: nothing after it can fail and leave its secret copy unwiped.
     return { ...part, key: readEncryptionKey(required(f, 0, 'key')) };
   });
-}
-
-/** The [APPLICATION n] tag an EncKDCRepPart of this reply is normally written with. */
-export function encKdcRepPartTagFor(msgType: 11 | 13): 25 | 26 {
-  return msgType === MessageType.AS_REP ? ApplicationTag.ENC_AS_REP_PART : ApplicationTag.ENC_TGS_REP_PART;
 }
