@@ -329,6 +329,50 @@ describe('Kerberos structures round trip', () => {
   });
 });
 
+describe('Kerberos encoders', () => {
+  const body = { kdcOptions: 0, realm: 'R', till: at('2037-01-01T00:00:00Z'), nonce: 1, etype: [18] };
+
+  it('refuse values their fields cannot hold, with a TypeError', () => {
+    const bad: Array<() => unknown> = [
+      () => encodeKdcReqBody({ ...body, nonce: 2 ** 32 }),
+      () => encodeKdcReqBody({ ...body, nonce: -1 }),
+      () => encodeKdcReqBody({ ...body, kdcOptions: 2 ** 32 }),
+      () => encodeKdcReqBody({ ...body, etype: [2 ** 31] }),
+      () => encodeKdcReqBody({ ...body, till: new Date(NaN) }),
+      () => encodeKdcReq({ msgType: 11 as 10, reqBody: body }),
+      () => encodeKdcRep({ msgType: 12 as 11, crealm: 'R', cname: alice, ticket, encPart: ticket.encPart }),
+      () => encodeEncApRepPart({ ctime: at('2026-12-07T00:00:00Z'), cusec: 1_000_000 }),
+      () => encodeEncApRepPart({ ctime: at('2026-12-07T00:00:00Z'), cusec: 0, seqNumber: 1.5 }),
+      () => encodePrincipalName({ nameType: 2 ** 31, nameString: ['a'] }),
+    ];
+    for (const encode of bad) expect(encode).toThrow(TypeError);
+    const part = parseEncKdcRepPart(
+      encodeEncKdcRepPart({
+        application: 26,
+        key: key(1),
+        lastReq: [],
+        nonce: 1,
+        flags: 0,
+        authtime: at('2026-12-07T00:00:00Z'),
+        endtime: at('2026-12-07T00:00:00Z'),
+        srealm: 'R',
+        sname: krbtgt,
+      }),
+    );
+    expect(() => encodeEncKdcRepPart({ ...part, application: 27 as 25 })).toThrow(TypeError);
+  });
+
+  it('write times to the whole second and flags as a 32-bit BIT STRING', () => {
+    const bytes = encodeKdcReqBody({
+      ...body,
+      kdcOptions: KdcOption.FORWARDABLE,
+      till: at('2037-01-01T00:00:00.999Z'),
+    });
+    expect(bytes.includes(Buffer.from('a00703050040000000', 'hex'))).toBe(true);
+    expect(bytes.includes(Buffer.from('a511180f32303337303130313030303030305a', 'hex'))).toBe(true);
+  });
+});
+
 describe('principalToString', () => {
   it('joins components and realm as MIT does, escaping / @ \\ inside them', () => {
     expect(principalToString(http, 'EXAMPLE.COM')).toBe('HTTP/web.example.com@EXAMPLE.COM');
