@@ -43,6 +43,7 @@ import {
 import {
   parseGssChecksum,
   unwrapInitialContextToken,
+  wrapInitialContextToken,
 } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
 import {
   encodeEncKdcRepPart,
@@ -64,6 +65,7 @@ import {
 import {
   encodeKrbError,
   isKrbError,
+  krbErrorName,
   parseKrbError,
 } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
 import {
@@ -271,4 +273,16 @@ describe('MIT GSS-API AP exchange (python3-gssapi)', () => {
       expect(encodeEncApRepPart(repPart)).toEqual(repPlain);
     });
   }
+
+  it('reads the framed KRB-ERROR the acceptor sends for an altered authenticator', () => {
+    const token = fixture('krb-error-modified.gss');
+    const framed = unwrapInitialContextToken(token);
+    expect(framed.tokId).toBe(GssTokenId.KRB_ERROR);
+    expect(isKrbError(framed.inner)).toBe(true);
+    const error = parseKrbError(framed.inner);
+    expect(krbErrorName(error.errorCode)).toBe('KRB_AP_ERR_BAD_INTEGRITY (31)');
+    expect(principalToString(error.sname, error.realm)).toBe('HTTP/fixture.test@FIX.TEST');
+    expect(encodeKrbError(error)).toEqual(framed.inner);
+    expect(wrapInitialContextToken(GssTokenId.KRB_ERROR, framed.inner)).toEqual(token);
+  });
 });

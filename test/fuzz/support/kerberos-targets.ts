@@ -17,10 +17,20 @@ import { isInvalidToken, type ParserTarget } from './parser-property';
 
 const FIXTURES = join(__dirname, '../../fixtures/kerberos');
 
-/** MIT's messages whose file name starts with `prefix`. */
+/** MIT's messages whose file name starts with `prefix`, GSS-framed ones taken out of their framing. */
 function mit(prefix: string): Buffer[] {
   return readdirSync(FIXTURES)
     .filter((f) => f.startsWith(prefix) && f.endsWith('.hex'))
+    .map((f) => {
+      const bytes = Buffer.from(readFileSync(join(FIXTURES, f), 'utf8').trim(), 'hex');
+      return f.endsWith('.gss.hex') ? gss.unwrapInitialContextToken(bytes).inner : bytes;
+    });
+}
+
+/** MIT's GSS-framed context tokens as they are. */
+function mitFramed(): Buffer[] {
+  return readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.gss.hex'))
     .map((f) => Buffer.from(readFileSync(join(FIXTURES, f), 'utf8').trim(), 'hex'));
 }
 
@@ -139,11 +149,7 @@ export const kerberosTargets: ParserTarget[] = (
         }),
       ],
     ],
-    [
-      'ap-req',
-      ap.parseApReq,
-      () => [apReq, ...mit('ap-req').map((t) => gss.unwrapInitialContextToken(t).inner)],
-    ],
+    ['ap-req', ap.parseApReq, () => [apReq, ...mit('ap-req')]],
     [
       'authenticator',
       ap.parseAuthenticator,
@@ -160,11 +166,7 @@ export const kerberosTargets: ParserTarget[] = (
         }),
       ],
     ],
-    [
-      'ap-rep',
-      ap.parseApRep,
-      () => [apRep, ...mit('ap-rep').map((t) => gss.unwrapInitialContextToken(t).inner)],
-    ],
+    ['ap-rep', ap.parseApRep, () => [apRep, ...mit('ap-rep')]],
     [
       'enc-ap-rep-part',
       ap.parseEncApRepPart,
@@ -201,7 +203,7 @@ export const kerberosTargets: ParserTarget[] = (
     [
       'gss-token',
       gss.unwrapInitialContextToken,
-      () => [gss.wrapInitialContextToken(0x0100, apReq), ...mit('ap-')],
+      () => [gss.wrapInitialContextToken(0x0100, apReq), ...mitFramed()],
     ],
     [
       'gss-checksum',
