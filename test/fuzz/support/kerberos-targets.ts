@@ -12,6 +12,7 @@ import * as rep from '../../../lib/emulated/mechanisms/kerberos/messages/kdc-rep
 import * as req from '../../../lib/emulated/mechanisms/kerberos/messages/kdc-req';
 import * as cred from '../../../lib/emulated/mechanisms/kerberos/messages/krb-cred';
 import * as err from '../../../lib/emulated/mechanisms/kerberos/messages/krb-error';
+import * as kile from '../../../lib/emulated/mechanisms/kerberos/messages/ms-kile';
 import * as ticket from '../../../lib/emulated/mechanisms/kerberos/messages/ticket';
 import { isInvalidToken, type ParserTarget } from './parser-property';
 
@@ -209,6 +210,21 @@ export const kerberosTargets: ParserTarget[] = (
       'gss-checksum',
       gss.parseGssChecksum,
       () => [gssChecksum, gss.encodeGssChecksum({ bindingsHash: Buffer.alloc(16), flags: 2 })],
+    ],
+    [
+      'kerb-error-data',
+      kile.parseKerbErrorData,
+      () => [
+        kile.encodeKerbErrorData({
+          dataType: 3,
+          dataValue: kile.encodeKerbExtError({ status: 0xc0000234, flags: 1 }),
+        }),
+      ],
+    ],
+    [
+      'kerb-ext-error',
+      kile.parseKerbExtError,
+      () => [kile.encodeKerbExtError({ status: 0xc0000072, flags: 1 })],
     ],
   ] as Array<[string, (b: Buffer) => unknown, () => Buffer[]]>
 ).map(([name, parse, seeds]) => ({ name: `kerberos-${name}`, parse, allowed: isInvalidToken, seeds }));
