@@ -116,14 +116,15 @@ export class SpnegoInitiator implements MechanismContext {
     const firstReply = !this.serverReplied;
     this.serverReplied = true;
     if (resp.negState === NegState.Reject) {
-      throw rejected(
+      throw sspiError(
+        'SEC_E_LOGON_DENIED',
         firstReply
           ? `The server refused every mechanism offered (${mechanismNames(offeredMechTypes(this.candidates))}); SPNEGO reject.`
           : 'The server rejected the logon (SPNEGO reject). Check the user name, domain and password.',
       );
     }
     if (resp.negState === NegState.RequestMic) this.micRequired = true;
-    if (firstReply && this.followChoice(resp.supportedMech)) {
+    if (firstReply && this.followChoice(resp)) {
       if (resp.responseToken && resp.responseToken.length > 0) {
         throw sspiError(
           'SEC_E_INVALID_TOKEN',
@@ -143,11 +144,12 @@ export class SpnegoInitiator implements MechanismContext {
   }
 
   /**
-   * The server's supportedMech (RFC 4178 4.2.2). True when it is not our first mechanism: the
-   * optimistic context is disposed and the chosen one made, and MICs become mandatory (RFC 4178 5).
-   * Absent, the optimistic mechanism carries on, as Windows and MIT read it.
+   * The server's supportedMech (RFC 4178 4.2.2). True when the optimistic token was not taken:
+   * the optimistic context is disposed, the chosen one made, and MICs become mandatory (RFC 4178
+   * 5, second case). Absent, the optimistic mechanism carries on, as MIT reads it.
    */
-  private followChoice(supportedMech: string | undefined): boolean {
+  private followChoice(resp: NegTokenResp): boolean {
+    const supportedMech = resp.supportedMech;
     if (supportedMech === undefined) return false;
     const chosen = candidateIndexOf(this.candidates, supportedMech);
     if (chosen < 0) {
@@ -156,7 +158,16 @@ export class SpnegoInitiator implements MechanismContext {
         `The server chose ${mechanismName(supportedMech)}, which was not offered: only ${mechanismNames(offeredMechTypes(this.candidates))} were.`,
       );
     }
-    if (chosen === 0) return false;
+    if (chosen === 0) {
+      // Our first mechanism under another of its OIDs means the same mechanism (Samba and Windows
+      // answer MS_KRB5_OID with KRB5_OID; MIT treats them as one), unless the server knew only that
+      // OID and so dropped our token: then it sends none while our mechanism still expects one.
+      const tokenDropped =
+        supportedMech !== this.candidates[0].oids[0] &&
+        !(resp.responseToken && resp.responseToken.length > 0) &&
+        !this.inner.complete;
+      if (!tokenDropped) return false;
+    }
     this.inner.dispose();
     this.inner = this.candidates[chosen].make();
     this.chosen = chosen;
@@ -286,8 +297,4 @@ function requireToken(input: Buffer | null): Buffer {
     throw sspiError('SEC_E_INVALID_TOKEN', 'Expected an SPNEGO token from the server, but got none.');
   }
   return input;
-}
-
-function rejected(sentence: string): Error {
-  return sspiError('SEC_E_LOGON_DENIED', sentence);
 }
