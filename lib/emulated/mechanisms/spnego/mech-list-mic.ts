@@ -17,8 +17,9 @@ import type { MechanismContext } from '../mechanism-context';
  */
 export interface SpnegoInnerMechanism extends MechanismContext {
   /**
-   * True when NTLM's AUTHENTICATE carried its own MIC (MsvAvFlags 0x2); an acceptor then insists
-   * on the mechListMIC even when NTLM was the client's first choice (MS-SPNG 3.1.5.1).
+   * True when the mechanism insists on the mechListMIC exchange even as both sides' first choice
+   * (MIT's GSS_C_INQ_REQUIRE_MECHLIST_MIC); the acceptor then refuses to finish without the
+   * client's. NTLM: its AUTHENTICATE carried its own MIC, MsvAvFlags 0x2 (MS-SPNG 3.1.5.1).
    */
   readonly micPresent?: boolean;
   /**
