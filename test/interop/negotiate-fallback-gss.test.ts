@@ -16,10 +16,12 @@ import {
   NegState,
   decodeInitialToken,
   decodeNegTokenResp,
+  encodeInitialToken,
+  encodeMechTypes,
 } from '../../lib/emulated/mechanisms/spnego/tokens';
 import { ToyContext } from '../unit/support/toy-mechanism';
 import { describeWithPeers } from './peers/availability';
-import { JsonPeer, type PeerStep } from './peers/json-peer';
+import { JsonPeer, PeerRefused, type PeerStep } from './peers/json-peer';
 import { writeUserFile } from './peers/user-file';
 
 const carol = { user: 'carol', domain: 'GSSTEST', password: 'Spnego-Fallback-4' };
@@ -35,30 +37,44 @@ async function sealBothWays(ours: MechanismContext, peer: JsonPeer): Promise<voi
   expect(ours.unwrap(await peer.wrap(fromPeer))).toEqual(fromPeer);
 }
 
+function ourInitiator(): SpnegoInitiator {
+  return new SpnegoInitiator([
+    { oids: [UNKNOWN_OID], make: () => new ToyContext('initiator') },
+    {
+      oids: [NTLMSSP_OID],
+      make: () => new NtlmInitiator({ user: carol.user, domain: carol.domain, ntHash: carolHash() }),
+    },
+  ]);
+}
+
+/** Our initiator against MIT's acceptor until one side is done; `tamper` may rewrite what we send. */
+async function runAgainstMit(
+  initiator: SpnegoInitiator,
+  peer: JsonPeer,
+  tamper: (leg: number, token: Buffer) => Buffer = (_leg, token) => token,
+): Promise<{ sent: Buffer[]; received: Buffer[]; peerDone: PeerStep | undefined }> {
+  await peer.start();
+  const sent = [initiator.step(null).output];
+  const received: Buffer[] = [];
+  let peerDone: PeerStep | undefined;
+  for (let leg = 0; leg < 4 && !initiator.complete; leg++) {
+    const step = await peer.step(tamper(leg, sent[sent.length - 1]));
+    if (step.complete) peerDone = step;
+    if (!step.token) break;
+    received.push(step.token);
+    const next = initiator.step(step.token);
+    if (next.output.length > 0) sent.push(next.output);
+  }
+  return { sent, received, peerDone };
+}
+
 describeWithPeers(['gss-ntlmssp'], 'SPNEGO fallback: our initiator → MIT SPNEGO acceptor', () => {
   test('offered an unknown mechanism first, MIT picks NTLM; we start NTLM over, MICs both ways', async () => {
     const userFile = writeUserFile([carol]);
     const peer = JsonPeer.gssAcceptor('spnego', userFile.path);
-    const initiator = new SpnegoInitiator([
-      { oids: [UNKNOWN_OID], make: () => new ToyContext('initiator') },
-      {
-        oids: [NTLMSSP_OID],
-        make: () => new NtlmInitiator({ user: carol.user, domain: carol.domain, ntHash: carolHash() }),
-      },
-    ]);
+    const initiator = ourInitiator();
     try {
-      await peer.start();
-      const sent = [initiator.step(null).output];
-      const received: Buffer[] = [];
-      let peerDone: PeerStep | undefined;
-      for (let leg = 0; leg < 4 && !initiator.complete; leg++) {
-        const step = await peer.step(sent[sent.length - 1]);
-        if (step.complete) peerDone = step;
-        if (!step.token) break;
-        received.push(step.token);
-        const next = initiator.step(step.token);
-        if (next.output.length > 0) sent.push(next.output);
-      }
+      const { sent, received, peerDone } = await runAgainstMit(initiator, peer);
       expect(decodeInitialToken(sent[0]).mechTypes).toEqual([UNKNOWN_OID, NTLMSSP_OID]);
       const first = decodeNegTokenResp(received[0]);
       expect(first).toEqual({ negState: NegState.RequestMic, supportedMech: NTLMSSP_OID });
@@ -71,6 +87,25 @@ describeWithPeers(['gss-ntlmssp'], 'SPNEGO fallback: our initiator → MIT SPNEG
       expect(peerDone?.peer).toBe(`${carol.domain}\\${carol.user}`);
       expect(peerDone?.sessionKey).toEqual(initiator.sessionKey);
       await sealBothWays(initiator, peer);
+    } finally {
+      initiator.dispose();
+      await peer.close();
+      userFile.remove();
+    }
+  });
+
+  test('a mechTypes list stripped to NTLM in transit: MIT finds our mechListMIC does not match', async () => {
+    const userFile = writeUserFile([carol]);
+    const peer = JsonPeer.gssAcceptor('spnego', userFile.path);
+    const initiator = ourInitiator();
+    const stripped = (leg: number, token: Buffer): Buffer =>
+      leg === 0 ? encodeInitialToken({ mechTypesDer: encodeMechTypes([NTLMSSP_OID]) }) : token;
+    try {
+      const refusal = await runAgainstMit(initiator, peer, stripped).catch((err: unknown) => err);
+      expect(refusal).toBeInstanceOf(PeerRefused);
+      // GSS_S_BAD_SIG on our last token, AUTHENTICATE + mechListMIC: the MIC covered the real list.
+      expect((refusal as PeerRefused).reason).toMatch(/invalid Message Integrity Check/);
+      expect(initiator.complete).toBe(false);
     } finally {
       initiator.dispose();
       await peer.close();
