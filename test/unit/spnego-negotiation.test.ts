@@ -330,6 +330,22 @@ describe('SPNEGO downgrade attacks (RFC 4178 5: the mechListMIC covers the initi
   });
 });
 
+describe('SPNEGO rejects', () => {
+  test('a mechanism’s error token rides the reject, and the initiator’s mechanism explains it', () => {
+    const initiator = new SpnegoInitiator([toyInitiator(), ntlmInitiator]);
+    const acceptor = new SpnegoAcceptor([toyAcceptor({ refuse: true }), ntlmAcceptor]);
+    const err = thrown(() => handshake(initiator, acceptor));
+    expect(err.code).toBe('SEC_E_WRONG_PRINCIPAL');
+    expect(decodeNegTokenResp(err.output!)).toEqual({
+      negState: NegState.Reject,
+      responseToken: Buffer.from('TOYE'),
+    });
+    const answer = thrown(() => initiator.step(err.output!));
+    expect(answer.code).toBe('SEC_E_WRONG_PRINCIPAL');
+    expect(answer.message).toMatch(/TOYE error token/);
+  });
+});
+
 describe('SPNEGO with nothing in common', () => {
   test('an initiator offering only what the acceptor lacks is refused with SEC_E_INVALID_TOKEN', () => {
     const initiator = new SpnegoInitiator([toyInitiator()]);

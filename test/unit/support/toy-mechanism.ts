@@ -20,6 +20,8 @@ const SIGNATURE_LENGTH = 20; // 4-byte sequence number || 16 bytes of HMAC
 export interface ToyOptions {
   /** The initiator completes with its first token and the acceptor answers nothing. */
   oneLeg?: boolean;
+  /** The acceptor refuses every token with SEC_E_WRONG_PRINCIPAL and a TOYE error token. */
+  refuse?: boolean;
   /** Which name the mechanism reports. */
   mechanism?: MechanismContext['mechanism'];
 }
@@ -52,6 +54,12 @@ export class ToyContext implements MechanismContext {
       if (this.options.oneLeg) this.establish(nonce);
       else this.sessionKey = nonce; // kept until TOY2 echoes it
       return { output: Buffer.concat([Buffer.from('TOY1'), nonce]), complete: this.complete };
+    }
+    if (this.role === 'acceptor' && this.options.refuse) {
+      throw sspiError('SEC_E_WRONG_PRINCIPAL', 'The toy acceptor refuses.', Buffer.from('TOYE'));
+    }
+    if (this.role === 'initiator' && input?.equals(Buffer.from('TOYE'))) {
+      throw sspiError('SEC_E_WRONG_PRINCIPAL', 'The toy acceptor refused us (its TOYE error token).');
     }
     if (this.role === 'acceptor') {
       const nonce = this.expect(input, 'TOY1');

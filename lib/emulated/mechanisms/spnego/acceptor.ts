@@ -100,9 +100,12 @@ export class SpnegoAcceptor implements MechanismContext {
       );
     } catch (err) {
       this.phase = 'failed';
-      // Tell the client why, as an SPNEGO reject (RFC 4178 4.2.2), unless the mechanism already said it.
-      if (err instanceof SspiError && !err.output)
-        err.output = encodeNegTokenResp({ negState: NegState.Reject });
+      // Tell the client, as an SPNEGO reject (RFC 4178 4.2.2) carrying the mechanism's own error
+      // token when it made one (a KRB-ERROR, say), for the client's mechanism to explain.
+      if (err instanceof SspiError) {
+        const responseToken = err.output && err.output.length > 0 ? err.output : undefined;
+        err.output = encodeNegTokenResp({ negState: NegState.Reject, responseToken });
+      }
       throw err;
     }
   }

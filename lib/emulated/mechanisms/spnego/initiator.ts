@@ -116,6 +116,7 @@ export class SpnegoInitiator implements MechanismContext {
     const firstReply = !this.serverReplied;
     this.serverReplied = true;
     if (resp.negState === NegState.Reject) {
+      this.explainReject(resp.responseToken);
       throw sspiError(
         'SEC_E_LOGON_DENIED',
         firstReply
@@ -141,6 +142,14 @@ export class SpnegoInitiator implements MechanismContext {
       throw sspiError('SEC_E_INVALID_TOKEN', `The server switched to ${mechanismName(resp.supportedMech)}.`);
     }
     return this.afterMechanism(this.consume(resp.responseToken), resp);
+  }
+
+  /**
+   * A reject may carry the mechanism's error token (a KRB-ERROR): the running mechanism reads it
+   * and throws its own, more precise error. Anything else leaves the generic refusal to the caller.
+   */
+  private explainReject(errorToken: Buffer | undefined): void {
+    if (errorToken && errorToken.length > 0 && !this.inner.complete) this.inner.step(errorToken);
   }
 
   /**
