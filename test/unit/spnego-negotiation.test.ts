@@ -160,6 +160,27 @@ describe('SPNEGO with the initiator’s first mechanism accepted (optimistic)', 
     expectSealedBothWays(initiator, acceptor);
   });
 
+  test('a mechanism demanding the MICs (Kerberos with CFX): the acceptor’s rides its last token', () => {
+    const initiator = new SpnegoInitiator([toyInitiator(), ntlmInitiator]);
+    const acceptor = new SpnegoAcceptor([toyAcceptor({ requireMic: true }), ntlmAcceptor]);
+    const [, reply, initiatorMic] = handshake(initiator, acceptor);
+    const resp = decodeNegTokenResp(reply);
+    expect(resp).toMatchObject({ negState: NegState.RequestMic, supportedMech: MS_KRB5_OID });
+    expect(resp.responseToken!.toString('latin1', 0, 4)).toBe('TOY2');
+    expect(resp.mechListMIC).toBeDefined();
+    expect(decodeNegTokenResp(initiatorMic)).toEqual({ mechListMIC: expect.any(Buffer) });
+    expectSealedBothWays(initiator, acceptor);
+
+    const stripped = thrown(() =>
+      handshake(
+        new SpnegoInitiator([toyInitiator(), ntlmInitiator]),
+        new SpnegoAcceptor([toyAcceptor({ requireMic: true }), ntlmAcceptor]),
+        (leg, token) => (leg === 2 ? encodeNegTokenResp({}) : token),
+      ),
+    );
+    expect(stripped.code).toBe('SEC_E_INVALID_TOKEN');
+  });
+
   test('a one-leg mechanism completes from the optimistic token alone', () => {
     const initiator = new SpnegoInitiator([toyInitiator({ oneLeg: true }), ntlmInitiator]);
     const acceptor = new SpnegoAcceptor([toyAcceptor({ oneLeg: true })]);
