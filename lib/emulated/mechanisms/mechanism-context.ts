@@ -29,7 +29,7 @@ export interface MechanismContext {
   /** True after the last leg on this side. */
   readonly complete: boolean;
   /** The mechanism that actually ran: 'NTLM' (also when wrapped in SPNEGO). */
-  readonly mechanism: 'NTLM';
+  readonly mechanism: 'NTLM' | 'Kerberos';
   /** The identity once known. */
   readonly identity: MechanismIdentity | undefined;
   /** The exported session key once complete (NTLM: ExportedSessionKey), for SECPKG_ATTR_SESSION_KEY. */
