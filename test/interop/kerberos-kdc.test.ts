@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { sendToKdc } from '../../lib/emulated/kdc/client';
 import { enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
+import { parseCcache, wipeCcache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
 import { keysFor, parseKeytab } from '../../lib/emulated/mechanisms/kerberos/files/keytab';
 import { AsExchange, type KdcStep } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/as-exchange';
 import {
@@ -20,7 +21,8 @@ import { parseEncryptedData } from '../../lib/emulated/mechanisms/kerberos/messa
 import { NameType, PaType, TicketFlag } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { parseKdcReq } from '../../lib/emulated/mechanisms/kerberos/messages/kdc-req';
 import { parseEncTicketPart } from '../../lib/emulated/mechanisms/kerberos/messages/ticket';
-import { TicketStore, acquireTgt } from '../../lib/emulated/packages/kerberos/tickets';
+import { acquireTgt } from '../../lib/emulated/packages/kerberos/kdc-calls';
+import { TicketStore } from '../../lib/emulated/packages/kerberos/tickets';
 import { describeWithPeers } from './peers/availability';
 import { startMitRealm, type MitRealm } from './peers/mit-realm';
 
@@ -53,6 +55,21 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
     password: Buffer.from(password),
   });
   const over = (transport: 'udp' | 'tcp') => ({ kdc: [`${transport}/${realm.kdc}`] });
+
+  /** The ticket's EncTicketPart, decrypted with HTTP/web.kdc.test's key from its keytab. */
+  function decryptedWithServiceKey(ticket: KdcCredential) {
+    const [entry] = keysFor(
+      parseKeytab(readFileSync(webKeytab)),
+      { nameType: NameType.SRV_INST, nameString: ['HTTP', 'web.kdc.test'] },
+      'KDC.TEST',
+      undefined,
+      ticket.ticket.encPart.etype,
+    );
+    const cipher = ticket.ticket.encPart.cipher;
+    return parseEncTicketPart(
+      enctypeProfile(entry.key.keyType).decrypt(entry.key.keyValue, KeyUsage.KDC_REP_TICKET, cipher),
+    );
+  }
 
   /** The AS exchange step by step, so the requests can be looked at. */
   async function asWithRequests(name: string): Promise<{ tgt: KdcCredential; requests: Buffer[] }> {
@@ -163,6 +180,22 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
       expect(forwarded.flags & TicketFlag.FORWARDED).toBeTruthy();
       expect(forwarded.server.name.nameString).toEqual(['krbtgt', 'KDC.TEST']);
       disposeCredential(forwarded);
+    } finally {
+      store.dispose();
+    }
+  });
+
+  test('single sign-on: the TGT of a kinit ccache gets a real service ticket', async () => {
+    const ccache = parseCcache(readFileSync(await realm.kinit('alice', PASSWORD)));
+    const store = new TicketStore({ ccache }, over('udp'));
+    wipeCcache(ccache); // the store holds copies of its own
+    try {
+      expect(store.client).toEqual({
+        realm: 'KDC.TEST',
+        name: expect.objectContaining({ nameString: ['alice'] }),
+      });
+      const ticket = await store.serviceTicket('HTTP/web.kdc.test');
+      expect(decryptedWithServiceKey(ticket).cname.nameString).toEqual(['alice']);
     } finally {
       store.dispose();
     }

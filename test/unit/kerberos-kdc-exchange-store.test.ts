@@ -7,11 +7,9 @@ import type { KdcCredential } from '../../lib/emulated/mechanisms/kerberos/kdc-e
 import { isResponseTooBig } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/kdc-reply';
 import { KrbErrorCode } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { encodeKrbError } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
-import {
-  TicketStore,
-  acquireTgt,
-  type TicketStoreOptions,
-} from '../../lib/emulated/packages/kerberos/tickets';
+import type { Ccache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
+import { acquireTgt } from '../../lib/emulated/packages/kerberos/kdc-calls';
+import { TicketStore, type TicketStoreOptions } from '../../lib/emulated/packages/kerberos/tickets';
 import { FakeKdc } from './support/fake-kdc';
 
 function world() {
@@ -91,12 +89,37 @@ test('a wrong password surfaces as SEC_E_LOGON_DENIED', async () => {
   await expect(acquireTgt(alice('wrong'), options)).rejects.toMatchObject({ code: 'SEC_E_LOGON_DENIED' });
 });
 
+/** A ccache as kinit leaves it: the default principal and its TGT. */
+function ccacheOf(...tgts: KdcCredential[]): Ccache {
+  return {
+    version: 4,
+    defaultPrincipal: tgts[0].client,
+    credentials: tgts.map((tgt) => ({
+      client: tgt.client,
+      server: tgt.server,
+      key: tgt.sessionKey,
+      authtime: tgt.authtime,
+      endtime: tgt.endtime,
+      isSkey: false,
+      ticketFlags: tgt.flags,
+      addresses: [],
+      authData: [],
+      ticket: tgt.ticket.encoded,
+      secondTicket: Buffer.alloc(0),
+    })),
+    configEntries: [],
+  };
+}
+
 test('a ccache TGT is used as it is; expired it is SEC_E_CONTEXT_EXPIRED, absent SEC_E_NO_CREDENTIALS', async () => {
   const { kdc, options, advance } = world();
   const tgt = await acquireTgt(alice(), options);
   const asRequests = kdc.requests.length;
-  const store = new TicketStore({ ccache: { client: tgt.client, credentials: [tgt] } }, options);
-  expect(await store.tgt()).toBe(tgt);
+  const store = new TicketStore({ ccache: ccacheOf(tgt) }, options);
+  const held = await store.tgt();
+  expect(held.sessionKey.keyValue).toEqual(tgt.sessionKey.keyValue);
+  expect(held.sessionKey.keyValue).not.toBe(tgt.sessionKey.keyValue); // a copy of its own
+  expect(held.ticket.encoded).toEqual(tgt.ticket.encoded);
   await store.serviceTicket('HTTP/web.fake.test');
   expect(kdc.requests.slice(asRequests).map((r) => r.msgType)).toEqual([12]);
   advance(11 * 3600_000);
@@ -104,10 +127,22 @@ test('a ccache TGT is used as it is; expired it is SEC_E_CONTEXT_EXPIRED, absent
   await expect(store.serviceTicket('TERMSRV/rdp.fake.test')).rejects.toMatchObject({
     code: 'SEC_E_CONTEXT_EXPIRED',
   });
-  const empty = new TicketStore({ ccache: { client: tgt.client, credentials: [] } }, options);
+  const empty = new TicketStore({ ccache: { ...ccacheOf(tgt), credentials: [] } }, options);
   await expect(empty.tgt()).rejects.toMatchObject({ code: 'SEC_E_NO_CREDENTIALS' });
   store.dispose();
-  expect(tgt.sessionKey.keyValue.every((b) => b === 0)).toBe(true);
+  expect(held.sessionKey.keyValue.every((b) => b === 0)).toBe(true);
+  expect(tgt.sessionKey.keyValue.every((b) => b === 0)).toBe(false); // the caller's stays the caller's
+});
+
+test('of two TGTs in a ccache the one that lasts longer is used', async () => {
+  const { kdc, options } = world();
+  kdc.bend.lifetimeSeconds = 3600;
+  const short = await acquireTgt(alice(), options);
+  kdc.bend.lifetimeSeconds = 7200;
+  const long = await acquireTgt(alice(), options);
+  const store = new TicketStore({ ccache: ccacheOf(short, long) }, options);
+  expect((await store.tgt()).endtime).toEqual(long.endtime);
+  store.dispose();
 });
 
 test('dispose wipes the password copy and every session key, and the store is closed', async () => {
