@@ -167,6 +167,12 @@ describe('the AS-REP must answer our request', () => {
     expect(statusOf(() => runAs(kdc, options(kdc)))).toBe('SEC_E_INVALID_TOKEN');
   });
 
+  test('a session key in an etype we did not offer (rc4-hmac) is SEC_E_INVALID_TOKEN', () => {
+    const kdc = kdcWithAlice();
+    kdc.bend = { sessionEtype: Enctype.RC4_HMAC };
+    expect(() => runAs(kdc, options(kdc))).toThrow(/session key is of etype 23, which we did not offer/);
+  });
+
   test('a reply that is not a KDC message is SEC_E_INVALID_TOKEN', () => {
     const exchange = new AsExchange(options(new FakeKdc()));
     exchange.start();

@@ -66,6 +66,8 @@ export interface Bend {
   etypeInfo2?: EtypeInfo2Entry[];
   /** The ticket's endtime, seconds from now. */
   lifetimeSeconds?: number;
+  /** The session key's etype, whatever the request offered. */
+  sessionEtype?: number;
   /** No ETYPE-INFO2 in an AS-REP without preauth; PA-PW-SALT instead when set. */
   pwSalt?: string;
 }
@@ -213,7 +215,7 @@ export class FakeKdc {
   ): Buffer {
     const now = new Date(Math.floor(this.now().getTime() / 1000) * 1000);
     const endtime = new Date(now.getTime() + (this.bend.lifetimeSeconds ?? 36_000) * 1000);
-    const sessionEtype = req.reqBody.etype[0];
+    const sessionEtype = this.bend.sessionEtype ?? req.reqBody.etype[0];
     const sessionKey = randomBytes(enctypeProfile(sessionEtype).keyLength);
     this.sessionKeys.push(sessionKey);
     const cname = req.reqBody.cname!;

@@ -208,6 +208,7 @@ export class AsExchange {
         nonce: this.nonce,
         client: this.options.client,
         server: this.tgs,
+        etypes: this.etypes,
       });
     } finally {
       wipe(plaintext);

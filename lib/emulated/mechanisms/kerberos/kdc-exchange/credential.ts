@@ -6,7 +6,6 @@
 import { peerText, sspiError } from '../../../../errors';
 import { wipe } from '../../../../secret';
 import { enctypeProfile } from '../crypto/enctypes';
-import { isKerberosCryptoError } from '../crypto/crypto-error';
 import { principalToString } from '../messages/common';
 import type { EncKdcRepPart, EncryptionKey, KdcRep, PrincipalName, Ticket } from '../messages/types';
 import type { RealmPrincipal } from './spn';
@@ -38,14 +37,17 @@ export interface ReplyExpectation {
   nonce: number;
   client: RealmPrincipal;
   server: RealmPrincipal;
+  /** The etypes the request offered. */
+  etypes: readonly number[];
 }
 
 /**
  * The credential a decrypted KDC reply carries, after the checks of RFC 4120 3.1.5 and 3.3.4:
  * the nonce is ours (not a replayed reply), the server in the encrypted part is the one we asked
  * for (sname and srealm: a KDC cannot be made to pass off another service's ticket), and the
- * client is the one we are (cname and crealm of the clear part). Realms are compared without
- * regard to case and names exactly, as MIT does; AD answers with the realm in upper case. The
+ * client is the one we are (cname and crealm of the clear part), and the session key is of an
+ * etype we offered (3.1.3: no downgrade to one we left out). Names are compared exactly, as MIT
+ * does; realms without regard to case, as AD answers in upper case whatever the request said. The
  * credential takes `encPart.key` (secret memory, as parseEncKdcRepPart makes it) as its session
  * key; when a check fails, the key is wiped.
  */
@@ -79,18 +81,15 @@ function checkReply(rep: KdcRep, encPart: EncKdcRepPart, expected: ReplyExpectat
   const client = { name: rep.cname, realm: rep.crealm };
   if (!samePrincipal(client, expected.client))
     throw badReply(what, `it is for the client ${nameOf(client)}, not ${nameOf(expected.client)}`);
-  try {
-    if (encPart.key.keyValue.length !== enctypeProfile(encPart.key.keyType).keyLength)
-      throw badReply(what, `its session key is not a key of etype ${encPart.key.keyType}`);
-  } catch (err) {
-    if (isKerberosCryptoError(err, 'unsupported'))
-      throw badReply(what, `its session key is of etype ${encPart.key.keyType}, which we did not offer`);
-    throw err;
-  }
+  const keyType = encPart.key.keyType;
+  if (!expected.etypes.includes(keyType))
+    throw badReply(what, `its session key is of etype ${keyType}, which we did not offer`);
+  if (encPart.key.keyValue.length !== enctypeProfile(keyType).keyLength)
+    throw badReply(what, `its session key is not a key of etype ${keyType}`);
 }
 
 /** Same components and name in the same realm (realm case aside). */
-export function samePrincipal(a: RealmPrincipal, b: RealmPrincipal): boolean {
+function samePrincipal(a: RealmPrincipal, b: RealmPrincipal): boolean {
   return a.realm.toUpperCase() === b.realm.toUpperCase() && sameName(a.name, b.name);
 }
 

@@ -167,6 +167,7 @@ export class TgsExchange {
         nonce: this.nonce,
         client: this.options.tgt.client,
         server: this.options.server,
+        etypes: offeredEtypes(this.options.allowRc4),
       });
     } finally {
       wipe(plaintext);
