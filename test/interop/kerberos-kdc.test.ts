@@ -108,17 +108,19 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
     disposeCredential(tgt);
   });
 
-  test('a TGT from the user’s keytab keys', async () => {
+  test('a TGT from the user’s keytab (kadmin ktadd), and SEC_E_NO_CREDENTIALS from a keytab without the user', async () => {
     const path = join(realm.dir, 'alice.keytab');
     await realm.ktadd('alice', path);
-    const entries = parseKeytab(readFileSync(path));
-    const keys = keysFor(entries, { nameType: NameType.PRINCIPAL, nameString: ['alice'] }, 'KDC.TEST').map(
-      (e) => e.key,
-    );
-    expect(keys.length).toBeGreaterThan(0);
-    const tgt = await acquireTgt({ user: 'alice', realm: 'KDC.TEST', keys }, over('udp'));
+    const keytab = parseKeytab(readFileSync(path));
+    const tgt = await acquireTgt({ user: 'alice', realm: 'KDC.TEST', keytab }, over('udp'));
     expect(tgt.client.name.nameString).toEqual(['alice']);
     disposeCredential(tgt);
+    const other = parseKeytab(readFileSync(webKeytab));
+    await expect(
+      acquireTgt({ user: 'alice', realm: 'KDC.TEST', keytab: other }, over('udp')),
+    ).rejects.toMatchObject({
+      code: 'SEC_E_NO_CREDENTIALS',
+    });
   });
 
   test.each([

@@ -13,7 +13,7 @@ import type { KdcCredential } from '../../mechanisms/kerberos/kdc-exchange/crede
 import { isResponseTooBig } from '../../mechanisms/kerberos/kdc-exchange/kdc-reply';
 import type { ExchangeEnvironment } from '../../mechanisms/kerberos/kdc-exchange/request-parts';
 import type { RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
-import { clientOf, type SecretSource } from './ticket-sources';
+import { clientOf, secretOf, type SecretSource } from './ticket-sources';
 
 /** How to reach a realm's KDCs, and what to ask them for. */
 export interface KdcCallOptions extends ExchangeEnvironment {
@@ -31,8 +31,8 @@ export interface KdcCallOptions extends ExchangeEnvironment {
 
 /** A TGT through the AS exchange, over the network; the caller disposes it. */
 export async function acquireTgt(source: SecretSource, options: KdcCallOptions = {}): Promise<KdcCredential> {
-  const secret = 'password' in source ? { password: source.password } : { keys: source.keys };
-  return asExchange(clientOf(source.user, source.realm, options.config), secret, options);
+  const client = clientOf(source.user, source.realm, options.config);
+  return asExchange(client, secretOf(source, client), options);
 }
 
 /** The AS exchange for `client`, its secret borrowed. */

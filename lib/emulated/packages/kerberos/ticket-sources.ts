@@ -5,20 +5,24 @@
 import { sspiError } from '../../../errors';
 import { copySecret, type SecretBuffer } from '../../../secret';
 import type { Krb5Config } from '../../kdc/krb5-conf';
-import type { KdcCredential } from '../../mechanisms/kerberos/kdc-exchange/credential';
+import type { ClientSecret } from '../../mechanisms/kerberos/kdc-exchange/client-keys';
+import { nameOf, type KdcCredential } from '../../mechanisms/kerberos/kdc-exchange/credential';
 import { parsePrincipalText, type RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
 import type { Ccache } from '../../mechanisms/kerberos/files/ccache';
+import { keysFor, type KeytabEntry } from '../../mechanisms/kerberos/files/keytab';
 import { NameType } from '../../mechanisms/kerberos/messages/constants';
 import { parseTicket } from '../../mechanisms/kerberos/messages/ticket';
 import type { EncryptionKey } from '../../mechanisms/kerberos/messages/types';
 
 /**
  * A user ('alice', 'host/x'; in `realm`, else the name's own '@REALM', else krb5.conf's
- * default_realm) and its password (UTF-8 in secret memory) or keytab keys (one per etype).
+ * default_realm) and its password (UTF-8 in secret memory), its keys (one per etype), or a
+ * keytab's entries (the user's newest key of each etype is taken, as MIT's kt_file.c chooses).
  */
 export type SecretSource =
   | { user: string; realm: string; password: SecretBuffer }
-  | { user: string; realm: string; keys: readonly EncryptionKey[] };
+  | { user: string; realm: string; keys: readonly EncryptionKey[] }
+  | { user: string; realm: string; keytab: readonly KeytabEntry[] };
 
 /** Where a ticket store's TGT comes from. Secrets are copied in: the caller keeps and wipes its own. */
 export type TicketSource = SecretSource | { ccache: Ccache };
@@ -38,6 +42,16 @@ export function clientOf(user: string, realm: string, config: Krb5Config | undef
       `No realm is known for ${JSON.stringify(user.slice(0, 80))}: give a domain, or set default_realm in krb5.conf.`,
     );
   return { name: { nameType: NameType.PRINCIPAL, nameString: parsed.components }, realm: realmOf };
+}
+
+/** The password or keys of `source` for `client`, borrowed; SEC_E_NO_CREDENTIALS for a keytab without its keys. */
+export function secretOf(source: SecretSource, client: RealmPrincipal): ClientSecret {
+  if ('password' in source) return { password: source.password };
+  if ('keys' in source) return { keys: source.keys };
+  const keys = keysFor(source.keytab, client.name, client.realm).map((entry) => entry.key);
+  if (keys.length === 0)
+    throw sspiError('SEC_E_NO_CREDENTIALS', `The keytab holds no key for ${nameOf(client)}.`);
+  return { keys };
 }
 
 /**

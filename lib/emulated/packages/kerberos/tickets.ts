@@ -23,7 +23,7 @@ import {
 import { servicePrincipalOf, type RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
 import { TgsExchange, forwardedTgtExchange } from '../../mechanisms/kerberos/kdc-exchange/tgs-exchange';
 import { asExchange, runExchange, type KdcCallOptions } from './kdc-calls';
-import { clientOf, credentialsOfCcache, type TicketSource } from './ticket-sources';
+import { clientOf, credentialsOfCcache, secretOf, type TicketSource } from './ticket-sources';
 
 /** How a store reaches its KDCs, and how long before an endtime it gets a ticket again. */
 export interface TicketStoreOptions extends KdcCallOptions {
@@ -65,10 +65,10 @@ export class TicketStore {
       return;
     }
     this.client = clientOf(source.user, source.realm, options.config);
-    this.secret =
-      'password' in source
-        ? { password: copySecret(source.password) }
-        : { keys: source.keys.map((k) => ({ keyType: k.keyType, keyValue: copySecret(k.keyValue) })) };
+    const secret = secretOf(source, this.client);
+    this.secret = secret.password
+      ? { password: copySecret(secret.password) }
+      : { keys: secret.keys.map((k) => ({ keyType: k.keyType, keyValue: copySecret(k.keyValue) })) };
   }
 
   /**
