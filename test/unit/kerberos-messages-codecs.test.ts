@@ -2,6 +2,7 @@
  * Round trips of every Kerberos structure with every optional field, both with and without
  * them; what goes into secret memory; the text form of principal names.
  */
+import fc from 'fast-check';
 import {
   encodeApRep,
   encodeApReq,
@@ -24,6 +25,7 @@ import {
   parseMethodData,
   parsePaEncTsEnc,
   parsePrincipalName,
+  parsePrincipalText,
   principalToString,
 } from '../../lib/emulated/mechanisms/kerberos/messages/common';
 import {
@@ -327,6 +329,50 @@ describe('Kerberos structures round trip', () => {
   });
 });
 
+describe('Kerberos encoders', () => {
+  const body = { kdcOptions: 0, realm: 'R', till: at('2037-01-01T00:00:00Z'), nonce: 1, etype: [18] };
+
+  it('refuse values their fields cannot hold, with a TypeError', () => {
+    const bad: Array<() => unknown> = [
+      () => encodeKdcReqBody({ ...body, nonce: 2 ** 32 }),
+      () => encodeKdcReqBody({ ...body, nonce: -1 }),
+      () => encodeKdcReqBody({ ...body, kdcOptions: 2 ** 32 }),
+      () => encodeKdcReqBody({ ...body, etype: [2 ** 31] }),
+      () => encodeKdcReqBody({ ...body, till: new Date(NaN) }),
+      () => encodeKdcReq({ msgType: 11 as 10, reqBody: body }),
+      () => encodeKdcRep({ msgType: 12 as 11, crealm: 'R', cname: alice, ticket, encPart: ticket.encPart }),
+      () => encodeEncApRepPart({ ctime: at('2026-12-07T00:00:00Z'), cusec: 1_000_000 }),
+      () => encodeEncApRepPart({ ctime: at('2026-12-07T00:00:00Z'), cusec: 0, seqNumber: 1.5 }),
+      () => encodePrincipalName({ nameType: 2 ** 31, nameString: ['a'] }),
+    ];
+    for (const encode of bad) expect(encode).toThrow(TypeError);
+    const part = parseEncKdcRepPart(
+      encodeEncKdcRepPart({
+        application: 26,
+        key: key(1),
+        lastReq: [],
+        nonce: 1,
+        flags: 0,
+        authtime: at('2026-12-07T00:00:00Z'),
+        endtime: at('2026-12-07T00:00:00Z'),
+        srealm: 'R',
+        sname: krbtgt,
+      }),
+    );
+    expect(() => encodeEncKdcRepPart({ ...part, application: 27 as 25 })).toThrow(TypeError);
+  });
+
+  it('write times to the whole second and flags as a 32-bit BIT STRING', () => {
+    const bytes = encodeKdcReqBody({
+      ...body,
+      kdcOptions: KdcOption.FORWARDABLE,
+      till: at('2037-01-01T00:00:00.999Z'),
+    });
+    expect(bytes.includes(Buffer.from('a00703050040000000', 'hex'))).toBe(true);
+    expect(bytes.includes(Buffer.from('a511180f32303337303130313030303030305a', 'hex'))).toBe(true);
+  });
+});
+
 describe('principalToString', () => {
   it('joins components and realm as MIT does, escaping / @ \\ inside them', () => {
     expect(principalToString(http, 'EXAMPLE.COM')).toBe('HTTP/web.example.com@EXAMPLE.COM');
@@ -338,6 +384,41 @@ describe('principalToString', () => {
       'a\\/b/c\\\\d@R\\@S/T',
     );
     expect(principalToString({ nameType: 1, nameString: ['tab\there\n'] }, 'R')).toBe('tab\\there\\n@R');
+  });
+});
+
+describe('parsePrincipalText', () => {
+  it('reads names as MIT does: components at /, realm after @, escapes undone', () => {
+    expect(parsePrincipalText('HTTP/web.example.com@EXAMPLE.COM', { nameType: NameType.SRV_HST })).toEqual({
+      name: http,
+      realm: 'EXAMPLE.COM',
+    });
+    expect(parsePrincipalText('alice', { defaultRealm: 'R' })).toEqual({ name: alice, realm: 'R' });
+    expect(parsePrincipalText('alice\\@corp@R/S', { nameType: 10 })).toEqual({
+      name: { nameType: 10, nameString: ['alice@corp'] },
+      realm: 'R/S',
+    });
+    expect(parsePrincipalText('a\\/b/c\\\\d\\t@R').name.nameString).toEqual(['a/b', 'c\\d\t']);
+  });
+
+  it('refuses a name without realm, a lone backslash, two @, an empty name', () => {
+    for (const bad of ['alice', 'alice\\', 'a@b@c', '@R', 'a@']) {
+      expect(() => parsePrincipalText(bad)).toThrow(TypeError);
+    }
+  });
+
+  it('reads back whatever principalToString writes', () => {
+    const part = fc.string({
+      minLength: 1,
+      maxLength: 12,
+      unit: fc.constantFrom('a', '/', '@', '\\', '\n', '\0', 'é'),
+    });
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), part, (nameString, realm) => {
+        const name = { nameType: 1, nameString };
+        expect(parsePrincipalText(principalToString(name, realm))).toEqual({ name, realm });
+      }),
+    );
   });
 });
 

@@ -41,8 +41,10 @@ import {
   TicketFlag,
 } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import {
+  channelBindingsHash,
   parseGssChecksum,
   unwrapInitialContextToken,
+  wrapInitialContextToken,
 } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
 import {
   encodeEncKdcRepPart,
@@ -64,6 +66,7 @@ import {
 import {
   encodeKrbError,
   isKrbError,
+  krbErrorName,
   parseKrbError,
 } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
 import {
@@ -243,7 +246,7 @@ describe('MIT GSS-API AP exchange (python3-gssapi)', () => {
       expect(gss.flags & wanted).toBe(wanted);
       if (kind === 'deleg') {
         expect(gss.flags & GssFlag.DELEG).toBe(GssFlag.DELEG);
-        expect(gss.bindingsHash).toEqual(Buffer.alloc(16));
+        expect(gss.bindingsHash).toEqual(channelBindingsHash(undefined));
         const cred = parseKrbCred(gss.delegation!);
         expect(encodeKrbCred(cred)).toEqual(gss.delegation);
         expect(cred.tickets[0].encoded).toEqual(parseKdcRep(fixture('tgs-rep-forwarded'), 13).ticket.encoded);
@@ -257,7 +260,8 @@ describe('MIT GSS-API AP exchange (python3-gssapi)', () => {
       } else {
         expect(gss.flags & GssFlag.DELEG).toBe(0);
         expect(gss.delegation).toBeUndefined();
-        expect(gss.bindingsHash).not.toEqual(Buffer.alloc(16));
+        const applicationData = Buffer.from('tls-server-end-point:fixture');
+        expect(gss.bindingsHash).toEqual(channelBindingsHash({ applicationData }));
       }
 
       const repToken = unwrapInitialContextToken(fixture(`ap-rep-${kind}.gss`));
@@ -271,4 +275,16 @@ describe('MIT GSS-API AP exchange (python3-gssapi)', () => {
       expect(encodeEncApRepPart(repPart)).toEqual(repPlain);
     });
   }
+
+  it('reads the framed KRB-ERROR the acceptor sends for an altered authenticator', () => {
+    const token = fixture('krb-error-modified.gss');
+    const framed = unwrapInitialContextToken(token);
+    expect(framed.tokId).toBe(GssTokenId.KRB_ERROR);
+    expect(isKrbError(framed.inner)).toBe(true);
+    const error = parseKrbError(framed.inner);
+    expect(krbErrorName(error.errorCode)).toBe('KRB_AP_ERR_BAD_INTEGRITY (31)');
+    expect(principalToString(error.sname, error.realm)).toBe('HTTP/fixture.test@FIX.TEST');
+    expect(encodeKrbError(error)).toEqual(framed.inner);
+    expect(wrapInitialContextToken(GssTokenId.KRB_ERROR, framed.inner)).toEqual(token);
+  });
 });

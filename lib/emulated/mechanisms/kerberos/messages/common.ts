@@ -6,7 +6,8 @@
  * Each comes as a tree builder (`xxxTree`, for composing a message written in one allocation),
  * an element reader (`readXxx`, for reading inside a message) and, where a caller holds the
  * structure on its own, `encodeXxx`/`parseXxx` over a whole buffer. Keys read from a (decrypted)
- * peer message are copied into secret memory.
+ * peer message are copied into secret memory. PrincipalName lives in principal.ts and is
+ * re-exported here.
  */
 import { copySecret } from '../../../../secret';
 import {
@@ -46,61 +47,17 @@ import type {
   EtypeInfo2Entry,
   HostAddress,
   PaData,
-  PrincipalName,
 } from './types';
 
-// ---- PrincipalName (5.2.2) ----
-
-/** PrincipalName ::= SEQUENCE { name-type [0] Int32, name-string [1] SEQUENCE OF KerberosString } */
-export function principalNameTree(p: PrincipalName): DerTree {
-  return fieldsTree([0, int32(p.nameType, 'nameType')], [1, listTree(p.nameString.map(kerberosString))]);
-}
-
-/** A PrincipalName element; at most KerberosLimits.NAME_COMPONENTS components. */
-export function readPrincipalName(element: DerElement): PrincipalName {
-  const f = fieldsOf(element);
-  const components = boundedList(
-    required(f, 1, 'name-string'),
-    KerberosLimits.NAME_COMPONENTS,
-    'name-string',
-  );
-  return {
-    nameType: readInt32(required(f, 0, 'name-type')),
-    nameString: components.map((c) => readKerberosString(c, KerberosLimits.NAME_CHARS)),
-  };
-}
-
-/** The DER of a PrincipalName. */
-export function encodePrincipalName(p: PrincipalName): Buffer {
-  return encodeTree(principalNameTree(p));
-}
-
-/** A whole buffer holding one PrincipalName. */
-export function parsePrincipalName(buf: Buffer): PrincipalName {
-  return parseAs('PrincipalName', () => readPrincipalName(parseDer(buf)));
-}
-
-/** A Realm (KerberosString, RFC 4120 5.2.2). */
-export function readRealm(element: DerElement): string {
-  return readKerberosString(element, KerberosLimits.NAME_CHARS);
-}
-
-/** Escape one name part as MIT's krb5_unparse_name does; the realm keeps '/' as it is. */
-function quoteNamePart(part: string, isRealm: boolean): string {
-  return part.replace(isRealm ? /[@\\\0\n\t\b]/g : /[/@\\\0\n\t\b]/g, (c) => {
-    const named: Record<string, string> = { '\0': '0', '\n': 'n', '\t': 't', '\b': 'b' };
-    return `\\${named[c] ?? c}`;
-  });
-}
-
-/**
- * The text form 'a/b@REALM' (RFC 1964 2.1.1): components joined by '/', then '@' and the realm,
- * with '/', '@' and '\\' (and NUL, newline, tab, backspace) escaped by a backslash as MIT does.
- */
-export function principalToString(p: PrincipalName, realm: string): string {
-  const name = p.nameString.map((c) => quoteNamePart(c, false)).join('/');
-  return `${name}@${quoteNamePart(realm, true)}`;
-}
+export {
+  encodePrincipalName,
+  parsePrincipalName,
+  parsePrincipalText,
+  principalNameTree,
+  principalToString,
+  readPrincipalName,
+  readRealm,
+} from './principal';
 
 // ---- HostAddress(es) (5.2.5), AuthorizationData (5.2.6) ----
 
@@ -144,6 +101,16 @@ export function readAuthorizationData(element: DerElement): AuthorizationDataEnt
       adData: Buffer.from(readOctetString(required(f, 1, 'ad-data'))),
     };
   });
+}
+
+/** The DER of an AuthorizationData (what AD-IF-RELEVANT's ad-data holds, RFC 4120 5.2.6.1). */
+export function encodeAuthorizationData(list: AuthorizationDataEntry[]): Buffer {
+  return encodeTree(authorizationDataTree(list));
+}
+
+/** A whole buffer holding an AuthorizationData: the ad-data of AD-IF-RELEVANT, for one. */
+export function parseAuthorizationData(buf: Buffer): AuthorizationDataEntry[] {
+  return parseAs('AuthorizationData', () => readAuthorizationData(parseDer(buf)));
 }
 
 // ---- EncryptedData, EncryptionKey, Checksum (5.2.9) ----

@@ -5,7 +5,7 @@
 import { allocSecret } from '../../../../secret';
 import { invalidArgValue } from '../../../../errors';
 import { DerError, TagClass, encodeTree, parseDer } from '../../../asn1/der';
-import { ApplicationTag, KerberosLimits, MessageType } from './constants';
+import { KerberosLimits, MessageType } from './constants';
 import {
   encryptedDataTree,
   encryptionKeyTree,
@@ -101,6 +101,9 @@ export function parseKdcRep(buf: Buffer, expected: 11 | 13): KdcRep {
  * ([12] is RFC 6806 5.) Written into secret memory: it holds the session key.
  */
 export function encodeEncKdcRepPart(part: EncKdcRepPart): Buffer {
+  if (part.application !== 25 && part.application !== 26) {
+    throw invalidArgValue('application', part.application, 'must be 25 or 26');
+  }
   const lastReq = listTree(
     part.lastReq.map((lr) => fieldsTree([0, int32(lr.lrType, 'lrType')], [1, kerberosTime(lr.lrValue)])),
   );
@@ -119,9 +122,6 @@ export function encodeEncKdcRepPart(part: EncKdcRepPart): Buffer {
     [11, part.caddr && hostAddressesTree(part.caddr)],
     [12, part.encryptedPaData && paDataListTree(part.encryptedPaData)],
   );
-  if (part.application !== 25 && part.application !== 26) {
-    throw invalidArgValue('application', part.application, 'must be 25 or 26');
-  }
   return encodeTree(applicationTree(part.application, tree), allocSecret);
 }
 
@@ -168,9 +168,4 @@ export function parseEncKdcRepPart(buf: Buffer): EncKdcRepPart {
     // The key last: nothing after it can fail and leave its secret copy unwiped.
     return { ...part, key: readEncryptionKey(required(f, 0, 'key')) };
   });
-}
-
-/** The [APPLICATION n] tag an EncKDCRepPart of this reply is normally written with. */
-export function encKdcRepPartTagFor(msgType: 11 | 13): 25 | 26 {
-  return msgType === MessageType.AS_REP ? ApplicationTag.ENC_AS_REP_PART : ApplicationTag.ENC_TGS_REP_PART;
 }

@@ -127,7 +127,10 @@ export function parseKdcReq(buf: Buffer): KdcReq {
   return parseAs('KDC-REQ', () => {
     const outer = parseDer(buf);
     const msgType = outer.tagNumber;
-    if (outer.tagClass !== TagClass.Application || (msgType !== 10 && msgType !== 12)) {
+    if (
+      outer.tagClass !== TagClass.Application ||
+      (msgType !== MessageType.AS_REQ && msgType !== MessageType.TGS_REQ)
+    ) {
       throw new DerError('expected [APPLICATION 10] (AS-REQ) or [APPLICATION 12] (TGS-REQ)');
     }
     const f = fieldsOf(applicationContent(outer, msgType));

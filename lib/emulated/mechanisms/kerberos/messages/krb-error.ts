@@ -2,7 +2,7 @@
  * KRB-ERROR ([APPLICATION 30], RFC 4120 5.9.1): what a KDC or an acceptor sends instead of a
  * reply, and the names of its error codes (RFC 4120 7.5.9) for messages.
  */
-import { encodeTree, treeOctetString } from '../../../asn1/der';
+import { encodeTree, readOctetString, treeOctetString } from '../../../asn1/der';
 import { KerberosLimits, KrbErrorCode, MessageType } from './constants';
 import { principalNameTree, readPrincipalName, readRealm } from './common';
 import {
@@ -26,7 +26,6 @@ import {
   version,
 } from './fields';
 import type { KrbError } from './types';
-import { readOctetString } from '../../../asn1/der';
 
 /**
  * KRB-ERROR ::= [APPLICATION 30] SEQUENCE { pvno [0] INTEGER (5), msg-type [1] INTEGER (30),
