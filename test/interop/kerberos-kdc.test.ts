@@ -173,7 +173,7 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
         );
         expect(part.cname.nameString).toEqual(['alice']);
         expect(part.crealm).toBe('KDC.TEST');
-        expect(part.key.keyValue).toEqual(ticket.sessionKey.keyValue);
+        expect(part.key.keyValue).toEqual(ticket.key.keyValue);
         // The host-based form names the same service: the cached ticket.
         expect(await store.serviceTicket('HTTP@web.kdc.test')).toBe(ticket);
       } finally {
@@ -243,7 +243,7 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
       realm: 'KDC.TEST',
     };
     const { credential: ticket } = await drive(new TgsExchange({ tgt, server, useSubkey: true }));
-    expect(decryptedWithServiceKey(ticket).key.keyValue).toEqual(ticket.sessionKey.keyValue);
+    expect(decryptedWithServiceKey(ticket).key.keyValue).toEqual(ticket.key.keyValue);
     disposeCredential(ticket);
     disposeCredential(tgt);
   });

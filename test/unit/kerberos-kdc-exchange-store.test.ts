@@ -51,7 +51,7 @@ test('a service ticket is got once per SPN and kept until near its endtime', asy
   const renewed = await store.serviceTicket('HTTP/web.fake.test');
   expect(renewed).not.toBe(first);
   expect(kdc.requests.map((r) => r.msgType)).toEqual([10, 10, 12, 12, 10, 10, 12]);
-  expect(first.sessionKey.keyValue.every((b) => b === 0)).toBe(true); // the old one was wiped
+  expect(first.key.keyValue.every((b) => b === 0)).toBe(true); // the old one was wiped
   store.dispose();
 });
 
@@ -97,7 +97,7 @@ function ccacheOf(...tgts: KdcCredential[]): Ccache {
     credentials: tgts.map((tgt) => ({
       client: tgt.client,
       server: tgt.server,
-      key: tgt.sessionKey,
+      key: tgt.key,
       authtime: tgt.authtime,
       endtime: tgt.endtime,
       isSkey: false,
@@ -117,8 +117,8 @@ test('a ccache TGT is used as it is; expired it is SEC_E_CONTEXT_EXPIRED, absent
   const asRequests = kdc.requests.length;
   const store = new TicketStore({ ccache: ccacheOf(tgt) }, options);
   const held = await store.tgt();
-  expect(held.sessionKey.keyValue).toEqual(tgt.sessionKey.keyValue);
-  expect(held.sessionKey.keyValue).not.toBe(tgt.sessionKey.keyValue); // a copy of its own
+  expect(held.key.keyValue).toEqual(tgt.key.keyValue);
+  expect(held.key.keyValue).not.toBe(tgt.key.keyValue); // a copy of its own
   expect(held.ticket.encoded).toEqual(tgt.ticket.encoded);
   await store.serviceTicket('HTTP/web.fake.test');
   expect(kdc.requests.slice(asRequests).map((r) => r.msgType)).toEqual([12]);
@@ -130,8 +130,8 @@ test('a ccache TGT is used as it is; expired it is SEC_E_CONTEXT_EXPIRED, absent
   const empty = new TicketStore({ ccache: { ...ccacheOf(tgt), credentials: [] } }, options);
   await expect(empty.tgt()).rejects.toMatchObject({ code: 'SEC_E_NO_CREDENTIALS' });
   store.dispose();
-  expect(held.sessionKey.keyValue.every((b) => b === 0)).toBe(true);
-  expect(tgt.sessionKey.keyValue.every((b) => b === 0)).toBe(false); // the caller's stays the caller's
+  expect(held.key.keyValue.every((b) => b === 0)).toBe(true);
+  expect(tgt.key.keyValue.every((b) => b === 0)).toBe(false); // the caller's stays the caller's
 });
 
 test('of two TGTs in a ccache the one that lasts longer is used', async () => {
@@ -152,7 +152,7 @@ test('dispose wipes the password copy and every session key, and the store is cl
   const tickets: KdcCredential[] = [await store.tgt(), await store.serviceTicket('HTTP/web.fake.test')];
   const captured = (store as unknown as { secret: { password: Buffer } }).secret.password;
   store.dispose();
-  for (const t of tickets) expect(t.sessionKey.keyValue.every((b) => b === 0)).toBe(true);
+  for (const t of tickets) expect(t.key.keyValue.every((b) => b === 0)).toBe(true);
   expect(captured.every((b) => b === 0)).toBe(true);
   expect(password.toString()).toBe('pw-alice'); // the caller's own stays the caller's
   await expect(store.serviceTicket('HTTP/web.fake.test')).rejects.toMatchObject({

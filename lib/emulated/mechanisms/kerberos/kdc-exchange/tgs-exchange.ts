@@ -116,7 +116,7 @@ export class TgsExchange {
   /** PA-TGS-REQ's AP-REQ (RFC 4120 5.5.1) over the body's bytes. */
   private apReq(bodyBytes: Buffer): Buffer {
     const { tgt } = this.options;
-    const sessionKey = tgt.sessionKey;
+    const sessionKey = tgt.key;
     const profile = enctypeProfile(sessionKey.keyType);
     if (this.options.useSubkey) {
       const random = this.env.randomBytes(profile.keyLength);
@@ -150,7 +150,7 @@ export class TgsExchange {
 
   /** Decrypt and check the TGS-REP (RFC 4120 3.3.4). */
   private credentialOf(rep: KdcRep): KdcCredential {
-    const key = this.subkey ?? this.options.tgt.sessionKey;
+    const key = this.subkey ?? this.options.tgt.key;
     const usage = this.subkey ? KeyUsage.TGS_REP_ENC_PART_SUBKEY : KeyUsage.TGS_REP_ENC_PART_SESSION_KEY;
     if (rep.encPart.etype !== key.keyType)
       throw badReply(
