@@ -209,6 +209,12 @@ describe('etypes and keys', () => {
     expect(key.equals(kdc.userKey('alice', 17))).toBe(true); // the keytab's key is not wiped
   });
 
+  test('a keytab key of the wrong length is SEC_E_NO_CREDENTIALS', () => {
+    const kdc = kdcWithAlice();
+    const keys = [{ keyType: 18, keyValue: Buffer.alloc(16) }];
+    expect(statusOf(() => runAs(kdc, options(kdc, { secret: { keys } })))).toBe('SEC_E_NO_CREDENTIALS');
+  });
+
   test('keytab keys in no etype we support are SEC_E_NO_CREDENTIALS', () => {
     const kdc = kdcWithAlice();
     expect(

@@ -165,6 +165,16 @@ test('a TGT that is not forwardable cannot be forwarded', () => {
   expect(statusOf(() => forwardedTgtExchange(plain))).toBe('SEC_E_NO_CREDENTIALS');
 });
 
+test.each([
+  ['an etype we do not run (DES)', { keyType: 3, keyValue: Buffer.alloc(8) }],
+  ['a key of the wrong length', { keyType: 18, keyValue: Buffer.alloc(16) }],
+])('a TGT whose session key is %s is SEC_E_NO_CREDENTIALS', (_, key) => {
+  const { tgt } = setup();
+  expect(statusOf(() => new TgsExchange({ tgt: { ...tgt, key }, server: WEB }).start())).toBe(
+    'SEC_E_NO_CREDENTIALS',
+  );
+});
+
 test('disposeCredential wipes the session key', () => {
   const { tgt } = setup();
   disposeCredential(tgt);

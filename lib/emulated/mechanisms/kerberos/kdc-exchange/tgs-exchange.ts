@@ -13,7 +13,7 @@
  */
 import { sspiError } from '../../../../errors';
 import { wipe, type SecretBuffer } from '../../../../secret';
-import { enctypeProfile } from '../crypto/enctypes';
+import { enctypeProfile, type EnctypeProfile } from '../crypto/enctypes';
 import { isKerberosCryptoError } from '../crypto/crypto-error';
 import { KeyUsage } from '../crypto/key-usage';
 import { encodeApReq, encodeAuthenticator } from '../messages/ap';
@@ -117,7 +117,7 @@ export class TgsExchange {
   private apReq(bodyBytes: Buffer): Buffer {
     const { tgt } = this.options;
     const sessionKey = tgt.key;
-    const profile = enctypeProfile(sessionKey.keyType);
+    const profile = sessionKeyProfile(tgt);
     if (this.options.useSubkey) {
       const random = this.env.randomBytes(profile.keyLength);
       this.subkey = { keyType: sessionKey.keyType, keyValue: profile.randomToKey(random) };
@@ -178,6 +178,26 @@ export class TgsExchange {
       wipe(plaintext);
     }
   }
+}
+
+/** The enctype of the TGT's session key; SEC_E_NO_CREDENTIALS for one we do not run (an old ccache's DES). */
+function sessionKeyProfile(tgt: KdcCredential): EnctypeProfile {
+  let profile: EnctypeProfile;
+  try {
+    profile = enctypeProfile(tgt.key.keyType);
+  } catch (err) {
+    if (!isKerberosCryptoError(err, 'unsupported')) throw err;
+    throw sspiError(
+      'SEC_E_NO_CREDENTIALS',
+      `The session key of ${nameOf(tgt.server)} is of etype ${tgt.key.keyType}, which we do not support.`,
+    );
+  }
+  if (tgt.key.keyValue.length !== profile.keyLength)
+    throw sspiError(
+      'SEC_E_NO_CREDENTIALS',
+      `The session key of ${nameOf(tgt.server)} is not a key of its etype.`,
+    );
+  return profile;
 }
 
 /** Whether `tgt` may be forwarded (its FORWARDABLE flag, RFC 4120 2.6). */
