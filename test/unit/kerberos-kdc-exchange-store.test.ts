@@ -55,6 +55,19 @@ test('a service ticket is got once per SPN and kept until near its endtime', asy
   store.dispose();
 });
 
+test('SPNs that differ only after the first 128 characters get tickets of their own', async () => {
+  const { kdc, options } = world();
+  const long = 'x'.repeat(150);
+  kdc.services.set(`HTTP/${long}a`, Buffer.alloc(32, 1));
+  kdc.services.set(`HTTP/${long}b`, Buffer.alloc(32, 2));
+  const store = new TicketStore(alice(), options);
+  const a = await store.serviceTicket(`HTTP/${long}a`);
+  const b = await store.serviceTicket(`HTTP/${long}b`);
+  expect(b).not.toBe(a);
+  expect(b.server.name.nameString[1]).toBe(`${long}b`);
+  store.dispose();
+});
+
 test('concurrent requests for one SPN share one TGS exchange', async () => {
   const { kdc, options } = world();
   const store = new TicketStore(alice(), options);
