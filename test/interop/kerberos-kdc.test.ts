@@ -1,8 +1,10 @@
 /**
  * Our AS and TGS exchanges against MIT's KDC (a throwaway realm, peers/mit-realm.ts): TGTs from
- * passwords in each AES enctype, with and without required pre-authentication, and from a
- * keytab; refusals as SSPI statuses; service tickets the service's own keytab key decrypts (so
- * they are real), over UDP and TCP; and a kinit's ccache TGT used for a TGS (single sign-on).
+ * passwords in each AES enctype (and rc4-hmac only when allowed), with and without required
+ * pre-authentication, and from a keytab; refusals as SSPI statuses (wrong password, unknown
+ * user, clock skew); service tickets the service's own keytab key decrypts (so they are real),
+ * over UDP and TCP, with and without a subkey; a forwarded TGT; a kinit's ccache TGT used for a
+ * TGS (single sign-on); and a service of a second realm reached through a cross-realm TGT.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
