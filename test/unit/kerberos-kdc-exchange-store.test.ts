@@ -8,7 +8,7 @@ import { isResponseTooBig } from '../../lib/emulated/mechanisms/kerberos/kdc-exc
 import { KrbErrorCode } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { encodeKrbError } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
 import type { Ccache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
-import { acquireTgt } from '../../lib/emulated/packages/kerberos/kdc-calls';
+import { acquireTgt, runExchange } from '../../lib/emulated/packages/kerberos/kdc-calls';
 import { TicketStore, type TicketStoreOptions } from '../../lib/emulated/packages/kerberos/tickets';
 import { FakeKdc } from './support/fake-kdc';
 
@@ -180,6 +180,40 @@ test('an unknown service through the store is SEC_E_TARGET_UNKNOWN', async () =>
     code: 'SEC_E_TARGET_UNKNOWN',
   });
   store.dispose();
+});
+
+test('an exchange that never ends is cut after three round trips', async () => {
+  let sent = 0;
+  const endless = { start: () => Buffer.from([1]), receive: () => ({ request: Buffer.from([2]) }) };
+  const send = async () => {
+    sent++;
+    return Buffer.alloc(0);
+  };
+  await expect(runExchange('R.TEST', endless, { send }, 'R.TEST')).rejects.toMatchObject({
+    code: 'SEC_E_INTERNAL_ERROR',
+  });
+  expect(sent).toBe(3);
+});
+
+test('the kdc option names the KDCs of the client realm only', async () => {
+  const configured: Array<[string, readonly string[] | undefined]> = [];
+  const exchange = () => ({
+    start: () => Buffer.from([1]),
+    receive: () => ({ credential: {} as KdcCredential }),
+  });
+  const options: TicketStoreOptions = {
+    kdc: ['127.0.0.1:88'],
+    send: async (realm, _, o) => {
+      configured.push([realm, o.configured]);
+      return Buffer.alloc(0);
+    },
+  };
+  await runExchange('HOME.TEST', exchange(), options, 'HOME.TEST');
+  await runExchange('AWAY.TEST', exchange(), options, 'HOME.TEST');
+  expect(configured).toEqual([
+    ['HOME.TEST', ['127.0.0.1:88']],
+    ['AWAY.TEST', undefined],
+  ]);
 });
 
 test('isResponseTooBig recognises KRB_ERR_RESPONSE_TOO_BIG only', () => {
