@@ -24,6 +24,10 @@
         "defines": [
           "NAPI_VERSION=8",
           "NODE_ADDON_API_DISABLE_DEPRECATED",
+          # A call that completes after its worker thread's environment was torn down cannot
+          # throw into JavaScript; node-addon-api then drops the error instead of letting a C++
+          # exception escape the callback (which ends the process).
+          "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
           "_WIN32_WINNT=0x0A00",
           "WINVER=0x0A00"
         ],

@@ -37,6 +37,7 @@ for source in "$root"/src-native/*.cc; do
   "$cxx" -c "$source" -o "$object" \
     -std=c++17 -O2 -Wall -Wextra -Werror \
     -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
+    -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS \
     -D_WIN32_WINNT=0x0A00 -DWINVER=0x0A00 \
     -I"$headers" -I"$addon_api" -DNODE_GYP_MODULE_NAME=credssp
   objects="$objects $object"
