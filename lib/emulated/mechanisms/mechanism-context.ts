@@ -28,8 +28,8 @@ export interface MechanismContext {
   step(input: Buffer | null): MechanismStep;
   /** True after the last leg on this side. */
   readonly complete: boolean;
-  /** The mechanism that actually ran: 'NTLM' (also when wrapped in SPNEGO). */
-  readonly mechanism: 'NTLM';
+  /** The mechanism that actually ran: 'NTLM' or 'Kerberos' (also when wrapped in SPNEGO). */
+  readonly mechanism: 'NTLM' | 'Kerberos';
   /** The identity once known. */
   readonly identity: MechanismIdentity | undefined;
   /** The exported session key once complete (NTLM: ExportedSessionKey), for SECPKG_ATTR_SESSION_KEY. */
