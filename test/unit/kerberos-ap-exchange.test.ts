@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { Enctype, enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
 import { GssFlag, GssTokenId, KRB5_OID } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
-import { encodeEncKrbCredPart, encodeKrbCred } from '../../lib/emulated/mechanisms/kerberos/messages/krb-cred';
+import {
+  encodeEncKrbCredPart,
+  encodeKrbCred,
+} from '../../lib/emulated/mechanisms/kerberos/messages/krb-cred';
 import { unwrapInitialContextToken } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
 import { parseApReq } from '../../lib/emulated/mechanisms/kerberos/messages/ap';
 import { CNAME, NOW, REALM, issueTicket, makePair, makeService, thrown } from './support/kerberos-ap';
@@ -30,7 +33,10 @@ function handshake(enctype: number, flags: number) {
 }
 
 /** Messages both ways, sealed and signed, several of each so sequence numbers advance. */
-function exchangeMessages(a: ReturnType<typeof handshake>['initiator'], b: ReturnType<typeof handshake>['acceptor']) {
+function exchangeMessages(
+  a: ReturnType<typeof handshake>['initiator'],
+  b: ReturnType<typeof handshake>['acceptor'],
+) {
   for (let i = 0; i < 3; i++) {
     const m1 = randomBytes(17 + i);
     expect(b.unwrap(a.wrap(m1))).toEqual(m1);
@@ -100,7 +106,9 @@ describe('per-message tokens', () => {
     const token = initiator.wrap(Buffer.from('once'));
     acceptor.unwrap(token);
     expect(thrown(() => acceptor.unwrap(token)).code).toBe('SEC_E_OUT_OF_SEQUENCE');
-    expect(thrown(() => initiator.unwrap(initiator.wrap(Buffer.from('me')))).code).toBe('SEC_E_MESSAGE_ALTERED');
+    expect(thrown(() => initiator.unwrap(initiator.wrap(Buffer.from('me')))).code).toBe(
+      'SEC_E_MESSAGE_ALTERED',
+    );
   });
 
   it('before completion wrap is refused; after dispose the key is zeroed and calls fail', () => {
@@ -151,7 +159,9 @@ describe('channel bindings (RFC 4121 4.1.1.2)', () => {
     const strict = makePair(service, MUTUAL, {
       acceptor: { channelBindings: bindings, channelBindingsRequired: true },
     });
-    expect(thrown(() => strict.acceptor.step(strict.initiator.step(null).output)).code).toBe('SEC_E_BAD_BINDINGS');
+    expect(thrown(() => strict.acceptor.step(strict.initiator.step(null).output)).code).toBe(
+      'SEC_E_BAD_BINDINGS',
+    );
   });
 
   it('bindings the acceptor has none of are ignored', () => {
@@ -170,12 +180,21 @@ describe('delegation (RFC 4121 4.1.1.1)', () => {
     });
     const tgt = issueTicket(tgtService);
     const part = encodeEncKrbCredPart({
-      ticketInfo: [{ key: tgt.sessionKey, prealm: REALM, pname: CNAME, srealm: REALM, sname: tgtService.sname }],
+      ticketInfo: [
+        { key: tgt.sessionKey, prealm: REALM, pname: CNAME, srealm: REALM, sname: tgtService.sname },
+      ],
       timestamp: NOW,
       usec: 0,
     });
-    const cipher = enctypeProfile(sessionKey.keyType).encrypt(sessionKey.keyValue, KeyUsage.KRB_CRED_ENC_PART, part);
-    return { bytes: encodeKrbCred({ tickets: [tgt.ticket], encPart: { etype: sessionKey.keyType, cipher } }), tgt };
+    const cipher = enctypeProfile(sessionKey.keyType).encrypt(
+      sessionKey.keyValue,
+      KeyUsage.KRB_CRED_ENC_PART,
+      part,
+    );
+    return {
+      bytes: encodeKrbCred({ tickets: [tgt.ticket], encPart: { etype: sessionKey.keyType, cipher } }),
+      tgt,
+    };
   }
 
   it('a forwarded TGT is decrypted and surfaced as `delegated`, with DELEG granted', () => {
@@ -202,7 +221,9 @@ describe('delegation (RFC 4121 4.1.1.1)', () => {
 
   it('a KRB-CRED under another key is refused', () => {
     const { bytes } = krbCred({ keyType: Enctype.AES256_CTS_HMAC_SHA1_96, keyValue: randomBytes(32) });
-    const { initiator, acceptor } = makePair(service, MUTUAL | GssFlag.DELEG, { initiator: { delegation: bytes } });
+    const { initiator, acceptor } = makePair(service, MUTUAL | GssFlag.DELEG, {
+      initiator: { delegation: bytes },
+    });
     expect(thrown(() => acceptor.step(initiator.step(null).output)).code).toBe('SEC_E_INVALID_TOKEN');
   });
 });

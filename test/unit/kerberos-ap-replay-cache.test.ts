@@ -73,7 +73,8 @@ describe('ReplayCache', () => {
   it('holds 100 000 entries by default and each record stays cheap', () => {
     const cache = new ReplayCache();
     const start = process.hrtime.bigint();
-    for (let i = 0; i < 100_000; i++) cache.record(entry({ cusec: i % 1_000_000, authenticatorCipher: Buffer.from(String(i)) }), T0);
+    for (let i = 0; i < 100_000; i++)
+      cache.record(entry({ cusec: i % 1_000_000, authenticatorCipher: Buffer.from(String(i)) }), T0);
     expect(cache.record(entry({ cusec: 7, authenticatorCipher: Buffer.from('new') }), T0)).toBe('full');
     expect(Number(process.hrtime.bigint() - start) / 1e9).toBeLessThan(5);
   });

@@ -6,11 +6,21 @@
 import { randomBytes } from 'node:crypto';
 import { enctypeProfile } from '../../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import { KeyUsage } from '../../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
-import { KerberosAcceptor, type KerberosAcceptorOptions } from '../../../lib/emulated/mechanisms/kerberos/acceptor';
-import { KerberosInitiator, type KerberosInitiatorOptions } from '../../../lib/emulated/mechanisms/kerberos/initiator';
+import {
+  KerberosAcceptor,
+  type KerberosAcceptorOptions,
+} from '../../../lib/emulated/mechanisms/kerberos/acceptor';
+import {
+  KerberosInitiator,
+  type KerberosInitiatorOptions,
+} from '../../../lib/emulated/mechanisms/kerberos/initiator';
 import { ReplayCache } from '../../../lib/emulated/mechanisms/kerberos/replay-cache';
 import { NameType } from '../../../lib/emulated/mechanisms/kerberos/messages/constants';
-import { encodeEncTicketPart, encodeTicket, parseTicket } from '../../../lib/emulated/mechanisms/kerberos/messages/ticket';
+import {
+  encodeEncTicketPart,
+  encodeTicket,
+  parseTicket,
+} from '../../../lib/emulated/mechanisms/kerberos/messages/ticket';
 import type {
   EncTicketPart,
   EncryptionKey,
@@ -19,8 +29,11 @@ import type {
 } from '../../../lib/emulated/mechanisms/kerberos/messages/types';
 
 export const REALM = 'EXAMPLE.TEST';
-export const SNAME: PrincipalName = { nameType: NameType.NT_SRV_HST, nameString: ['HTTP', 'web.example.test'] };
-export const CNAME: PrincipalName = { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] };
+export const SNAME: PrincipalName = {
+  nameType: NameType.SRV_HST,
+  nameString: ['HTTP', 'web.example.test'],
+};
+export const CNAME: PrincipalName = { nameType: NameType.PRINCIPAL, nameString: ['alice'] };
 /** The clock every test runs on unless it says otherwise. */
 export const NOW = new Date('2026-12-07T01:00:00.000Z');
 
@@ -69,7 +82,10 @@ export interface TicketOptions {
 }
 
 /** A ticket for `service`, as a KDC issues it, and its session key. */
-export function issueTicket(service: Service, opts: TicketOptions = {}): { ticket: Ticket; sessionKey: EncryptionKey } {
+export function issueTicket(
+  service: Service,
+  opts: TicketOptions = {},
+): { ticket: Ticket; sessionKey: EncryptionKey } {
   const sessionKey = randomKey(opts.sessionEnctype ?? service.key.keyType);
   const authtime = opts.authtime ?? new Date(NOW.getTime() - 60_000);
   const part: EncTicketPart = {
@@ -87,13 +103,12 @@ export function issueTicket(service: Service, opts: TicketOptions = {}): { ticke
     KeyUsage.KDC_REP_TICKET,
     encodeEncTicketPart(part),
   );
-  const encoded = encodeTicket({
-    tktVno: 5,
+  const { encoded } = encodeTicket({
     realm: service.realm,
     sname: service.sname,
     encPart: { etype: service.key.keyType, kvno: service.kvno, cipher },
-    encoded: Buffer.alloc(0),
   });
+  // Read back, as a ccache's ticket would be.
   return { ticket: parseTicket(encoded), sessionKey };
 }
 

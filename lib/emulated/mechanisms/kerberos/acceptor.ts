@@ -19,7 +19,7 @@ import {
   type DelegatedCredentials,
   type ServiceKeyLookup,
 } from './ap-req-checks';
-import { KerberosContextBase } from './context';
+import { KerberosContextBase, identityOf } from './context';
 import { Enctype, enctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
 import { ApFailure, asSspiError } from './errors';
@@ -67,10 +67,19 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       const now = (this.options.now ?? (() => new Date()))();
       let apReq: ApReq | undefined;
       try {
-        if (!input || input.length === 0) throw new ApFailure('SEC_E_INVALID_TOKEN', KrbErrorCode.KRB_AP_ERR_MSG_TYPE, 'Expected the client’s AP-REQ, but got no token.');
+        if (!input || input.length === 0)
+          throw new ApFailure(
+            'SEC_E_INVALID_TOKEN',
+            KrbErrorCode.KRB_AP_ERR_MSG_TYPE,
+            'Expected the client’s AP-REQ, but got no token.',
+          );
         const { tokId, inner } = readContextToken(input, 'The client’s token');
         if (tokId !== GssTokenId.AP_REQ)
-          throw new ApFailure('SEC_E_INVALID_TOKEN', KrbErrorCode.KRB_AP_ERR_MSG_TYPE, `Expected an AP-REQ from the client (TOK_ID 0100), not ${tokId.toString(16).padStart(4, '0')}.`);
+          throw new ApFailure(
+            'SEC_E_INVALID_TOKEN',
+            KrbErrorCode.KRB_AP_ERR_MSG_TYPE,
+            `Expected an AP-REQ from the client (TOK_ID 0100), not ${tokId.toString(16).padStart(4, '0')}.`,
+          );
         const parsed = parseApReq(inner);
         apReq = parsed;
         return this.accept(parsed, now);
@@ -83,7 +92,11 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
   private accept(apReq: ApReq, now: Date): MechanismStep {
     const skewMs = this.options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
     if (apReq.apOptions & ApOption.USE_SESSION_KEY)
-      throw new ApFailure('SEC_E_UNSUPPORTED_FUNCTION', KrbErrorCode.KRB_AP_ERR_NOKEY, 'The client sent a user-to-user AP-REQ, which this acceptor does not take.');
+      throw new ApFailure(
+        'SEC_E_UNSUPPORTED_FUNCTION',
+        KrbErrorCode.KRB_AP_ERR_NOKEY,
+        'The client sent a user-to-user AP-REQ, which this acceptor does not take.',
+      );
     const ticket = decryptTicket(apReq.ticket, this.options.keys);
     this.secrets.push(ticket.key.keyValue);
     checkTicketTimes(ticket, now, skewMs);
@@ -94,7 +107,9 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       channelBindings: this.options.channelBindings,
       required: this.options.channelBindingsRequired ?? false,
     });
-    let flags = checksum.flags & (GssFlag.DELEG | GssFlag.MUTUAL | GssFlag.REPLAY | GssFlag.SEQUENCE | GssFlag.CONF | GssFlag.INTEG);
+    let flags =
+      checksum.flags &
+      (GssFlag.DELEG | GssFlag.MUTUAL | GssFlag.REPLAY | GssFlag.SEQUENCE | GssFlag.CONF | GssFlag.INTEG);
     if (flags & GssFlag.DELEG && checksum.delegation) {
       const keys = auth.subkey ? [ticket.key, auth.subkey] : [ticket.key];
       this.delegatedValue = readDelegation(checksum.delegation, keys);
@@ -102,7 +117,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       flags &= ~GssFlag.DELEG;
     }
     this.recordAuthenticator(apReq, ticket, auth, now);
-    this.identityValue = { user: principalToString(ticket.cname), domain: ticket.crealm };
+    this.identityValue = identityOf(ticket.cname, ticket.crealm);
     const mutual = (apReq.apOptions & ApOption.MUTUAL_REQUIRED) !== 0;
     this.flagsValue = mutual ? flags | GssFlag.MUTUAL : flags & ~GssFlag.MUTUAL;
     const initiatorKey = auth.subkey ?? ticket.key;
@@ -110,7 +125,13 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
     if (!mutual) {
       // No AP-REP: our first sequence number is the initiator's (RFC 4121 4.2.6, as MIT does).
       this.establish(
-        { key: copySecret(initiatorKey.keyValue), keyType: initiatorKey.keyType, acceptorSubkey: false, sendSequence: initiatorSequence, receiveSequence: initiatorSequence },
+        {
+          key: copySecret(initiatorKey.keyValue),
+          keyType: initiatorKey.keyType,
+          acceptorSubkey: false,
+          sendSequence: initiatorSequence,
+          receiveSequence: initiatorSequence,
+        },
         'acceptor',
       );
       return { output: Buffer.alloc(0), complete: true };
@@ -131,9 +152,17 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       now,
     );
     if (verdict === 'replay')
-      throw new ApFailure('SEC_E_INVALID_TOKEN', KrbErrorCode.KRB_AP_ERR_REPEAT, 'The client’s authenticator was seen before: the AP-REQ is a replay.');
+      throw new ApFailure(
+        'SEC_E_INVALID_TOKEN',
+        KrbErrorCode.KRB_AP_ERR_REPEAT,
+        'The client’s authenticator was seen before: the AP-REQ is a replay.',
+      );
     if (verdict === 'full')
-      throw new ApFailure('SEC_E_INSUFFICIENT_MEMORY', KrbErrorCode.KRB_ERR_GENERIC, 'The replay cache is full; try again once older entries expire.');
+      throw new ApFailure(
+        'SEC_E_INSUFFICIENT_MEMORY',
+        KrbErrorCode.KRB_ERR_GENERIC,
+        'The replay cache is full; try again once older entries expire.',
+      );
   }
 
   /**
@@ -141,7 +170,12 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
    * of the initiator's key's enctype (none for rc4-hmac, whose tokens have no AcceptorSubkey
    * flag) and our sequence number; the context then runs on that subkey.
    */
-  private apRep(auth: Authenticator, sessionKey: EncryptionKey, initiatorKey: EncryptionKey, initiatorSequence: number): Buffer {
+  private apRep(
+    auth: Authenticator,
+    sessionKey: EncryptionKey,
+    initiatorKey: EncryptionKey,
+    initiatorSequence: number,
+  ): Buffer {
     const seqNumber = randomBytes(4).readUInt32BE(0) & 0x3fffffff;
     let subkey: SecretBuffer | undefined;
     if (initiatorKey.keyType !== Enctype.RC4_HMAC) {
@@ -173,7 +207,10 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       },
       'acceptor',
     );
-    return wrapInitialContextToken(GssTokenId.AP_REP, encodeApRep({ encPart: { etype: sessionKey.keyType, cipher } }));
+    return wrapInitialContextToken(
+      GssTokenId.AP_REP,
+      encodeApRep({ encPart: { etype: sessionKey.keyType, cipher } }),
+    );
   }
 
   /** The error to throw, with a framed KRB-ERROR for the initiator (RFC 4121 4.1, RFC 4120 5.9.1). */

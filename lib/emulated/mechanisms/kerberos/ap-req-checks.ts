@@ -5,7 +5,7 @@
  * every decrypted plaintext is wiped before returning.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { copySecret, wipe, type SecretBuffer } from '../../../secret';
+import { wipe, type SecretBuffer } from '../../../secret';
 import type { StatusName } from '../../../constants';
 import { isKerberosCryptoError } from './crypto/crypto-error';
 import { enctypeProfile, type EnctypeProfile } from './crypto/enctypes';
@@ -13,7 +13,7 @@ import { KeyUsage } from './crypto/key-usage';
 import { ApFailure, asSspiError } from './errors';
 import { parseAuthenticator } from './messages/ap';
 import { principalToString } from './messages/common';
-import { KrbErrorCode, TicketFlag } from './messages/constants';
+import { GSS_CHECKSUM_TYPE, KrbErrorCode, TicketFlag } from './messages/constants';
 import { parseEncKrbCredPart, parseKrbCred } from './messages/krb-cred';
 import { parseGssChecksum } from './messages/gss-token';
 import { parseEncTicketPart } from './messages/ticket';
@@ -54,7 +54,11 @@ function decryptPart<T>(
     return parse(plain);
   } catch (err) {
     if (isKerberosCryptoError(err, 'integrity'))
-      throw new ApFailure(onAltered[0], onAltered[1], `${what} does not decrypt: it was altered, or made with another key.`);
+      throw new ApFailure(
+        onAltered[0],
+        onAltered[1],
+        `${what} does not decrypt: it was altered, or made with another key.`,
+      );
     throw asSspiError(err, what);
   } finally {
     wipe(plain);
@@ -65,7 +69,11 @@ function profileOf(etype: number, what: string): EnctypeProfile {
   try {
     return enctypeProfile(etype);
   } catch {
-    throw new ApFailure('SEC_E_ALGORITHM_MISMATCH', C.KDC_ERR_ETYPE_NOSUPP, `${what} uses encryption type ${etype}, which this acceptor does not support.`);
+    throw new ApFailure(
+      'SEC_E_ALGORITHM_MISMATCH',
+      C.KDC_ERR_ETYPE_NOSUPP,
+      `${what} uses encryption type ${etype}, which this acceptor does not support.`,
+    );
   }
 }
 
@@ -73,10 +81,11 @@ function profileOf(etype: number, what: string): EnctypeProfile {
 export function decryptTicket(ticket: Ticket, keys: ServiceKeyLookup): EncTicketPart {
   const { etype, kvno } = ticket.encPart;
   const profile = profileOf(etype, 'The ticket');
-  const service = `${principalToString(ticket.sname, ticket.realm)}`;
+  const service = principalToString(ticket.sname, ticket.realm);
   const key = keys(ticket.sname, ticket.realm, kvno, etype);
   if (!key) {
-    const otherVersion = kvno !== undefined && keys(ticket.sname, ticket.realm, undefined, etype) !== undefined;
+    const otherVersion =
+      kvno !== undefined && keys(ticket.sname, ticket.realm, undefined, etype) !== undefined;
     throw new ApFailure(
       'SEC_E_NO_KERB_KEY',
       otherVersion ? C.KRB_AP_ERR_BADKEYVER : C.KRB_AP_ERR_NOKEY,
@@ -84,7 +93,11 @@ export function decryptTicket(ticket: Ticket, keys: ServiceKeyLookup): EncTicket
     );
   }
   if (key.keyValue.length !== profile.keyLength)
-    throw new ApFailure('SEC_E_NO_KERB_KEY', C.KRB_AP_ERR_NOKEY, `The key for ${service} is not a ${profile.name} key.`);
+    throw new ApFailure(
+      'SEC_E_NO_KERB_KEY',
+      C.KRB_AP_ERR_NOKEY,
+      `The key for ${service} is not a ${profile.name} key.`,
+    );
   return decryptPart(
     profile,
     key.keyValue,
@@ -92,28 +105,41 @@ export function decryptTicket(ticket: Ticket, keys: ServiceKeyLookup): EncTicket
     ticket.encPart,
     'The ticket',
     ['SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_MODIFIED],
-    (plain) => {
-      const part = parseEncTicketPart(plain);
-      return { ...part, key: { keyType: part.key.keyType, keyValue: copySecret(part.key.keyValue) } };
-    },
+    parseEncTicketPart,
   );
 }
 
 /** RFC 4120 3.2.3: the ticket is valid now, within the skew (not INVALID, started, not expired). */
 export function checkTicketTimes(part: EncTicketPart, now: Date, skewMs: number): void {
   if (part.flags & TicketFlag.INVALID)
-    throw new ApFailure('SEC_E_CONTEXT_EXPIRED', C.KRB_AP_ERR_TKT_NYV, 'The ticket is marked INVALID (postdated, not yet validated).');
+    throw new ApFailure(
+      'SEC_E_CONTEXT_EXPIRED',
+      C.KRB_AP_ERR_TKT_NYV,
+      'The ticket is marked INVALID (postdated, not yet validated).',
+    );
   const start = (part.starttime ?? part.authtime).getTime();
   if (start - skewMs > now.getTime())
-    throw new ApFailure('SEC_E_TIME_SKEW', C.KRB_AP_ERR_TKT_NYV, `The ticket is not valid until ${new Date(start).toISOString()}.`);
+    throw new ApFailure(
+      'SEC_E_TIME_SKEW',
+      C.KRB_AP_ERR_TKT_NYV,
+      `The ticket is not valid until ${new Date(start).toISOString()}.`,
+    );
   if (now.getTime() - skewMs > part.endtime.getTime())
-    throw new ApFailure('SEC_E_CONTEXT_EXPIRED', C.KRB_AP_ERR_TKT_EXPIRED, `The ticket expired at ${part.endtime.toISOString()}.`);
+    throw new ApFailure(
+      'SEC_E_CONTEXT_EXPIRED',
+      C.KRB_AP_ERR_TKT_EXPIRED,
+      `The ticket expired at ${part.endtime.toISOString()}.`,
+    );
 }
 
 /** The authenticator, decrypted with the ticket's session key; its subkey (if any) a copy in secret memory. */
 export function decryptAuthenticator(data: EncryptedData, sessionKey: EncryptionKey): Authenticator {
   if (data.etype !== sessionKey.keyType)
-    throw new ApFailure('SEC_E_MESSAGE_ALTERED', C.KRB_AP_ERR_BAD_INTEGRITY, `The authenticator is encrypted with etype ${data.etype}, not the session key’s.`);
+    throw new ApFailure(
+      'SEC_E_MESSAGE_ALTERED',
+      C.KRB_AP_ERR_BAD_INTEGRITY,
+      `The authenticator is encrypted with etype ${data.etype}, not the session key’s.`,
+    );
   const profile = profileOf(sessionKey.keyType, 'The session key');
   return decryptPart(
     profile,
@@ -122,22 +148,27 @@ export function decryptAuthenticator(data: EncryptedData, sessionKey: Encryption
     data,
     'The authenticator',
     ['SEC_E_MESSAGE_ALTERED', C.KRB_AP_ERR_BAD_INTEGRITY],
-    (plain) => {
-      const auth = parseAuthenticator(plain);
-      const subkey = auth.subkey && { keyType: auth.subkey.keyType, keyValue: copySecret(auth.subkey.keyValue) };
-      return { ...auth, subkey };
-    },
+    parseAuthenticator,
   );
 }
 
 /** RFC 4120 3.2.3: the authenticator names the ticket's client and was made within the skew. */
-export function checkAuthenticator(auth: Authenticator, ticket: EncTicketPart, now: Date, skewMs: number): void {
+export function checkAuthenticator(
+  auth: Authenticator,
+  ticket: EncTicketPart,
+  now: Date,
+  skewMs: number,
+): void {
   const same =
     auth.crealm === ticket.crealm &&
     auth.cname.nameString.length === ticket.cname.nameString.length &&
     auth.cname.nameString.every((component, i) => component === ticket.cname.nameString[i]);
   if (!same)
-    throw new ApFailure('SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_BADMATCH, 'The authenticator names another client than the ticket.');
+    throw new ApFailure(
+      'SEC_E_INVALID_TOKEN',
+      C.KRB_AP_ERR_BADMATCH,
+      'The authenticator names another client than the ticket.',
+    );
   const made = auth.ctime.getTime() + Math.floor(auth.cusec / 1000);
   if (Math.abs(made - now.getTime()) > skewMs) {
     throw new ApFailure(
@@ -164,8 +195,12 @@ const NO_BINDINGS = Buffer.alloc(16);
  * `required` (as MIT does).
  */
 export function checkGssChecksum(auth: Authenticator, policy: ChannelBindingPolicy): GssChecksum {
-  if (!auth.cksum || auth.cksum.cksumType !== 0x8003)
-    throw new ApFailure('SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_INAPP_CKSUM, 'The authenticator carries no GSS checksum (type 0x8003).');
+  if (!auth.cksum || auth.cksum.cksumType !== GSS_CHECKSUM_TYPE)
+    throw new ApFailure(
+      'SEC_E_INVALID_TOKEN',
+      C.KRB_AP_ERR_INAPP_CKSUM,
+      'The authenticator carries no GSS checksum (type 0x8003).',
+    );
   let checksum: GssChecksum;
   try {
     checksum = parseGssChecksum(auth.cksum.checksum);
@@ -176,11 +211,19 @@ export function checkGssChecksum(auth: Authenticator, policy: ChannelBindingPoli
     const sent = checksum.bindingsHash;
     if (sent.equals(NO_BINDINGS)) {
       if (policy.required)
-        throw new ApFailure('SEC_E_BAD_BINDINGS', C.KRB_AP_ERR_INAPP_CKSUM, 'The client sent no channel bindings; this acceptor requires them.');
+        throw new ApFailure(
+          'SEC_E_BAD_BINDINGS',
+          C.KRB_AP_ERR_INAPP_CKSUM,
+          'The client sent no channel bindings; this acceptor requires them.',
+        );
     } else {
       const ours = createHash('md5').update(policy.channelBindings).digest();
       if (sent.length !== ours.length || !timingSafeEqual(sent, ours))
-        throw new ApFailure('SEC_E_BAD_BINDINGS', C.KRB_AP_ERR_INAPP_CKSUM, 'The client’s channel bindings are not this channel’s.');
+        throw new ApFailure(
+          'SEC_E_BAD_BINDINGS',
+          C.KRB_AP_ERR_INAPP_CKSUM,
+          'The client’s channel bindings are not this channel’s.',
+        );
     }
   }
   return checksum;
@@ -206,10 +249,7 @@ export function readDelegation(krbCred: Buffer, keys: EncryptionKey[]): Delegate
   }
   const parse = (plain: Buffer): DelegatedCredentials => ({
     tickets: cred.tickets,
-    ticketInfo: parseEncKrbCredPart(plain).ticketInfo.map((info) => ({
-      ...info,
-      key: { keyType: info.key.keyType, keyValue: copySecret(info.key.keyValue) },
-    })),
+    ticketInfo: parseEncKrbCredPart(plain).ticketInfo,
   });
   if (cred.encPart.etype === 0) return wrapParse(() => parse(cred.encPart.cipher));
   const candidates = keys.filter((key) => key.keyType === cred.encPart.etype);
@@ -228,7 +268,11 @@ export function readDelegation(krbCred: Buffer, keys: EncryptionKey[]): Delegate
       if (i === candidates.length - 1) throw err;
     }
   }
-  throw new ApFailure('SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_BAD_INTEGRITY, `The delegated KRB-CRED is encrypted with etype ${cred.encPart.etype}, which no key of this context has.`);
+  throw new ApFailure(
+    'SEC_E_INVALID_TOKEN',
+    C.KRB_AP_ERR_BAD_INTEGRITY,
+    `The delegated KRB-CRED is encrypted with etype ${cred.encPart.etype}, which no key of this context has.`,
+  );
 }
 
 function wrapParse<T>(work: () => T): T {

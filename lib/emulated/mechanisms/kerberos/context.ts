@@ -9,6 +9,7 @@ import { wipe, type SecretBuffer } from '../../../secret';
 import type { MechanismIdentity, MechanismStep } from '../mechanism-context';
 import { CfxProtection, cfxCipherOf } from './cfx';
 import { Enctype, enctypeProfile } from './crypto/enctypes';
+import type { PrincipalName } from './messages/types';
 
 /** The outcome of an AP exchange, for {@link KerberosContextBase.establish}. */
 export interface EstablishedKeys {
@@ -21,6 +22,14 @@ export interface EstablishedKeys {
   /** Our first sequence number, and the peer's (RFC 4121 4.2.6: from the authenticator and AP-REP). */
   sendSequence: number;
   receiveSequence: number;
+}
+
+/**
+ * The identity of a client principal: its components joined by '/' (RFC 1964 2.1.1, unescaped)
+ * as the user, its realm as the domain.
+ */
+export function identityOf(cname: PrincipalName, crealm: string): MechanismIdentity {
+  return { user: cname.nameString.join('/'), domain: crealm };
 }
 
 export abstract class KerberosContextBase {
@@ -58,7 +67,10 @@ export abstract class KerberosContextBase {
   protected runStep(leg: () => MechanismStep): MechanismStep {
     if (this.disposed) throw sspiError('SEC_E_INVALID_HANDLE', 'The Kerberos context has been deleted.');
     if (this.done)
-      throw sspiError('SEC_E_INVALID_TOKEN', 'The Kerberos exchange is already complete; no token was expected.');
+      throw sspiError(
+        'SEC_E_INVALID_TOKEN',
+        'The Kerberos exchange is already complete; no token was expected.',
+      );
     if (this.failed)
       throw sspiError('SEC_E_INVALID_TOKEN', 'The Kerberos exchange already failed; start a new context.');
     try {
@@ -91,7 +103,10 @@ export abstract class KerberosContextBase {
   private established(): CfxProtection {
     if (this.disposed) throw sspiError('SEC_E_INVALID_HANDLE', 'The Kerberos context has been deleted.');
     if (!this.done)
-      throw sspiError('SEC_E_INVALID_HANDLE', 'The Kerberos context is not established yet: finish the exchange first.');
+      throw sspiError(
+        'SEC_E_INVALID_HANDLE',
+        'The Kerberos context is not established yet: finish the exchange first.',
+      );
     if (!this.protection) {
       throw sspiError(
         'SEC_E_UNSUPPORTED_FUNCTION',

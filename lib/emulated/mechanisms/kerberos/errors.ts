@@ -73,7 +73,7 @@ export function sspiErrorOfKrbError(error: KrbError, from: string): SspiError {
   const eText = error.eText ? `: “${peerText(error.eText)}”` : '';
   return sspiError(
     statusOfKrbError(error.errorCode),
-    `${from} refused with Kerberos error ${krbErrorName(error.errorCode)} (${error.errorCode})${eText}.`,
+    `${from} refused with ${krbErrorName(error.errorCode)}${eText}.`,
   );
 }
 
@@ -96,17 +96,28 @@ export class ApFailure extends SspiError {
  * as SEC_E_INVALID_TOKEN naming `what` failed to parse; a KerberosCryptoError by its reason
  * (`integrity`: `tampered`, the status the caller chose for altered bytes at that point).
  */
-export function asSspiError(err: unknown, what: string, tampered: StatusName = 'SEC_E_INVALID_TOKEN'): unknown {
+export function asSspiError(
+  err: unknown,
+  what: string,
+  tampered: StatusName = 'SEC_E_INVALID_TOKEN',
+): unknown {
   if (err instanceof SspiError) return err;
-  if (err instanceof DerError) return sspiError('SEC_E_INVALID_TOKEN', `${what} is malformed: ${err.message}.`);
+  if (err instanceof DerError)
+    return sspiError('SEC_E_INVALID_TOKEN', `${what} is malformed: ${err.message}.`);
   if (err instanceof KerberosCryptoError) {
     switch (err.reason) {
       case 'integrity':
-        return sspiError(tampered, `${what} does not decrypt or verify: it was altered, or made with another key.`);
+        return sspiError(
+          tampered,
+          `${what} does not decrypt or verify: it was altered, or made with another key.`,
+        );
       case 'malformed':
         return sspiError('SEC_E_INVALID_TOKEN', `${what} is malformed: ${err.message}.`);
       case 'unsupported':
-        return sspiError('SEC_E_ALGORITHM_MISMATCH', `${what} uses what this side does not support: ${err.message}.`);
+        return sspiError(
+          'SEC_E_ALGORITHM_MISMATCH',
+          `${what} uses what this side does not support: ${err.message}.`,
+        );
       default:
         return sspiError('SEC_E_INTERNAL_ERROR', `${what}: ${err.message}.`);
     }

@@ -12,20 +12,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sspiError } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
 import type { MechanismContext, MechanismStep } from '../mechanism-context';
-import { KerberosContextBase } from './context';
+import { KerberosContextBase, identityOf } from './context';
 import { enctypeProfile, type EnctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
 import { asSspiError, sspiErrorOfKrbError } from './errors';
 import { encodeApReq, encodeAuthenticator, parseApRep, parseEncApRepPart } from './messages/ap';
-import { principalToString } from './messages/common';
-import { ApOption, GssFlag, GssTokenId } from './messages/constants';
+import { ApOption, GSS_CHECKSUM_TYPE, GssFlag, GssTokenId } from './messages/constants';
 import { encodeGssChecksum, wrapInitialContextToken } from './messages/gss-token';
 import { parseKrbError } from './messages/krb-error';
 import type { EncApRepPart, EncryptionKey, PrincipalName, Ticket } from './messages/types';
 import { readContextToken } from './token-framing';
-
-/** The checksum type of the GSS authenticator checksum (RFC 4121 4.1.1). */
-export const GSS_CHECKSUM_TYPE = 0x8003;
 
 /** The GSS flags this mechanism can grant (RFC 4121 4.1.1.1); others asked for are dropped. */
 const GRANTABLE_FLAGS =
@@ -65,7 +61,7 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
       throw sspiError('SEC_E_NO_KERB_KEY', `The session key is not a ${this.profile.name} key.`);
     this.sessionKeyValue = copySecret(options.sessionKey.keyValue);
     this.secrets.push(this.sessionKeyValue);
-    this.identityValue = { user: principalToString(options.cname), domain: options.crealm };
+    this.identityValue = identityOf(options.cname, options.crealm);
   }
 
   step(input: Buffer | null): MechanismStep {
@@ -134,7 +130,13 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     }
     // No AP-REP: the acceptor's first sequence number is ours (RFC 4121 4.2.6, as MIT does).
     this.establish(
-      { key: copySecret(this.subkey), keyType: profile.enctype, acceptorSubkey: false, sendSequence: seqNumber, receiveSequence: seqNumber },
+      {
+        key: copySecret(this.subkey),
+        keyType: profile.enctype,
+        acceptorSubkey: false,
+        sendSequence: seqNumber,
+        receiveSequence: seqNumber,
+      },
       'initiator',
     );
     return { output, complete: true };
@@ -145,7 +147,10 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     const { tokId, inner } = readContextToken(token, 'The service’s reply');
     if (tokId === GssTokenId.KRB_ERROR) throw sspiErrorOfKrbError(parseKrbError(inner), 'The service');
     if (tokId !== GssTokenId.AP_REP)
-      throw sspiError('SEC_E_INVALID_TOKEN', `Expected an AP-REP from the service (TOK_ID 0200), not ${tokId.toString(16).padStart(4, '0')}.`);
+      throw sspiError(
+        'SEC_E_INVALID_TOKEN',
+        `Expected an AP-REP from the service (TOK_ID 0200), not ${tokId.toString(16).padStart(4, '0')}.`,
+      );
     const part = this.decryptApRep(inner);
     const sent = this.sentAuthenticator!;
     if (part.ctime.getTime() !== sent.ctime.getTime() || part.cusec !== sent.cusec) {
@@ -160,13 +165,12 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
       const subkeyProfile = enctypeProfileOrThrow(part.subkey.keyType);
       if (part.subkey.keyValue.length !== subkeyProfile.keyLength)
         throw sspiError('SEC_E_INVALID_TOKEN', `The service’s subkey is not a ${subkeyProfile.name} key.`);
-      key = copySecret(part.subkey.keyValue);
+      key = part.subkey.keyValue;
       keyType = subkeyProfile.enctype;
     } else {
       key = copySecret(this.subkey!);
       keyType = this.profile.enctype;
     }
-    wipe(part.subkey?.keyValue);
     this.establish(
       {
         key,
@@ -185,11 +189,13 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     try {
       const apRep = parseApRep(inner);
       if (apRep.encPart.etype !== this.profile.enctype)
-        throw sspiError('SEC_E_MUTUAL_AUTH_FAILED', `The service’s AP-REP is encrypted with etype ${apRep.encPart.etype}, not the session key’s.`);
+        throw sspiError(
+          'SEC_E_MUTUAL_AUTH_FAILED',
+          `The service’s AP-REP is encrypted with etype ${apRep.encPart.etype}, not the session key’s.`,
+        );
       plain = this.profile.decrypt(this.sessionKeyValue, KeyUsage.AP_REP_ENC_PART, apRep.encPart.cipher);
-      const part = parseEncApRepPart(plain);
-      // The subkey must outlive `plain`, which is wiped below.
-      return part.subkey ? { ...part, subkey: { ...part.subkey, keyValue: copySecret(part.subkey.keyValue) } } : part;
+      // The parser copies the subkey into secret memory of its own: it outlives `plain`.
+      return parseEncApRepPart(plain);
     } catch (err) {
       throw asSspiError(err, 'The service’s AP-REP', 'SEC_E_MUTUAL_AUTH_FAILED');
     } finally {

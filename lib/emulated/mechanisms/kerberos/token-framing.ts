@@ -5,9 +5,8 @@
  * Bounded: a token over 64 KiB is refused before it is parsed (Windows' Kerberos MaxTokenSize is at
  * most 65535).
  */
-import { peerText, sspiError } from '../../../errors';
-import { asSspiError } from './errors';
-import { GssTokenId, KRB5_OID, MS_KRB5_OID } from './messages/constants';
+import { sspiError } from '../../../errors';
+import { GssTokenId } from './messages/constants';
 import { unwrapInitialContextToken } from './messages/gss-token';
 
 /** The longest context token read. */
@@ -29,16 +28,13 @@ export interface ContextToken {
 /** Read `token` (`what` names it in errors); SEC_E_INVALID_TOKEN for anything else. */
 export function readContextToken(token: Buffer, what: string): ContextToken {
   if (token.length > MAX_CONTEXT_TOKEN_LENGTH)
-    throw sspiError('SEC_E_INVALID_TOKEN', `${what} is ${token.length} bytes, over the ${MAX_CONTEXT_TOKEN_LENGTH} a Kerberos token may be.`);
+    throw sspiError(
+      'SEC_E_INVALID_TOKEN',
+      `${what} is ${token.length} bytes, over the ${MAX_CONTEXT_TOKEN_LENGTH} a Kerberos token may be.`,
+    );
   const bare = BARE_TOKEN_IDS.get(token[0]);
   if (bare !== undefined) return { tokId: bare, inner: token };
-  let framed: ReturnType<typeof unwrapInitialContextToken>;
-  try {
-    framed = unwrapInitialContextToken(token);
-  } catch (err) {
-    throw asSspiError(err, what);
-  }
-  if (framed.oid !== KRB5_OID && framed.oid !== MS_KRB5_OID)
-    throw sspiError('SEC_E_INVALID_TOKEN', `${what} is not a Kerberos token (mechanism ${peerText(framed.oid)}).`);
-  return { tokId: framed.tokId, inner: framed.inner };
+  // Either Kerberos OID; another mechanism is SEC_E_INVALID_TOKEN.
+  const { tokId, inner } = unwrapInitialContextToken(token);
+  return { tokId, inner };
 }
