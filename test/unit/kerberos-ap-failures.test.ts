@@ -8,15 +8,33 @@ import { SspiError } from '../../lib/errors';
 import { KerberosInitiator } from '../../lib/emulated/mechanisms/kerberos/initiator';
 import { KerberosAcceptor } from '../../lib/emulated/mechanisms/kerberos/acceptor';
 import { ReplayCache } from '../../lib/emulated/mechanisms/kerberos/replay-cache';
-import { Enctype } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
-import { GssFlag, GssTokenId, KrbErrorCode } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import { Enctype, enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import {
+  ApOption,
+  GSS_CHECKSUM_TYPE,
+  GssFlag,
+  GssTokenId,
+  KrbErrorCode,
+} from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import {
+  encodeGssChecksum,
   unwrapInitialContextToken,
   wrapInitialContextToken,
 } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
 import { encodeKrbError, parseKrbError } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
-import { parseApRep, parseApReq } from '../../lib/emulated/mechanisms/kerberos/messages/ap';
 import {
+  encodeApRep,
+  encodeApReq,
+  encodeAuthenticator,
+  encodeEncApRepPart,
+  parseApRep,
+  parseApReq,
+  parseAuthenticator,
+} from '../../lib/emulated/mechanisms/kerberos/messages/ap';
+import type { Authenticator } from '../../lib/emulated/mechanisms/kerberos/messages/types';
+import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
+import {
+  CNAME,
   NOW,
   SNAME,
   REALM,
@@ -306,5 +324,78 @@ describe('the initiator refuses', () => {
     const { initiator } = makePair(service, MUTUAL);
     const own = initiator.step(null).output;
     expect(thrown(() => initiator.step(token ?? own)).code).toBe('SEC_E_INVALID_TOKEN');
+  });
+});
+
+describe('AP-REQs and AP-REPs our own side would not make', () => {
+  const service = makeService(AES);
+
+  /** An AP-REQ with an authenticator `edit` shaped, for a fresh ticket of `service`. */
+  function craftedApReq(
+    edit: (a: Authenticator) => Authenticator,
+    apOptions: number = ApOption.MUTUAL_REQUIRED,
+  ) {
+    const { ticket, sessionKey } = issueTicket(service);
+    const authenticator: Authenticator = {
+      crealm: REALM,
+      cname: CNAME,
+      cksum: {
+        cksumType: GSS_CHECKSUM_TYPE,
+        checksum: encodeGssChecksum({ bindingsHash: Buffer.alloc(16), flags: GssFlag.MUTUAL }),
+      },
+      cusec: 0,
+      ctime: NOW,
+    };
+    const cipher = enctypeProfile(AES).encrypt(
+      sessionKey.keyValue,
+      KeyUsage.AP_REQ_AUTHENTICATOR,
+      encodeAuthenticator(edit(authenticator)),
+    );
+    const apReq = encodeApReq({ apOptions, ticket, authenticator: { etype: AES, cipher } });
+    return { token: wrapInitialContextToken(GssTokenId.AP_REQ, apReq), sessionKey };
+  }
+
+  const acceptor = () =>
+    new KerberosAcceptor({ keys: service.keys, replayCache: new ReplayCache(), now: () => NOW });
+
+  it('no subkey, no sequence number, no mutual: the ticket’s session key is in force, sequence 0', () => {
+    const { token, sessionKey } = craftedApReq((a) => a, 0);
+    const ours = acceptor();
+    expect(ours.step(token)).toEqual({ output: Buffer.alloc(0), complete: true });
+    expect(ours.sessionKey).toEqual(sessionKey.keyValue);
+  });
+
+  it('an authenticator without the 0x8003 checksum: KRB_AP_ERR_INAPP_CKSUM', () => {
+    const { token } = craftedApReq(({ cksum: _dropped, ...a }) => a);
+    refusal(acceptor(), token, 'SEC_E_INVALID_TOKEN', KrbErrorCode.KRB_AP_ERR_INAPP_CKSUM);
+  });
+
+  it('a subkey of the wrong length: KRB_AP_ERR_BAD_INTEGRITY', () => {
+    const { token } = craftedApReq((a) => ({ ...a, subkey: { keyType: AES, keyValue: Buffer.alloc(5) } }));
+    refusal(acceptor(), token, 'SEC_E_INVALID_TOKEN', KrbErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+  });
+
+  it('user-to-user (USE-SESSION-KEY): SEC_E_UNSUPPORTED_FUNCTION', () => {
+    const { token } = craftedApReq((a) => a, ApOption.USE_SESSION_KEY | ApOption.MUTUAL_REQUIRED);
+    refusal(acceptor(), token, 'SEC_E_UNSUPPORTED_FUNCTION', KrbErrorCode.KRB_AP_ERR_NOKEY);
+  });
+
+  it('an AP-REP without a subkey: the initiator keeps its own subkey in force', () => {
+    const { initiator, sessionKey } = makePair(service, MUTUAL);
+    const apReq = parseApReq(unwrapInitialContextToken(initiator.step(null).output).inner);
+    const sent = parseAuthenticator(
+      enctypeProfile(AES).decrypt(
+        sessionKey.keyValue,
+        KeyUsage.AP_REQ_AUTHENTICATOR,
+        apReq.authenticator.cipher,
+      ),
+    );
+    const part = encodeEncApRepPart({ ctime: sent.ctime, cusec: sent.cusec, seqNumber: 5 });
+    const cipher = enctypeProfile(AES).encrypt(sessionKey.keyValue, KeyUsage.AP_REP_ENC_PART, part);
+    initiator.step(
+      wrapInitialContextToken(GssTokenId.AP_REP, encodeApRep({ encPart: { etype: AES, cipher } })),
+    );
+    expect(initiator.complete).toBe(true);
+    expect(initiator.sessionKey).toEqual(sent.subkey!.keyValue);
   });
 });

@@ -110,13 +110,15 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
     let flags =
       checksum.flags &
       (GssFlag.DELEG | GssFlag.MUTUAL | GssFlag.REPLAY | GssFlag.SEQUENCE | GssFlag.CONF | GssFlag.INTEG);
+    let delegated: DelegatedCredentials | undefined;
     if (flags & GssFlag.DELEG && checksum.delegation) {
-      const keys = auth.subkey ? [ticket.key, auth.subkey] : [ticket.key];
-      this.delegatedValue = readDelegation(checksum.delegation, keys);
+      delegated = readDelegation(checksum.delegation, auth.subkey ? [ticket.key, auth.subkey] : [ticket.key]);
+      this.secrets.push(...delegated.ticketInfo.map((info) => info.key.keyValue));
     } else {
       flags &= ~GssFlag.DELEG;
     }
     this.recordAuthenticator(apReq, ticket, auth, now);
+    this.delegatedValue = delegated;
     this.identityValue = identityOf(ticket.cname, ticket.crealm);
     const mutual = (apReq.apOptions & ApOption.MUTUAL_REQUIRED) !== 0;
     this.flagsValue = mutual ? flags | GssFlag.MUTUAL : flags & ~GssFlag.MUTUAL;
@@ -226,9 +228,5 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
     });
     err.output = wrapInitialContextToken(GssTokenId.KRB_ERROR, krbError);
     return err;
-  }
-
-  protected override disposeSecrets(): void {
-    for (const info of this.delegatedValue?.ticketInfo ?? []) wipe(info.key.keyValue);
   }
 }

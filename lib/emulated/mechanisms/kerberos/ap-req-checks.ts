@@ -152,7 +152,7 @@ export function decryptAuthenticator(data: EncryptedData, sessionKey: Encryption
   );
 }
 
-/** RFC 4120 3.2.3: the authenticator names the ticket's client and was made within the skew. */
+/** RFC 4120 3.2.3: the authenticator names the ticket's client, was made within the skew, and its subkey is usable. */
 export function checkAuthenticator(
   auth: Authenticator,
   ticket: EncTicketPart,
@@ -163,6 +163,15 @@ export function checkAuthenticator(
     auth.crealm === ticket.crealm &&
     auth.cname.nameString.length === ticket.cname.nameString.length &&
     auth.cname.nameString.every((component, i) => component === ticket.cname.nameString[i]);
+  if (auth.subkey) {
+    const profile = profileOf(auth.subkey.keyType, 'The authenticator’s subkey');
+    if (auth.subkey.keyValue.length !== profile.keyLength)
+      throw new ApFailure(
+        'SEC_E_INVALID_TOKEN',
+        C.KRB_AP_ERR_BAD_INTEGRITY,
+        `The authenticator’s subkey is not a ${profile.name} key.`,
+      );
+  }
   if (!same)
     throw new ApFailure(
       'SEC_E_INVALID_TOKEN',

@@ -37,7 +37,7 @@ export abstract class KerberosContextBase {
   protected identityValue: MechanismIdentity | undefined;
   /** The GSS flags in force (GSS_C_*: MUTUAL 2, DELEG 1, ...), for ISC_RET/ASC_RET. */
   protected flagsValue = 0;
-  /** Secrets the subclass holds during the exchange (the session key, subkeys), wiped by dispose(). */
+  /** Secrets the subclass holds (the session key, subkeys, delegated keys), wiped by dispose(). */
   protected readonly secrets: SecretBuffer[] = [];
   private key: SecretBuffer | undefined;
   private protection: CfxProtection | undefined;
@@ -142,9 +142,5 @@ export abstract class KerberosContextBase {
     this.disposed = true;
     this.protection = undefined;
     wipe(this.key, ...this.secrets);
-    this.disposeSecrets();
   }
-
-  /** Zero whatever else the subclass holds (delegated credentials). */
-  protected disposeSecrets(): void {}
 }
