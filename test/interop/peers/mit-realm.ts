@@ -56,8 +56,13 @@ export interface MitRealm {
   kinit(user: string, password: string): Promise<string>;
   /** kadmin.local -q `query`; its stdout. */
   kadmin(query: string): Promise<string>;
-  /** Run one of MIT's tools (klist, kvno, ktutil, ...) in the realm's environment. */
-  run(tool: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string }>;
+  /** Run one of MIT's tools (klist, kvno, ktutil, ...) in the realm's environment, plus `env`. */
+  run(
+    tool: string,
+    args: string[],
+    input?: string,
+    env?: Record<string, string>,
+  ): Promise<{ stdout: string; stderr: string }>;
   /** Kill the KDC and remove the dir. */
   stop(): Promise<void>;
 }
@@ -279,8 +284,8 @@ function makeRealm(
       await runTool('kinit', ['-c', `FILE:${ccache}`, user], env, `${password}\n`);
       return ccache;
     },
-    run(tool, args, input) {
-      return runTool(tool, args, env, input);
+    run(tool, args, input, extraEnv) {
+      return runTool(tool, args, { ...env, ...extraEnv }, input);
     },
     async stop() {
       if (stopped) return;
