@@ -119,7 +119,7 @@ export function asSspiError(
           `${what} uses what this side does not support: ${err.message}.`,
         );
       default:
-        return sspiError('SEC_E_INTERNAL_ERROR', `${what}: ${err.message}.`);
+        return sspiError('SEC_E_INTERNAL_ERROR', `${what} could not be processed: ${err.message}.`);
     }
   }
   return err;
