@@ -152,6 +152,8 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
         `Expected an AP-REP from the service (TOK_ID 0200), not ${tokId.toString(16).padStart(4, '0')}.`,
       );
     const part = this.decryptApRep(inner);
+    // Wiped with the context's other secrets, whether or not the checks below pass.
+    if (part.subkey) this.secrets.push(part.subkey.keyValue);
     const sent = this.sentAuthenticator!;
     if (part.ctime.getTime() !== sent.ctime.getTime() || part.cusec !== sent.cusec) {
       throw sspiError(
