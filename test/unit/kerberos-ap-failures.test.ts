@@ -14,6 +14,7 @@ import {
   GSS_CHECKSUM_TYPE,
   GssFlag,
   GssTokenId,
+  KRB5_OID,
   KrbErrorCode,
 } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import {
@@ -203,7 +204,7 @@ describe('the acceptor refuses', () => {
     refusal(acceptor, initiator.step(null).output, 'SEC_E_INVALID_TOKEN', KrbErrorCode.KRB_AP_ERR_BADMATCH);
   });
 
-  it('takes the Microsoft Kerberos OID and a bare AP-REQ as well', () => {
+  it('takes the Microsoft Kerberos OID and a bare AP-REQ as well, and answers under the same OID', () => {
     for (const reframe of [
       // 1.2.840.48018.1.2.2 differs from 1.2.840.113554.1.2.2 in one octet of the same length.
       (inner: Buffer) => withMicrosoftOid(wrapInitialContextToken(GssTokenId.AP_REQ, inner)),
@@ -211,7 +212,12 @@ describe('the acceptor refuses', () => {
     ]) {
       const { initiator, acceptor } = makePair(service, MUTUAL);
       const inner = unwrapInitialContextToken(initiator.step(null).output).inner;
-      initiator.step(acceptor.step(reframe(inner)).output);
+      const request = reframe(inner);
+      const reply = acceptor.step(request).output;
+      // The reply goes under the OID the request came under (a bare request: the standard one).
+      const requestOid = request[0] === 0x60 ? unwrapInitialContextToken(request).oid : KRB5_OID;
+      expect(unwrapInitialContextToken(reply).oid).toBe(requestOid);
+      initiator.step(reply);
       expect(initiator.complete).toBe(true);
     }
   });
@@ -398,4 +404,16 @@ describe('AP-REQs and AP-REPs our own side would not make', () => {
     expect(initiator.complete).toBe(true);
     expect(initiator.sessionKey).toEqual(sent.subkey!.keyValue);
   });
+});
+
+it('a refusal of a token under the Microsoft OID is framed under it too', () => {
+  const service = makeService(AES);
+  const { initiator, acceptor } = makePair(service, MUTUAL, {
+    acceptor: { now: () => new Date(NOW.getTime() + 3600_000) },
+  });
+  const token = Buffer.from(initiator.step(null).output);
+  token[token.indexOf(Buffer.from('2a864886f712', 'hex')) + 3] = 0x82;
+  const err = thrown(() => acceptor.step(token));
+  expect(err.code).toBe('SEC_E_TIME_SKEW');
+  expect(unwrapInitialContextToken(err.output!).oid).toBe('1.2.840.48018.1.2.2');
 });
