@@ -5,12 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Enctype, enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
-import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
-import { GssFlag, GssTokenId, KRB5_OID } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import {
-  encodeEncKrbCredPart,
-  encodeKrbCred,
-} from '../../lib/emulated/mechanisms/kerberos/messages/krb-cred';
+  GssFlag,
+  GssTokenId,
+  KRB5_OID,
+  TicketFlag,
+} from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import { encodeDelegation } from '../../lib/emulated/mechanisms/kerberos/delegation';
 import { unwrapInitialContextToken } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
 import { parseApReq } from '../../lib/emulated/mechanisms/kerberos/messages/ap';
 import { CNAME, NOW, REALM, issueTicket, makePair, makeService, thrown } from './support/kerberos-ap';
@@ -173,28 +174,27 @@ describe('channel bindings (RFC 4121 4.1.1.2)', () => {
 describe('delegation (RFC 4121 4.1.1.1)', () => {
   const service = makeService(Enctype.AES256_CTS_HMAC_SHA1_96);
 
+  /** A TGT for alice, forwarded under `sessionKey` as encodeDelegation makes it. */
   function krbCred(sessionKey: { keyType: number; keyValue: Buffer }) {
     const tgtService = makeService(Enctype.AES256_CTS_HMAC_SHA1_96, {
       nameType: 2,
       nameString: ['krbtgt', REALM],
     });
     const tgt = issueTicket(tgtService);
-    const part = encodeEncKrbCredPart({
-      ticketInfo: [
-        { key: tgt.sessionKey, prealm: REALM, pname: CNAME, srealm: REALM, sname: tgtService.sname },
-      ],
-      timestamp: NOW,
-      usec: 0,
-    });
-    const cipher = enctypeProfile(sessionKey.keyType).encrypt(
-      sessionKey.keyValue,
-      KeyUsage.KRB_CRED_ENC_PART,
-      part,
+    const bytes = encodeDelegation(
+      {
+        ticket: tgt.ticket,
+        key: tgt.sessionKey,
+        client: { realm: REALM, name: CNAME },
+        server: { realm: REALM, name: tgtService.sname },
+        flags: TicketFlag.FORWARDED | TicketFlag.FORWARDABLE,
+        authtime: NOW,
+        endtime: new Date(NOW.getTime() + 3600_000),
+      },
+      sessionKey,
+      NOW,
     );
-    return {
-      bytes: encodeKrbCred({ tickets: [tgt.ticket], encPart: { etype: sessionKey.keyType, cipher } }),
-      tgt,
-    };
+    return { bytes, tgt };
   }
 
   it('a forwarded TGT is decrypted and surfaced as `delegated`, with DELEG granted', () => {
@@ -206,7 +206,15 @@ describe('delegation (RFC 4121 4.1.1.1)', () => {
     initiator.step(acceptor.step(initiator.step(null).output).output);
     expect(acceptor.gssFlags & GssFlag.DELEG).toBe(GssFlag.DELEG);
     expect(acceptor.delegated!.tickets[0].encoded).toEqual(tgt.ticket.encoded);
-    const key = acceptor.delegated!.ticketInfo[0].key.keyValue;
+    const [info] = acceptor.delegated!.ticketInfo;
+    expect(info).toMatchObject({
+      prealm: REALM,
+      pname: CNAME,
+      srealm: REALM,
+      flags: TicketFlag.FORWARDED | TicketFlag.FORWARDABLE,
+      endtime: new Date(NOW.getTime() + 3600_000),
+    });
+    const key = info.key.keyValue;
     expect(key).toEqual(tgt.sessionKey.keyValue);
     acceptor.dispose();
     expect(key.equals(Buffer.alloc(key.length))).toBe(true);
