@@ -1,7 +1,7 @@
 /**
  * The Kerberos parsers (lib/emulated/mechanisms/kerberos/messages): every message and every
  * decrypted part, seeded with what our encoders write and with MIT's own messages
- * (test/fixtures/kerberos), the encrypted parts' plaintexts made by our encoders.
+ * and Samba's (test/fixtures/kerberos), the encrypted parts' plaintexts made by our encoders.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,26 +12,31 @@ import * as rep from '../../../lib/emulated/mechanisms/kerberos/messages/kdc-rep
 import * as req from '../../../lib/emulated/mechanisms/kerberos/messages/kdc-req';
 import * as cred from '../../../lib/emulated/mechanisms/kerberos/messages/krb-cred';
 import * as err from '../../../lib/emulated/mechanisms/kerberos/messages/krb-error';
+import * as kile from '../../../lib/emulated/mechanisms/kerberos/messages/ms-kile';
 import * as ticket from '../../../lib/emulated/mechanisms/kerberos/messages/ticket';
 import { isInvalidToken, type ParserTarget } from './parser-property';
 
 const FIXTURES = join(__dirname, '../../fixtures/kerberos');
 
-/** MIT's messages whose file name starts with `prefix`, GSS-framed ones taken out of their framing. */
-function mit(prefix: string): Buffer[] {
-  return readdirSync(FIXTURES)
-    .filter((f) => f.startsWith(prefix) && f.endsWith('.hex'))
-    .map((f) => {
-      const bytes = Buffer.from(readFileSync(join(FIXTURES, f), 'utf8').trim(), 'hex');
-      return f.endsWith('.gss.hex') ? gss.unwrapInitialContextToken(bytes).inner : bytes;
-    });
+/** The fixture files (MIT's, and Samba's under samba/) whose name passes `keep`. */
+function fixtures(keep: (name: string) => boolean): Array<{ name: string; bytes: Buffer }> {
+  return [FIXTURES, join(FIXTURES, 'samba')].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.hex') && keep(f))
+      .map((f) => ({ name: f, bytes: Buffer.from(readFileSync(join(dir, f), 'utf8').trim(), 'hex') })),
+  );
 }
 
-/** MIT's GSS-framed context tokens as they are. */
+/** Real messages whose file name starts with `prefix`, GSS-framed ones taken out of their framing. */
+function mit(prefix: string): Buffer[] {
+  return fixtures((f) => f.startsWith(prefix)).map(({ name, bytes }) =>
+    name.endsWith('.gss.hex') ? gss.unwrapInitialContextToken(bytes).inner : bytes,
+  );
+}
+
+/** Real GSS-framed context tokens as they are. */
 function mitFramed(): Buffer[] {
-  return readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.gss.hex'))
-    .map((f) => Buffer.from(readFileSync(join(FIXTURES, f), 'utf8').trim(), 'hex'));
+  return fixtures((f) => f.endsWith('.gss.hex')).map(({ bytes }) => bytes);
 }
 
 const at = new Date('2026-12-07T01:02:03Z');
@@ -99,6 +104,7 @@ export const kerberosTargets: ParserTarget[] = (
         ]),
       ],
     ],
+    ['authorization-data', common.parseAuthorizationData, () => [common.encodeAuthorizationData(authz)]],
     ['pa-enc-ts-enc', common.parsePaEncTsEnc, () => [common.encodePaEncTsEnc(at, 123456)]],
     ['ticket', ticket.parseTicket, () => [aTicket.encoded]],
     [
@@ -209,6 +215,21 @@ export const kerberosTargets: ParserTarget[] = (
       'gss-checksum',
       gss.parseGssChecksum,
       () => [gssChecksum, gss.encodeGssChecksum({ bindingsHash: Buffer.alloc(16), flags: 2 })],
+    ],
+    [
+      'kerb-error-data',
+      kile.parseKerbErrorData,
+      () => [
+        kile.encodeKerbErrorData({
+          dataType: 3,
+          dataValue: kile.encodeKerbExtError({ status: 0xc0000234, flags: 1 }),
+        }),
+      ],
+    ],
+    [
+      'kerb-ext-error',
+      kile.parseKerbExtError,
+      () => [kile.encodeKerbExtError({ status: 0xc0000072, flags: 1 })],
     ],
   ] as Array<[string, (b: Buffer) => unknown, () => Buffer[]]>
 ).map(([name, parse, seeds]) => ({ name: `kerberos-${name}`, parse, allowed: isInvalidToken, seeds }));
