@@ -41,10 +41,15 @@ describeWithPeers(['mit-krb5'], 'a throwaway MIT Kerberos realm', () => {
     expect(existsSync(realm.dir)).toBe(false);
   });
 
-  test('a query kadmin.local refuses rejects with its message', async () => {
+  test('a query kadmin.local refuses rejects with its message, passwords kept out of it', async () => {
     const realm = await startMitRealm();
     try {
       await expect(realm.kadmin('getprinc nobody')).rejects.toThrow(/nobody|not exist/i);
+      await realm.addUser('dave', 'Dave-Pass-1');
+      const duplicate = realm.addUser('dave', 'Dave-Pass-1');
+      await expect(duplicate).rejects.toThrow(/already exists/);
+      await expect(duplicate).rejects.not.toThrow(/Dave-Pass-1/);
+      await expect(realm.addUser('erin', 'two words')).rejects.toThrow(/one word/);
     } finally {
       await realm.stop();
     }

@@ -83,6 +83,8 @@ describe('parseCcache / encodeCcache', () => {
     });
     const parsed = parseCcache(encodeCcache(original));
     expect(parsed).toEqual(original);
+    const key = parsed.credentials[0].key.keyValue;
+    expect([key.byteOffset, key.buffer.byteLength]).toEqual([0, 32]); // memory of its own
     wipeCcache(parsed);
     expect(parsed.credentials[0].key.keyValue.every((b) => b === 0)).toBe(true);
   });

@@ -8,6 +8,7 @@ import {
   encodeKeytab,
   keysFor,
   parseKeytab,
+  wipeKeytab,
   type KeytabEntry,
 } from '../../lib/emulated/mechanisms/kerberos/files/keytab';
 
@@ -46,6 +47,19 @@ describe('parseKeytab / encodeKeytab', () => {
       entry({ kvno: 70_000, principal: { nameType: -130, nameString: ['HTTP', 'h.example.com'] } }),
     ];
     expect(parseKeytab(encodeKeytab(entries))).toEqual(entries);
+  });
+
+  test('keys are copied into memory of their own, and wipeKeytab zeroes them', () => {
+    const file = encodeKeytab([entry()]);
+    const [parsed] = parseKeytab(file);
+    const key = parsed.key.keyValue;
+    expect(key.byteOffset).toBe(0);
+    expect(key.buffer.byteLength).toBe(32);
+    expect(file.byteOffset).toBe(0);
+    expect(file.buffer.byteLength).toBe(file.length); // the encoded file too: it holds the keys
+    wipeKeytab([parsed]);
+    expect(key.every((b) => b === 0)).toBe(true);
+    expect(file.includes(Buffer.alloc(32, 0xab))).toBe(true); // the file is the caller's to wipe
   });
 
   test('writes the 8-bit kvno as the low byte and the 32-bit one after the key', () => {
@@ -154,6 +168,8 @@ describe('parseKeytab / encodeKeytab', () => {
   test('encodeKeytab refuses what the format cannot hold, with SEC_E_INVALID_PARAMETER', () => {
     for (const bad of [
       entry({ principal: { nameType: 1, nameString: [] } }),
+      entry({ principal: { nameType: 1, nameString: ['HTTP', ''] } }),
+      entry({ realm: '' }),
       entry({ kvno: -1 }),
       entry({ kvno: 2 ** 32 }),
       entry({ realm: 'R'.repeat(70_000) }),

@@ -126,7 +126,8 @@ function runTool(
       { env, timeout: COMMAND_TIMEOUT_MS, encoding: 'utf8' },
       (error, stdout, stderr) => {
         if (error) {
-          reject(new Error(`${tool} ${args.join(' ')} failed: ${error.message.trim()} ${stderr.trim()}`));
+          const shown = redact(`${tool} ${args.join(' ')} failed: ${error.message.trim()} ${stderr.trim()}`);
+          reject(new Error(shown));
         } else {
           resolve({ stdout, stderr });
         }
@@ -136,6 +137,18 @@ function runTool(
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
+}
+
+/** A kadmin query's password, kept out of error messages. */
+function redact(text: string): string {
+  return text.replace(/-pw \S+/g, '-pw ***');
+}
+
+/** kadmin.local -q splits its query at blanks: a name or password must have none (nor quotes). */
+function oneWord(value: string, what: string): string {
+  if (!/^[^\s"'\\]+$/.test(value))
+    throw new Error(`a ${what} for kadmin.local -q must be one word: ${what === 'password' ? '***' : value}`);
+  return value;
 }
 
 /** Resolves when 127.0.0.1:port accepts a TCP connection; rejects if the KDC quit or is too slow. */
@@ -254,7 +267,7 @@ function makeRealm(
     const failure = stderr
       .split('\n')
       .find((line) => line.trim() !== '' && !/^(No policy specified|WARNING|Authenticating)/i.test(line));
-    if (failure) throw new Error(`kadmin.local -q "${query}": ${failure.trim()}`);
+    if (failure) throw new Error(redact(`kadmin.local -q "${query}": ${failure.trim()}`));
     return stdout;
   };
   const ktadd = async (principal: string, keytabPath: string, o?: { randomize?: boolean }): Promise<void> => {
@@ -271,7 +284,7 @@ function makeRealm(
     kadmin,
     ktadd,
     async addUser(name, password) {
-      await kadmin(`addprinc -pw ${password} ${name}`);
+      await kadmin(`addprinc -pw ${oneWord(password, 'password')} ${oneWord(name, 'name')}`);
     },
     async addService(spn) {
       await kadmin(`addprinc -randkey ${spn}`);

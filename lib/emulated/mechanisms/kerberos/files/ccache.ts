@@ -86,10 +86,15 @@ export function parseCcache(file: Buffer): Ccache {
   }
   const version = file[1] as 3 | 4;
   const reader = new FileReader(file.subarray(2), false, 'credential cache');
-  const cache: Ccache = { version, defaultPrincipal: undefined!, credentials: [], configEntries: [] };
+  const kdcTimeOffset = version === 4 ? readHeader(reader) : undefined;
+  const cache: Ccache = {
+    version,
+    ...(kdcTimeOffset && { kdcTimeOffset }),
+    defaultPrincipal: readPrincipal(reader, 'default principal'),
+    credentials: [],
+    configEntries: [],
+  };
   try {
-    if (version === 4) cache.kdcTimeOffset = readHeader(reader);
-    cache.defaultPrincipal = readPrincipal(reader, 'default principal');
     while (reader.remaining > 0) {
       if (cache.credentials.length + cache.configEntries.length === CCACHE_LIMITS.credentials) {
         reader.fail(`it has more than ${CCACHE_LIMITS.credentials} credentials`);

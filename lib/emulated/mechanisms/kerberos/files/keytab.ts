@@ -9,6 +9,7 @@
  * are not zero, the 32-bit kvno that supersedes the 8-bit one.
  */
 import { endianness } from 'node:os';
+import { sspiError } from '../../../../errors';
 import { wipe, copySecret, type SecretBuffer } from '../../../../secret';
 import type { EncryptionKey, PrincipalName } from '../messages/types';
 import { FileReader, FileWriter, malformedFile } from './file-codec';
@@ -128,8 +129,15 @@ export function encodeKeytab(entries: readonly KeytabEntry[]): SecretBuffer {
 function encodeEntry(entry: KeytabEntry): SecretBuffer {
   const record = new FileWriter('keytab');
   const { nameString, nameType } = entry.principal;
-  // A principal has at least one component (MIT reads a count of 0 as the end of the file).
-  record.u16(nameString.length === 0 ? -1 : nameString.length, 'component count');
+  // A principal has at least one component, and no string is empty: MIT reads a count or a
+  // length of 0 as the end of the file.
+  if (nameString.length === 0 || entry.realm === '' || nameString.includes('')) {
+    throw sspiError(
+      'SEC_E_INVALID_PARAMETER',
+      'Cannot write the keytab: a principal has an empty realm or name.',
+    );
+  }
+  record.u16(nameString.length, 'component count');
   record.countedText(entry.realm, 16, 'realm');
   for (const component of nameString) record.countedText(component, 16, 'component');
   record.i32(nameType, 'name type');
