@@ -34,7 +34,8 @@ function mit(prefix: string): Buffer[] {
 const service = makeService(Enctype.AES256_CTS_HMAC_SHA1_96);
 const { ticket, sessionKey } = issueTicket(service);
 const replayCache = new ReplayCache({ maxEntries: 10 * RUNS });
-const initiator = (opts: { flags?: number; channelBindings?: Buffer } = {}) =>
+const bindings = { applicationData: Buffer.from('tls-server-end-point:cb') };
+const initiator = (opts: { flags?: number; channelBindings?: typeof bindings } = {}) =>
   new KerberosInitiator({
     ticket,
     sessionKey,
@@ -49,13 +50,13 @@ const acceptor = () =>
     keys: service.keys,
     replayCache,
     now: () => NOW,
-    channelBindings: Buffer.from('cb'),
+    channelBindings: bindings,
   });
 
 const apReqs = [
   initiator().step(null).output,
   initiator({ flags: GssFlag.CONF }).step(null).output,
-  initiator({ channelBindings: Buffer.from('cb') }).step(null).output,
+  initiator({ channelBindings: bindings }).step(null).output,
   ...mit('ap-req'),
 ];
 const replies = [

@@ -12,8 +12,13 @@ import {
   TicketFlag,
 } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { encodeDelegation } from '../../lib/emulated/mechanisms/kerberos/delegation';
-import { unwrapInitialContextToken } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
-import { parseApReq } from '../../lib/emulated/mechanisms/kerberos/messages/ap';
+import {
+  channelBindingsHash,
+  parseGssChecksum,
+  unwrapInitialContextToken,
+} from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
+import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
+import { parseApReq, parseAuthenticator } from '../../lib/emulated/mechanisms/kerberos/messages/ap';
 import { CNAME, NOW, REALM, issueTicket, makePair, makeService, thrown } from './support/kerberos-ap';
 
 const ALL = [
@@ -131,22 +136,34 @@ describe('per-message tokens', () => {
 });
 
 describe('channel bindings (RFC 4121 4.1.1.2)', () => {
-  const bindings = Buffer.from('tls-server-end-point:' + 'ab'.repeat(32));
+  // What a TLS-bound protocol binds to (RFC 5929): the server certificate's hash.
+  const bindings = { applicationData: Buffer.from('tls-server-end-point:' + 'ab'.repeat(32)) };
   const service = makeService(Enctype.AES256_CTS_HMAC_SHA1_96);
 
-  it('matching bindings are accepted', () => {
-    const { initiator, acceptor } = makePair(service, MUTUAL, {
+  it('matching bindings are accepted; the checksum carries their RFC 4121 hash', () => {
+    const { initiator, acceptor, sessionKey } = makePair(service, MUTUAL, {
       initiator: { channelBindings: bindings },
       acceptor: { channelBindings: bindings },
     });
     const first = initiator.step(null);
+    const apReq = parseApReq(unwrapInitialContextToken(first.output).inner);
+    const authenticator = parseAuthenticator(
+      enctypeProfile(sessionKey.keyType).decrypt(
+        sessionKey.keyValue,
+        KeyUsage.AP_REQ_AUTHENTICATOR,
+        apReq.authenticator.cipher,
+      ),
+    );
+    expect(parseGssChecksum(authenticator.cksum!.checksum).bindingsHash).toEqual(
+      channelBindingsHash(bindings),
+    );
     initiator.step(acceptor.step(first.output).output);
     expect(initiator.complete).toBe(true);
   });
 
   it('other bindings are SEC_E_BAD_BINDINGS, with a KRB-ERROR for the initiator', () => {
     const { initiator, acceptor } = makePair(service, MUTUAL, {
-      initiator: { channelBindings: Buffer.from('tls-server-end-point:other') },
+      initiator: { channelBindings: { applicationData: Buffer.from('tls-server-end-point:other') } },
       acceptor: { channelBindings: bindings },
     });
     const err = thrown(() => acceptor.step(initiator.step(null).output));

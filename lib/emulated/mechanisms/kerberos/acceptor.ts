@@ -27,6 +27,7 @@ import { encodeApRep, encodeEncApRepPart, parseApReq } from './messages/ap';
 import { principalToString } from './messages/common';
 import { ApOption, GssFlag, GssTokenId, KRB5_OID, KrbErrorCode } from './messages/constants';
 import { encodeKrbError } from './messages/krb-error';
+import type { ChannelBindings } from './messages/gss-token';
 import type { ApReq, Authenticator, EncTicketPart, EncryptionKey } from './messages/types';
 import type { ReplayCache } from './replay-cache';
 import { frameContextToken, readContextToken } from './token-framing';
@@ -43,8 +44,8 @@ export interface KerberosAcceptorOptions {
   clockSkewMs?: number;
   /** The clock; default the system's. */
   now?: () => Date;
-  /** Our gss_channel_bindings_struct as flattened bytes; the initiator's MD5 of it must match. */
-  channelBindings?: Buffer;
+  /** Our channel bindings (RFC 4121 4.1.1.2); the initiator's checksum must carry their MD5. */
+  channelBindings?: ChannelBindings;
   /** Refuse an initiator that sent no channel bindings while we have some; default false (as MIT). */
   channelBindingsRequired?: boolean;
 }
