@@ -42,7 +42,10 @@ export interface KerberosInitiatorOptions {
   crealm: string;
   /** GSS_C_* flags wanted (GssFlag: MUTUAL, DELEG, REPLAY, SEQUENCE, CONF, INTEG). */
   flags: number;
-  /** The channel bindings (TLS: applicationData 'tls-server-end-point:' + hash); their MD5 goes into the checksum (RFC 4121 4.1.1.2). */
+  /**
+   * The channel bindings (TLS: applicationData 'tls-server-end-point:' and the certificate hash,
+   * RFC 5929); their MD5 goes into the checksum (RFC 4121 4.1.1.2).
+   */
   channelBindings?: ChannelBindings;
   /** A KRB-CRED forwarding a TGT, sent when `flags` has DELEG (RFC 4121 4.1.1.1). */
   delegation?: Buffer;
