@@ -12,6 +12,11 @@ import {
   statusOfKrbError,
 } from '../../lib/emulated/mechanisms/kerberos/errors';
 import { KrbErrorCode } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import {
+  KerbErrorDataType,
+  encodeKerbErrorData,
+  encodeKerbExtError,
+} from '../../lib/emulated/mechanisms/kerberos/messages/ms-kile';
 import { SspiError, sspiError } from '../../lib/errors';
 
 const C = KrbErrorCode;
@@ -51,6 +56,16 @@ describe('sspiErrorOfKrbError', () => {
     );
     expect(err.code).toBe('SEC_E_TIME_SKEW');
     expect(err.message).toBe('The service refused with KRB_AP_ERR_SKEW (37): “Clock skew too great”.');
+  });
+
+  it('names the NTSTATUS a Windows KDC put in the e-data (KERB-ERROR-DATA, EXTENDED)', () => {
+    const eData = encodeKerbErrorData({
+      dataType: KerbErrorDataType.EXTENDED,
+      dataValue: encodeKerbExtError({ status: 0xc0000072, flags: 1 }),
+    });
+    const err = sspiErrorOfKrbError({ ...base, errorCode: C.KDC_ERR_CLIENT_REVOKED, eData }, 'The KDC');
+    expect(err.code).toBe('SEC_E_LOGON_DENIED');
+    expect(err.message).toBe('The KDC refused with KDC_ERR_CLIENT_REVOKED (18) (NTSTATUS 0xc0000072).');
   });
 
   it('cuts a long e-text and escapes control characters', () => {
