@@ -8,6 +8,7 @@ import { SspiError } from '../../lib/errors';
 import { KerberosInitiator } from '../../lib/emulated/mechanisms/kerberos/initiator';
 import { KerberosAcceptor } from '../../lib/emulated/mechanisms/kerberos/acceptor';
 import { ReplayCache } from '../../lib/emulated/mechanisms/kerberos/replay-cache';
+import { MAX_CONTEXT_TOKEN_LENGTH } from '../../lib/emulated/mechanisms/kerberos/token-framing';
 import { Enctype, enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import {
   ApOption,
@@ -113,6 +114,18 @@ describe('the acceptor refuses', () => {
       KrbErrorCode.KRB_AP_ERR_NOKEY,
     );
     expect(err.message).toContain('HTTP/other.example.test');
+  });
+
+  it('a ticket naming a service at length: the message quotes its name short', () => {
+    const long = makeService(AES, { nameType: 2, nameString: ['HTTP', 'h'.repeat(1000)] });
+    const { initiator, acceptor } = makePair(long, MUTUAL, { acceptor: { keys: service.keys } });
+    const err = refusal(
+      acceptor,
+      initiator.step(null).output,
+      'SEC_E_NO_KERB_KEY',
+      KrbErrorCode.KRB_AP_ERR_NOKEY,
+    );
+    expect(err.message.length).toBeLessThan(250);
   });
 
   it('a ticket of a kvno it does not hold: KRB_AP_ERR_BADKEYVER', () => {
@@ -231,7 +244,7 @@ describe('hostile tokens give SEC_E_INVALID_TOKEN and nothing else', () => {
     ['random', randomBytes(200)],
     ['a bare SEQUENCE', Buffer.from('3000', 'hex')],
     ['framed under another OID', Buffer.from('600b06092a864886f71201020201', 'hex')],
-    ['over 64 KiB', Buffer.alloc(70_000, 0x6e)],
+    ['over 64 KiB', Buffer.alloc(MAX_CONTEXT_TOKEN_LENGTH + 1, 0x6e)],
   ])('%s', (_name, token) => {
     const acceptor = new KerberosAcceptor({
       keys: service.keys,

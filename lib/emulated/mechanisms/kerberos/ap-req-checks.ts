@@ -5,6 +5,7 @@
  * every decrypted plaintext is wiped before returning.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { peerText } from '../../../errors';
 import { wipe, type SecretBuffer } from '../../../secret';
 import type { StatusName } from '../../../constants';
 import { isKerberosCryptoError } from './crypto/crypto-error';
@@ -81,7 +82,8 @@ function profileOf(etype: number, what: string): EnctypeProfile {
 export function decryptTicket(ticket: Ticket, keys: ServiceKeyLookup): EncTicketPart {
   const { etype, kvno } = ticket.encPart;
   const profile = profileOf(etype, 'The ticket');
-  const service = principalToString(ticket.sname, ticket.realm);
+  // The client names the service: quoted short.
+  const service = peerText(principalToString(ticket.sname, ticket.realm));
   const key = keys(ticket.sname, ticket.realm, kvno, etype);
   if (!key) {
     const otherVersion =
