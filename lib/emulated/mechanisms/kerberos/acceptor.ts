@@ -27,10 +27,10 @@ import { encodeApRep, encodeEncApRepPart, parseApReq } from './messages/ap';
 import { principalToString } from './messages/common';
 import { ApOption, GssFlag, GssTokenId, KRB5_OID, KrbErrorCode } from './messages/constants';
 import { encodeKrbError } from './messages/krb-error';
-import type { ChannelBindings } from './messages/gss-token';
+import { wrapInitialContextToken, type ChannelBindings } from './messages/gss-token';
 import type { ApReq, Authenticator, EncTicketPart, EncryptionKey } from './messages/types';
 import type { ReplayCache } from './replay-cache';
-import { frameContextToken, readContextToken } from './token-framing';
+import { readContextToken } from './token-framing';
 
 /** The clock skew RFC 4120 1.7 suggests and MIT and Windows default to. */
 export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
@@ -212,7 +212,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       },
       'acceptor',
     );
-    return frameContextToken(
+    return wrapInitialContextToken(
       GssTokenId.AP_REP,
       encodeApRep({ encPart: { etype: sessionKey.keyType, cipher } }),
       this.mechOid,
@@ -230,7 +230,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       realm: apReq?.ticket.realm ?? '',
       sname: apReq?.ticket.sname ?? { nameType: 0, nameString: [] },
     });
-    err.output = frameContextToken(GssTokenId.KRB_ERROR, krbError, this.mechOid);
+    err.output = wrapInitialContextToken(GssTokenId.KRB_ERROR, krbError, this.mechOid);
     return err;
   }
 }
