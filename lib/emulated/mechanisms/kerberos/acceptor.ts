@@ -6,7 +6,7 @@
  * MIT and Windows do, and throws the status Windows' acceptor reports.
  */
 import { randomBytes } from 'node:crypto';
-import { SspiError } from '../../../errors';
+import { SspiError, invalidArgValue } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
 import type { MechanismContext, MechanismStep } from '../mechanism-context';
 import {
@@ -38,7 +38,7 @@ export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 export interface KerberosAcceptorOptions {
   /** The service's long-term keys (a keytab's entries). */
   keys: ServiceKeyLookup;
-  /** Shared by every acceptor of the service. */
+  /** Shared by every acceptor of the service; made for at least `clockSkewMs`. */
   replayCache: ReplayCache;
   /** The clock skew allowed; default 5 minutes. */
   clockSkewMs?: number;
@@ -57,6 +57,15 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
 
   constructor(private readonly options: KerberosAcceptorOptions) {
     super();
+    const skewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+    // A cache made for a smaller skew would forget authenticators this acceptor still takes.
+    if (options.replayCache.clockSkewMs < skewMs) {
+      throw invalidArgValue(
+        'replayCache',
+        options.replayCache.clockSkewMs,
+        `must be made for a clock skew of at least the acceptor's ${skewMs} ms`,
+      );
+    }
   }
 
   /** The credentials the client forwarded (GSS_C_DELEG_FLAG), once complete. */
