@@ -15,11 +15,10 @@ import {
   checkTicketTimes,
   decryptAuthenticator,
   decryptTicket,
-  readDelegation,
-  type DelegatedCredentials,
   type ServiceKeyLookup,
 } from './ap-req-checks';
 import { KerberosContextBase, identityOf } from './context';
+import { readDelegation, type DelegatedCredentials } from './delegation';
 import { Enctype, enctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
 import { ApFailure, asSspiError } from './errors';
