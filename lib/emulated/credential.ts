@@ -5,7 +5,12 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
-import type { CredsspSettings, DelegationPolicy, EmulatedAcquireRequest } from '../backend/types';
+import type {
+  CredsspSettings,
+  DelegationPolicy,
+  EmulatedAcquireRequest,
+  KerberosSettings,
+} from '../backend/types';
 import type { PackageName } from '../constants';
 import { invalidArgValue } from '../errors';
 import { secretOfString, wipe, type SecretBuffer } from '../secret';
@@ -42,6 +47,8 @@ export class EmulatedCredential {
   readonly policy: Readonly<Required<DelegationPolicy>>;
   /** CredSSP settings, validated with the request (acquire-request.ts). */
   readonly credssp: Readonly<CredsspSettings>;
+  /** Kerberos settings, validated with the request (acquire-request.ts). */
+  readonly kerberos: Readonly<KerberosSettings>;
   /**
    * The acceptor's TLS identity, made on first use and kept with the credential: not per context,
    * since making an RSA key takes time and a server's key should not change between connections.
@@ -73,6 +80,7 @@ export class EmulatedCredential {
     this.tls = opts.tls;
     this.policy = opts.policy;
     this.credssp = opts.credssp;
+    this.kerberos = opts.kerberos;
   }
 
   get isDisposed(): boolean {
