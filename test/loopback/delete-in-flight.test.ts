@@ -40,6 +40,9 @@ describe.each(['CredSSP', 'Negotiate', 'NTLM'] as const)(
         targetName: 'TERMSRV/x',
         input: a1.output,
       };
+      // A fresh event-loop turn, so the turn budget (5 ms per turn, every package) lets the leg go
+      // at once: after the work above on a loaded machine it could wait a turn, and the delete win.
+      await new Promise((resolve) => setImmediate(resolve));
       // The call starts at once; delete is issued before it can finish its asynchronous part.
       const clientLeg = settled(initializeSecurityContext(leg));
       const deleted = deleteSecurityContext(c1.context);
