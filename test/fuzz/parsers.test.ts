@@ -8,11 +8,12 @@ import { fcParams, runs, timeoutFor } from './support/budget';
 import { tokenArb } from './support/mutate';
 import { checkParser } from './support/parser-property';
 import { credsspTargets } from './support/credssp-targets';
+import { kerberosFileTargets } from './support/kerberos-file-targets';
 import { parserTargets } from './support/targets';
 
 const RUNS = 10_000;
 
-describe.each([...parserTargets, ...credsspTargets].map((t) => [t.name, t] as const))(
+describe.each([...parserTargets, ...credsspTargets, ...kerberosFileTargets].map((t) => [t.name, t] as const))(
   'parser %s',
   (_name, target) => {
     it('accepts the tokens our own encoder writes', () => {

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { credsspTargets } from './support/credssp-targets';
+import { kerberosFileTargets } from './support/kerberos-file-targets';
 import { kerberosTargets } from './support/kerberos-targets';
 import { checkParser } from './support/parser-property';
 import { parserTarget } from './support/targets';
@@ -31,6 +32,9 @@ describe('parser regressions', () => {
   // jest refuses an empty table; with no regression files there is nothing to replay.
   (files.length > 0 ? it.each(files) : it.skip.each(['(none)']))('%s keeps the parser property', (file) => {
     const r = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ParserRegression;
-    checkParser(parserTarget(r.target, [...credsspTargets, ...kerberosTargets]), Buffer.from(r.input, 'hex'));
+    checkParser(
+      parserTarget(r.target, [...credsspTargets, ...kerberosTargets, ...kerberosFileTargets]),
+      Buffer.from(r.input, 'hex'),
+    );
   });
 });

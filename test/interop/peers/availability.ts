@@ -13,7 +13,7 @@ export const PYTHON = process.env.PEER_PYTHON ?? '/usr/bin/python3';
 export const GSS_PEER_SCRIPT = join(__dirname, '../../../scripts/peers/gss_peer.py');
 export const SAMBA_GENSEC_PEER_SCRIPT = join(__dirname, '../../../scripts/peers/samba_gensec_peer.py');
 
-export type PeerName = 'ntlm_auth' | 'gss-ntlmssp' | 'samba-gensec' | 'winpr-hash';
+export type PeerName = 'ntlm_auth' | 'gss-ntlmssp' | 'samba-gensec' | 'winpr-hash' | 'mit-krb5';
 
 /** How to tell each peer is usable, and what installs it. */
 const PROBES: Record<PeerName, { command: string; args: string[]; install: string }> = {
@@ -37,6 +37,16 @@ const PROBES: Record<PeerName, { command: string; args: string[]; install: strin
     command: 'sh',
     args: ['-c', 'command -v winpr-hash'],
     install: 'apt-get install winpr-utils',
+  },
+  // MIT Kerberos' KDC and tools for a throwaway realm (peers/mit-realm.ts); admin tools live in
+  // /usr/sbin, often outside a user's PATH.
+  'mit-krb5': {
+    command: 'sh',
+    args: [
+      '-c',
+      'PATH="$PATH:/usr/sbin:/sbin"; for t in krb5kdc kdb5_util kadmin.local kinit klist kvno ktutil; do command -v $t || exit 1; done',
+    ],
+    install: 'apt-get install krb5-kdc krb5-admin-server krb5-user',
   },
 };
 

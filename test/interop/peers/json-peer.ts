@@ -1,5 +1,5 @@
 /**
- * The python peers (scripts/peers/gss_peer.py: gss-ntlmssp through python3-gssapi, and
+ * The python peers (scripts/peers/gss_peer.py: gss-ntlmssp or MIT Kerberos through python3-gssapi, and
  * scripts/peers/samba_gensec_peer.py: Samba's gensec NTLMSSP client), which speak one JSON object
  * per line with base64 payloads; see the scripts' docstrings for the protocol.
  */
@@ -10,10 +10,31 @@ import { LineProcess } from './line-process';
 export interface PeerStep {
   token: Buffer | null;
   complete: boolean;
-  /** Set on completion: the initiator's name as the acceptor saw it ('DOMAIN\\user'). */
+  /**
+   * Set on completion: on an acceptor the initiator's name as it saw it ('DOMAIN\\user',
+   * 'alice@REALM'); on a Kerberos initiator the target's.
+   */
   peer?: string;
   /** Set on completion: the SSPI session key. */
   sessionKey?: Buffer;
+  /** Set on completion (gss_peer.py): the negotiated mechanism's dotted OID. */
+  mech?: string;
+  /** Set on completion (gss_peer.py): the GSS context flags, by name ('mutual_authentication', ...). */
+  flagNames?: string[];
+  /** Set on an acceptor's completion (gss_peer.py): whether a delegated credential arrived. */
+  delegated?: boolean;
+}
+
+/** How MIT's Kerberos under python3-gssapi runs (scripts/peers/gss_peer.py). */
+export interface MitGssOptions {
+  /** The realm's environment (MitRealm.env), with KRB5CCNAME (initiator) or KRB5_KTNAME (acceptor). */
+  env: Record<string, string>;
+  /** Initiator: the target, 'HTTP@host'. */
+  target?: string;
+  /** Initiator: request delegation. */
+  deleg?: boolean;
+  /** Acceptor: store a delegated credential into this ccache file. */
+  storeDelegated?: string;
 }
 
 /** The peer refused (or broke); `reason` is its GSS or NT status text. */
@@ -32,6 +53,9 @@ interface Answer {
   wrapped?: string;
   unwrapped?: string;
   confidential?: boolean;
+  mech?: string;
+  flagNames?: string[];
+  delegated?: boolean;
   error?: string;
   ready?: boolean;
 }
@@ -60,6 +84,33 @@ export class JsonPeer {
       new LineProcess(PYTHON, [GSS_PEER_SCRIPT, '--role', 'acceptor', '--mech', mech], {
         label: `gss-ntlmssp ${mech} acceptor`,
         env: { NTLM_USER_FILE: userFile },
+      }),
+    );
+  }
+
+  /**
+   * MIT's GSSAPI as the initiator, raw Kerberos or SPNEGO, from the ccache in `options.env`'s
+   * KRB5CCNAME; NTLM is kept out (no NTLM_USER_FILE).
+   */
+  static mitInitiator(mech: 'krb5' | 'spnego', options: MitGssOptions): JsonPeer {
+    const args = ['--role', 'initiator', '--mech', mech, '--target', options.target ?? 'HTTP@localhost'];
+    if (options.deleg) args.push('--deleg');
+    return new JsonPeer(
+      new LineProcess(PYTHON, [GSS_PEER_SCRIPT, ...args], {
+        label: `MIT ${mech} initiator`,
+        env: { ...options.env, NTLM_USER_FILE: undefined },
+      }),
+    );
+  }
+
+  /** MIT's GSSAPI as the acceptor, with the keys of the keytab in `options.env`'s KRB5_KTNAME. */
+  static mitAcceptor(mech: 'krb5' | 'spnego', options: MitGssOptions): JsonPeer {
+    const args = ['--role', 'acceptor', '--mech', mech];
+    if (options.storeDelegated) args.push('--store-deleg', options.storeDelegated);
+    return new JsonPeer(
+      new LineProcess(PYTHON, [GSS_PEER_SCRIPT, ...args], {
+        label: `MIT ${mech} acceptor`,
+        env: { ...options.env, NTLM_USER_FILE: undefined },
       }),
     );
   }
@@ -139,6 +190,9 @@ export class JsonPeer {
       complete: answer.complete === true,
       peer: answer.peer,
       sessionKey: answer.sessionKey ? Buffer.from(answer.sessionKey, 'base64') : undefined,
+      mech: answer.mech,
+      flagNames: answer.flagNames,
+      delegated: answer.delegated,
     };
   }
 }
