@@ -1,0 +1,293 @@
+/**
+ * The acceptor's checks of an AP-REQ (RFC 4120 3.2.3; RFC 4121 4.1.1), one function each, in the
+ * order the acceptor runs them. Each refusal is an ApFailure: the status our caller sees and the
+ * KRB-ERROR code the initiator is sent. Decrypted keys come back in secret memory the caller owns;
+ * every decrypted plaintext is wiped before returning.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { wipe, type SecretBuffer } from '../../../secret';
+import type { StatusName } from '../../../constants';
+import { isKerberosCryptoError } from './crypto/crypto-error';
+import { enctypeProfile, type EnctypeProfile } from './crypto/enctypes';
+import { KeyUsage } from './crypto/key-usage';
+import { ApFailure, asSspiError } from './errors';
+import { parseAuthenticator } from './messages/ap';
+import { principalToString } from './messages/common';
+import { GSS_CHECKSUM_TYPE, KrbErrorCode, TicketFlag } from './messages/constants';
+import { parseEncKrbCredPart, parseKrbCred } from './messages/krb-cred';
+import { parseGssChecksum } from './messages/gss-token';
+import { parseEncTicketPart } from './messages/ticket';
+import type {
+  Authenticator,
+  EncTicketPart,
+  EncryptedData,
+  EncryptionKey,
+  GssChecksum,
+  KrbCredInfo,
+  PrincipalName,
+  Ticket,
+} from './messages/types';
+
+const C = KrbErrorCode;
+
+/** The service keys, by principal, realm, kvno (undefined: any) and enctype; from a keytab. */
+export type ServiceKeyLookup = (
+  sname: PrincipalName,
+  realm: string,
+  kvno: number | undefined,
+  etype: number,
+) => EncryptionKey | undefined;
+
+/** Decrypt `what` (an EncryptedData) under `key`, `usage`; an integrity failure is `onAltered`. */
+function decryptPart<T>(
+  profile: EnctypeProfile,
+  key: Uint8Array,
+  usage: number,
+  data: EncryptedData,
+  what: string,
+  onAltered: [StatusName, number],
+  parse: (plain: Buffer) => T,
+): T {
+  let plain: SecretBuffer | undefined;
+  try {
+    plain = profile.decrypt(key, usage, data.cipher);
+    return parse(plain);
+  } catch (err) {
+    if (isKerberosCryptoError(err, 'integrity'))
+      throw new ApFailure(
+        onAltered[0],
+        onAltered[1],
+        `${what} does not decrypt: it was altered, or made with another key.`,
+      );
+    throw asSspiError(err, what);
+  } finally {
+    wipe(plain);
+  }
+}
+
+function profileOf(etype: number, what: string): EnctypeProfile {
+  try {
+    return enctypeProfile(etype);
+  } catch {
+    throw new ApFailure(
+      'SEC_E_ALGORITHM_MISMATCH',
+      C.KDC_ERR_ETYPE_NOSUPP,
+      `${what} uses encryption type ${etype}, which this acceptor does not support.`,
+    );
+  }
+}
+
+/** The ticket's EncTicketPart, decrypted with the service key; its session key is a copy in secret memory. */
+export function decryptTicket(ticket: Ticket, keys: ServiceKeyLookup): EncTicketPart {
+  const { etype, kvno } = ticket.encPart;
+  const profile = profileOf(etype, 'The ticket');
+  const service = principalToString(ticket.sname, ticket.realm);
+  const key = keys(ticket.sname, ticket.realm, kvno, etype);
+  if (!key) {
+    const otherVersion =
+      kvno !== undefined && keys(ticket.sname, ticket.realm, undefined, etype) !== undefined;
+    throw new ApFailure(
+      'SEC_E_NO_KERB_KEY',
+      otherVersion ? C.KRB_AP_ERR_BADKEYVER : C.KRB_AP_ERR_NOKEY,
+      `The ticket is for ${service} (kvno ${kvno ?? 'unset'}, ${profile.name}), for which this acceptor has no key.`,
+    );
+  }
+  if (key.keyValue.length !== profile.keyLength)
+    throw new ApFailure(
+      'SEC_E_NO_KERB_KEY',
+      C.KRB_AP_ERR_NOKEY,
+      `The key for ${service} is not a ${profile.name} key.`,
+    );
+  return decryptPart(
+    profile,
+    key.keyValue,
+    KeyUsage.KDC_REP_TICKET,
+    ticket.encPart,
+    'The ticket',
+    ['SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_MODIFIED],
+    parseEncTicketPart,
+  );
+}
+
+/** RFC 4120 3.2.3: the ticket is valid now, within the skew (not INVALID, started, not expired). */
+export function checkTicketTimes(part: EncTicketPart, now: Date, skewMs: number): void {
+  if (part.flags & TicketFlag.INVALID)
+    throw new ApFailure(
+      'SEC_E_CONTEXT_EXPIRED',
+      C.KRB_AP_ERR_TKT_NYV,
+      'The ticket is marked INVALID (postdated, not yet validated).',
+    );
+  const start = (part.starttime ?? part.authtime).getTime();
+  if (start - skewMs > now.getTime())
+    throw new ApFailure(
+      'SEC_E_TIME_SKEW',
+      C.KRB_AP_ERR_TKT_NYV,
+      `The ticket is not valid until ${new Date(start).toISOString()}.`,
+    );
+  if (now.getTime() - skewMs > part.endtime.getTime())
+    throw new ApFailure(
+      'SEC_E_CONTEXT_EXPIRED',
+      C.KRB_AP_ERR_TKT_EXPIRED,
+      `The ticket expired at ${part.endtime.toISOString()}.`,
+    );
+}
+
+/** The authenticator, decrypted with the ticket's session key; its subkey (if any) a copy in secret memory. */
+export function decryptAuthenticator(data: EncryptedData, sessionKey: EncryptionKey): Authenticator {
+  if (data.etype !== sessionKey.keyType)
+    throw new ApFailure(
+      'SEC_E_MESSAGE_ALTERED',
+      C.KRB_AP_ERR_BAD_INTEGRITY,
+      `The authenticator is encrypted with etype ${data.etype}, not the session key’s.`,
+    );
+  const profile = profileOf(sessionKey.keyType, 'The session key');
+  return decryptPart(
+    profile,
+    sessionKey.keyValue,
+    KeyUsage.AP_REQ_AUTHENTICATOR,
+    data,
+    'The authenticator',
+    ['SEC_E_MESSAGE_ALTERED', C.KRB_AP_ERR_BAD_INTEGRITY],
+    parseAuthenticator,
+  );
+}
+
+/** RFC 4120 3.2.3: the authenticator names the ticket's client, was made within the skew, and its subkey is usable. */
+export function checkAuthenticator(
+  auth: Authenticator,
+  ticket: EncTicketPart,
+  now: Date,
+  skewMs: number,
+): void {
+  const same =
+    auth.crealm === ticket.crealm &&
+    auth.cname.nameString.length === ticket.cname.nameString.length &&
+    auth.cname.nameString.every((component, i) => component === ticket.cname.nameString[i]);
+  if (auth.subkey) {
+    const profile = profileOf(auth.subkey.keyType, 'The authenticator’s subkey');
+    if (auth.subkey.keyValue.length !== profile.keyLength)
+      throw new ApFailure(
+        'SEC_E_INVALID_TOKEN',
+        C.KRB_AP_ERR_BAD_INTEGRITY,
+        `The authenticator’s subkey is not a ${profile.name} key.`,
+      );
+  }
+  if (!same)
+    throw new ApFailure(
+      'SEC_E_INVALID_TOKEN',
+      C.KRB_AP_ERR_BADMATCH,
+      'The authenticator names another client than the ticket.',
+    );
+  const made = auth.ctime.getTime() + Math.floor(auth.cusec / 1000);
+  if (Math.abs(made - now.getTime()) > skewMs) {
+    throw new ApFailure(
+      'SEC_E_TIME_SKEW',
+      C.KRB_AP_ERR_SKEW,
+      `The client’s clock (${auth.ctime.toISOString()}) is more than ${skewMs / 1000} s from this one (${now.toISOString()}).`,
+    );
+  }
+}
+
+/** What the acceptor holds about channel bindings (RFC 4121 4.1.1.2). */
+export interface ChannelBindingPolicy {
+  /** Our gss_channel_bindings_struct, flattened; undefined when we have none. */
+  channelBindings?: Buffer;
+  /** Refuse an initiator that sent none (a zero hash) while we have some. */
+  required: boolean;
+}
+
+const NO_BINDINGS = Buffer.alloc(16);
+
+/**
+ * The 0x8003 checksum (RFC 4121 4.1.1): present, well-formed, and with channel bindings matching
+ * ours. An initiator's bindings are ignored when we have none, and zero bindings accepted unless
+ * `required` (as MIT does).
+ */
+export function checkGssChecksum(auth: Authenticator, policy: ChannelBindingPolicy): GssChecksum {
+  if (!auth.cksum || auth.cksum.cksumType !== GSS_CHECKSUM_TYPE)
+    throw new ApFailure(
+      'SEC_E_INVALID_TOKEN',
+      C.KRB_AP_ERR_INAPP_CKSUM,
+      'The authenticator carries no GSS checksum (type 0x8003).',
+    );
+  let checksum: GssChecksum;
+  try {
+    checksum = parseGssChecksum(auth.cksum.checksum);
+  } catch (err) {
+    throw asSspiError(err, 'The authenticator’s GSS checksum');
+  }
+  if (policy.channelBindings) {
+    const sent = checksum.bindingsHash;
+    if (sent.equals(NO_BINDINGS)) {
+      if (policy.required)
+        throw new ApFailure(
+          'SEC_E_BAD_BINDINGS',
+          C.KRB_AP_ERR_INAPP_CKSUM,
+          'The client sent no channel bindings; this acceptor requires them.',
+        );
+    } else {
+      const ours = createHash('md5').update(policy.channelBindings).digest();
+      if (sent.length !== ours.length || !timingSafeEqual(sent, ours))
+        throw new ApFailure(
+          'SEC_E_BAD_BINDINGS',
+          C.KRB_AP_ERR_INAPP_CKSUM,
+          'The client’s channel bindings are not this channel’s.',
+        );
+    }
+  }
+  return checksum;
+}
+
+/** Credentials the initiator forwarded (RFC 4121 4.1.1.1): tickets and their keys, in secret memory. */
+export interface DelegatedCredentials {
+  tickets: Ticket[];
+  ticketInfo: KrbCredInfo[];
+}
+
+/**
+ * The KRB-CRED of a delegation, decrypted (RFC 4120 5.8): under the session key, or the
+ * initiator's subkey, as MIT tries them; etype 0 is a KRB-CRED sent in clear (Heimdal's and
+ * MIT's rd_cred take those too, inside the encrypted authenticator).
+ */
+export function readDelegation(krbCred: Buffer, keys: EncryptionKey[]): DelegatedCredentials {
+  let cred: ReturnType<typeof parseKrbCred>;
+  try {
+    cred = parseKrbCred(krbCred);
+  } catch (err) {
+    throw asSspiError(err, 'The delegated KRB-CRED');
+  }
+  const parse = (plain: Buffer): DelegatedCredentials => ({
+    tickets: cred.tickets,
+    ticketInfo: parseEncKrbCredPart(plain).ticketInfo,
+  });
+  if (cred.encPart.etype === 0) return wrapParse(() => parse(cred.encPart.cipher));
+  const candidates = keys.filter((key) => key.keyType === cred.encPart.etype);
+  for (const [i, key] of candidates.entries()) {
+    try {
+      return decryptPart(
+        profileOf(key.keyType, 'The delegated KRB-CRED'),
+        key.keyValue,
+        KeyUsage.KRB_CRED_ENC_PART,
+        cred.encPart,
+        'The delegated KRB-CRED',
+        ['SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_BAD_INTEGRITY],
+        parse,
+      );
+    } catch (err) {
+      if (i === candidates.length - 1) throw err;
+    }
+  }
+  throw new ApFailure(
+    'SEC_E_INVALID_TOKEN',
+    C.KRB_AP_ERR_BAD_INTEGRITY,
+    `The delegated KRB-CRED is encrypted with etype ${cred.encPart.etype}, which no key of this context has.`,
+  );
+}
+
+function wrapParse<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    throw asSspiError(err, 'The delegated KRB-CRED');
+  }
+}
