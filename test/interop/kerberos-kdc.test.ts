@@ -1,0 +1,205 @@
+/**
+ * Our AS and TGS exchanges against MIT's KDC (a throwaway realm, peers/mit-realm.ts): TGTs from
+ * passwords in each AES enctype, with and without required pre-authentication, and from a
+ * keytab; refusals as SSPI statuses; service tickets the service's own keytab key decrypts (so
+ * they are real), over UDP and TCP; and a kinit's ccache TGT used for a TGS (single sign-on).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sendToKdc } from '../../lib/emulated/kdc/client';
+import { enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
+import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
+import { parseCcache, wipeCcache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
+import { keysFor, parseKeytab } from '../../lib/emulated/mechanisms/kerberos/files/keytab';
+import { AsExchange, type KdcStep } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/as-exchange';
+import {
+  disposeCredential,
+  type KdcCredential,
+} from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/credential';
+import { isResponseTooBig } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/kdc-reply';
+import { parseEncryptedData } from '../../lib/emulated/mechanisms/kerberos/messages/common';
+import { NameType, PaType, TicketFlag } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import { parseKdcReq } from '../../lib/emulated/mechanisms/kerberos/messages/kdc-req';
+import { parseEncTicketPart } from '../../lib/emulated/mechanisms/kerberos/messages/ticket';
+import { acquireTgt } from '../../lib/emulated/packages/kerberos/kdc-calls';
+import { TicketStore } from '../../lib/emulated/packages/kerberos/tickets';
+import { describeWithPeers } from './peers/availability';
+import { startMitRealm, type MitRealm } from './peers/mit-realm';
+
+const PASSWORD = 'Interop-Pass-1';
+const ENCTYPES: Array<[string, number]> = [
+  ['aes256-cts-hmac-sha1-96', 18],
+  ['aes128-cts-hmac-sha1-96', 17],
+  ['aes256-cts-hmac-sha384-192', 20],
+  ['aes128-cts-hmac-sha256-128', 19],
+];
+
+describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5kdc', () => {
+  let realm: MitRealm;
+  let webKeytab: string;
+
+  beforeAll(async () => {
+    realm = await startMitRealm({ realm: 'KDC.TEST' });
+    await realm.kadmin(`addprinc +requires_preauth -pw ${PASSWORD} alice`);
+    await realm.addUser('nopreauth', PASSWORD);
+    for (const [name] of ENCTYPES)
+      await realm.kadmin(`addprinc +requires_preauth -e ${name}:normal -pw ${PASSWORD} user-${name}`);
+    webKeytab = await realm.addService('HTTP/web.kdc.test');
+  }, 60_000);
+
+  afterAll(() => realm?.stop());
+
+  const user = (name: string, password = PASSWORD) => ({
+    user: name,
+    realm: 'KDC.TEST',
+    password: Buffer.from(password),
+  });
+  const over = (transport: 'udp' | 'tcp') => ({ kdc: [`${transport}/${realm.kdc}`] });
+
+  /** The ticket's EncTicketPart, decrypted with HTTP/web.kdc.test's key from its keytab. */
+  function decryptedWithServiceKey(ticket: KdcCredential) {
+    const [entry] = keysFor(
+      parseKeytab(readFileSync(webKeytab)),
+      { nameType: NameType.SRV_INST, nameString: ['HTTP', 'web.kdc.test'] },
+      'KDC.TEST',
+      undefined,
+      ticket.ticket.encPart.etype,
+    );
+    const cipher = ticket.ticket.encPart.cipher;
+    return parseEncTicketPart(
+      enctypeProfile(entry.key.keyType).decrypt(entry.key.keyValue, KeyUsage.KDC_REP_TICKET, cipher),
+    );
+  }
+
+  /** The AS exchange step by step, so the requests can be looked at. */
+  async function asWithRequests(name: string): Promise<{ tgt: KdcCredential; requests: Buffer[] }> {
+    const exchange = new AsExchange({
+      client: { name: { nameType: NameType.PRINCIPAL, nameString: [name] }, realm: 'KDC.TEST' },
+      secret: { password: Buffer.from(PASSWORD) },
+    });
+    const requests: Buffer[] = [];
+    let step: KdcStep = { request: exchange.start() };
+    while (step.request) {
+      requests.push(step.request);
+      step = exchange.receive(
+        await sendToKdc('KDC.TEST', step.request, { configured: [realm.kdc], wantsTcp: isResponseTooBig }),
+      );
+    }
+    return { tgt: step.credential, requests };
+  }
+
+  test.each(ENCTYPES)(
+    'a password TGT with keys of %s only: PA-ENC-TIMESTAMP in etype %d',
+    async (name, etype) => {
+      const { tgt, requests } = await asWithRequests(`user-${name}`);
+      expect(requests).toHaveLength(2);
+      const pa = parseKdcReq(requests[1]).padata!.find((p) => p.padataType === PaType.ENC_TIMESTAMP)!;
+      expect(parseEncryptedData(pa.padataValue).etype).toBe(etype);
+      expect(tgt.server.name.nameString).toEqual(['krbtgt', 'KDC.TEST']);
+      expect(tgt.flags & TicketFlag.PRE_AUTHENT).toBeTruthy();
+      disposeCredential(tgt);
+    },
+  );
+
+  test('a principal that needs no pre-authentication gets its TGT in one round trip', async () => {
+    const { tgt, requests } = await asWithRequests('nopreauth');
+    expect(requests).toHaveLength(1);
+    expect(tgt.client.name.nameString).toEqual(['nopreauth']);
+    disposeCredential(tgt);
+  });
+
+  test('a TGT from the user’s keytab (kadmin ktadd), and SEC_E_NO_CREDENTIALS from a keytab without the user', async () => {
+    const path = join(realm.dir, 'alice.keytab');
+    await realm.ktadd('alice', path);
+    const keytab = parseKeytab(readFileSync(path));
+    const tgt = await acquireTgt({ user: 'alice', realm: 'KDC.TEST', keytab }, over('udp'));
+    expect(tgt.client.name.nameString).toEqual(['alice']);
+    disposeCredential(tgt);
+    const other = parseKeytab(readFileSync(webKeytab));
+    await expect(
+      acquireTgt({ user: 'alice', realm: 'KDC.TEST', keytab: other }, over('udp')),
+    ).rejects.toMatchObject({
+      code: 'SEC_E_NO_CREDENTIALS',
+    });
+  });
+
+  test.each([
+    ['a wrong password (pre-authentication fails)', 'alice', /KDC_ERR_PREAUTH_FAILED/],
+    ['a wrong password (the AS-REP does not decrypt)', 'nopreauth', /does not decrypt/],
+    ['an unknown user', 'nobody', /KDC_ERR_C_PRINCIPAL_UNKNOWN/],
+  ])('%s is SEC_E_LOGON_DENIED', async (_, name, message) => {
+    const failure = acquireTgt(user(name, 'Wrong-Pass-9'), over('udp'));
+    await expect(failure).rejects.toMatchObject({ code: 'SEC_E_LOGON_DENIED' });
+    await expect(failure).rejects.toThrow(message);
+  });
+
+  test.each(['udp', 'tcp'] as const)(
+    'a service ticket over %s that the service’s keytab key decrypts',
+    async (transport) => {
+      const store = new TicketStore(user('alice'), over(transport));
+      try {
+        const ticket = await store.serviceTicket('HTTP/web.kdc.test');
+        const [entry] = keysFor(
+          parseKeytab(readFileSync(webKeytab)),
+          { nameType: NameType.SRV_INST, nameString: ['HTTP', 'web.kdc.test'] },
+          'KDC.TEST',
+          undefined,
+          ticket.ticket.encPart.etype,
+        );
+        const part = parseEncTicketPart(
+          enctypeProfile(entry.key.keyType).decrypt(
+            entry.key.keyValue,
+            KeyUsage.KDC_REP_TICKET,
+            ticket.ticket.encPart.cipher,
+          ),
+        );
+        expect(part.cname.nameString).toEqual(['alice']);
+        expect(part.crealm).toBe('KDC.TEST');
+        expect(part.key.keyValue).toEqual(ticket.sessionKey.keyValue);
+        // The host-based form names the same service: the cached ticket.
+        expect(await store.serviceTicket('HTTP@web.kdc.test')).toBe(ticket);
+      } finally {
+        store.dispose();
+      }
+    },
+  );
+
+  test('an unknown service is SEC_E_TARGET_UNKNOWN', async () => {
+    const store = new TicketStore(user('alice'), over('tcp'));
+    try {
+      await expect(store.serviceTicket('HTTP/nowhere.kdc.test')).rejects.toMatchObject({
+        code: 'SEC_E_TARGET_UNKNOWN',
+      });
+    } finally {
+      store.dispose();
+    }
+  });
+
+  test('a forwarded TGT for delegation', async () => {
+    const store = new TicketStore(user('alice'), over('udp'));
+    try {
+      const forwarded = await store.forwardedTgt();
+      expect(forwarded.flags & TicketFlag.FORWARDED).toBeTruthy();
+      expect(forwarded.server.name.nameString).toEqual(['krbtgt', 'KDC.TEST']);
+      disposeCredential(forwarded);
+    } finally {
+      store.dispose();
+    }
+  });
+
+  test('single sign-on: the TGT of a kinit ccache gets a real service ticket', async () => {
+    const ccache = parseCcache(readFileSync(await realm.kinit('alice', PASSWORD)));
+    const store = new TicketStore({ ccache }, over('udp'));
+    wipeCcache(ccache); // the store holds copies of its own
+    try {
+      expect(store.client).toEqual({
+        realm: 'KDC.TEST',
+        name: expect.objectContaining({ nameString: ['alice'] }),
+      });
+      const ticket = await store.serviceTicket('HTTP/web.kdc.test');
+      expect(decryptedWithServiceKey(ticket).cname.nameString).toEqual(['alice']);
+    } finally {
+      store.dispose();
+    }
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The ticket store (packages/kerberos/tickets.ts) over the fake KDC: TGT and service tickets
+ * cached until near their endtime, a ccache's TGT used as is, keys wiped on dispose.
+ */
+import type { SendOptions } from '../../lib/emulated/kdc/client';
+import type { KdcCredential } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/credential';
+import { isResponseTooBig } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/kdc-reply';
+import { KrbErrorCode } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import { encodeKrbError } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
+import type { Ccache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
+import { acquireTgt } from '../../lib/emulated/packages/kerberos/kdc-calls';
+import { TicketStore, type TicketStoreOptions } from '../../lib/emulated/packages/kerberos/tickets';
+import { FakeKdc } from './support/fake-kdc';
+
+function world() {
+  const kdc = new FakeKdc();
+  kdc.users.set('alice', { password: 'pw-alice', etypes: [18] });
+  kdc.services.set('HTTP/web.fake.test', Buffer.alloc(32, 7));
+  kdc.services.set('TERMSRV/rdp.fake.test', Buffer.alloc(32, 8));
+  let clock = Date.now();
+  kdc.now = () => new Date(clock);
+  const sent: Array<{ realm: string; options: SendOptions }> = [];
+  const options: TicketStoreOptions = {
+    now: () => new Date(clock),
+    send: async (realm, request, sendOptions) => {
+      sent.push({ realm, options: sendOptions });
+      return kdc.handle(request);
+    },
+  };
+  return { kdc, options, sent, advance: (ms: number) => (clock += ms) };
+}
+
+const alice = (password = 'pw-alice') => ({
+  user: 'alice',
+  realm: 'FAKE.TEST',
+  password: Buffer.from(password),
+});
+
+test('a service ticket is got once per SPN and kept until near its endtime', async () => {
+  const { kdc, options, sent, advance } = world();
+  const store = new TicketStore(alice(), options);
+  const first = await store.serviceTicket('HTTP/web.fake.test');
+  expect(await store.serviceTicket('HTTP/web.fake.test')).toBe(first);
+  expect(kdc.requests.map((r) => r.msgType)).toEqual([10, 10, 12]);
+  expect(sent[0].realm).toBe('FAKE.TEST');
+  expect(sent[0].options.wantsTcp).toBe(isResponseTooBig);
+  await store.serviceTicket('TERMSRV/rdp.fake.test');
+  expect(kdc.requests.map((r) => r.msgType)).toEqual([10, 10, 12, 12]);
+  // Ten hours on, minus less than the margin: both tickets are got again, and the TGT too.
+  advance(10 * 3600_000 - 60_000);
+  const renewed = await store.serviceTicket('HTTP/web.fake.test');
+  expect(renewed).not.toBe(first);
+  expect(kdc.requests.map((r) => r.msgType)).toEqual([10, 10, 12, 12, 10, 10, 12]);
+  expect(first.sessionKey.keyValue.every((b) => b === 0)).toBe(true); // the old one was wiped
+  store.dispose();
+});
+
+test('concurrent requests for one SPN share one TGS exchange', async () => {
+  const { kdc, options } = world();
+  const store = new TicketStore(alice(), options);
+  const [a, b] = await Promise.all([
+    store.serviceTicket('HTTP@web.fake.test'),
+    store.serviceTicket('HTTP/web.fake.test'),
+  ]);
+  expect(a).toBe(b);
+  expect(kdc.requests.filter((r) => r.msgType === 12)).toHaveLength(1);
+  store.dispose();
+});
+
+test('a TGT the KDC finds expired is got again once', async () => {
+  const { kdc, options } = world();
+  const store = new TicketStore(alice(), { ...options, marginMs: 0 });
+  await store.tgt();
+  kdc.bend.error = KrbErrorCode.KRB_AP_ERR_TKT_EXPIRED;
+  const handle = kdc.handle.bind(kdc);
+  let failures = 1;
+  kdc.handle = (req) => {
+    if (failures-- <= 0) kdc.bend = {};
+    return handle(req);
+  };
+  const ticket = await store.serviceTicket('HTTP/web.fake.test');
+  expect(ticket.server.name.nameString).toEqual(['HTTP', 'web.fake.test']);
+  expect(kdc.requests.map((r) => r.msgType)).toEqual([10, 10, 12, 10, 10, 12]);
+  store.dispose();
+});
+
+test('a wrong password surfaces as SEC_E_LOGON_DENIED', async () => {
+  const { options } = world();
+  await expect(acquireTgt(alice('wrong'), options)).rejects.toMatchObject({ code: 'SEC_E_LOGON_DENIED' });
+});
+
+/** A ccache as kinit leaves it: the default principal and its TGT. */
+function ccacheOf(...tgts: KdcCredential[]): Ccache {
+  return {
+    version: 4,
+    defaultPrincipal: tgts[0].client,
+    credentials: tgts.map((tgt) => ({
+      client: tgt.client,
+      server: tgt.server,
+      key: tgt.sessionKey,
+      authtime: tgt.authtime,
+      endtime: tgt.endtime,
+      isSkey: false,
+      ticketFlags: tgt.flags,
+      addresses: [],
+      authData: [],
+      ticket: tgt.ticket.encoded,
+      secondTicket: Buffer.alloc(0),
+    })),
+    configEntries: [],
+  };
+}
+
+test('a ccache TGT is used as it is; expired it is SEC_E_CONTEXT_EXPIRED, absent SEC_E_NO_CREDENTIALS', async () => {
+  const { kdc, options, advance } = world();
+  const tgt = await acquireTgt(alice(), options);
+  const asRequests = kdc.requests.length;
+  const store = new TicketStore({ ccache: ccacheOf(tgt) }, options);
+  const held = await store.tgt();
+  expect(held.sessionKey.keyValue).toEqual(tgt.sessionKey.keyValue);
+  expect(held.sessionKey.keyValue).not.toBe(tgt.sessionKey.keyValue); // a copy of its own
+  expect(held.ticket.encoded).toEqual(tgt.ticket.encoded);
+  await store.serviceTicket('HTTP/web.fake.test');
+  expect(kdc.requests.slice(asRequests).map((r) => r.msgType)).toEqual([12]);
+  advance(11 * 3600_000);
+  await expect(store.tgt()).rejects.toMatchObject({ code: 'SEC_E_CONTEXT_EXPIRED' });
+  await expect(store.serviceTicket('TERMSRV/rdp.fake.test')).rejects.toMatchObject({
+    code: 'SEC_E_CONTEXT_EXPIRED',
+  });
+  const empty = new TicketStore({ ccache: { ...ccacheOf(tgt), credentials: [] } }, options);
+  await expect(empty.tgt()).rejects.toMatchObject({ code: 'SEC_E_NO_CREDENTIALS' });
+  store.dispose();
+  expect(held.sessionKey.keyValue.every((b) => b === 0)).toBe(true);
+  expect(tgt.sessionKey.keyValue.every((b) => b === 0)).toBe(false); // the caller's stays the caller's
+});
+
+test('of two TGTs in a ccache the one that lasts longer is used', async () => {
+  const { kdc, options } = world();
+  kdc.bend.lifetimeSeconds = 3600;
+  const short = await acquireTgt(alice(), options);
+  kdc.bend.lifetimeSeconds = 7200;
+  const long = await acquireTgt(alice(), options);
+  const store = new TicketStore({ ccache: ccacheOf(short, long) }, options);
+  expect((await store.tgt()).endtime).toEqual(long.endtime);
+  store.dispose();
+});
+
+test('dispose wipes the password copy and every session key, and the store is closed', async () => {
+  const { options } = world();
+  const password = Buffer.from('pw-alice');
+  const store = new TicketStore({ user: 'alice', realm: 'FAKE.TEST', password }, options);
+  const tickets: KdcCredential[] = [await store.tgt(), await store.serviceTicket('HTTP/web.fake.test')];
+  const captured = (store as unknown as { secret: { password: Buffer } }).secret.password;
+  store.dispose();
+  for (const t of tickets) expect(t.sessionKey.keyValue.every((b) => b === 0)).toBe(true);
+  expect(captured.every((b) => b === 0)).toBe(true);
+  expect(password.toString()).toBe('pw-alice'); // the caller's own stays the caller's
+  await expect(store.serviceTicket('HTTP/web.fake.test')).rejects.toMatchObject({
+    code: 'SEC_E_NO_CREDENTIALS',
+  });
+});
+
+test('an unknown service through the store is SEC_E_TARGET_UNKNOWN', async () => {
+  const { options } = world();
+  const store = new TicketStore(alice(), options);
+  await expect(store.serviceTicket('HTTP/nowhere.fake.test')).rejects.toMatchObject({
+    code: 'SEC_E_TARGET_UNKNOWN',
+  });
+  store.dispose();
+});
+
+test('isResponseTooBig recognises KRB_ERR_RESPONSE_TOO_BIG only', () => {
+  const error = (errorCode: number) =>
+    encodeKrbError({
+      stime: new Date(0),
+      susec: 0,
+      errorCode,
+      realm: 'R',
+      sname: { nameType: 2, nameString: ['krbtgt', 'R'] },
+    });
+  expect(isResponseTooBig(error(KrbErrorCode.KRB_ERR_RESPONSE_TOO_BIG))).toBe(true);
+  expect(isResponseTooBig(error(KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED))).toBe(false);
+  expect(isResponseTooBig(Buffer.from([0x7e, 0x00]))).toBe(false);
+  expect(isResponseTooBig(Buffer.from([0x6b, 0x00]))).toBe(false);
+});
