@@ -57,7 +57,10 @@ function errorOf(fn: () => unknown): SspiError {
   throw new Error('expected a throw');
 }
 
-const newAcceptor = () => new SpnegoAcceptor(() => new NtlmAcceptor({ lookupNtHash: () => NT_HASH }));
+const newAcceptor = () =>
+  new SpnegoAcceptor([
+    { oids: [NTLMSSP_OID], make: () => new NtlmAcceptor({ lookupNtHash: () => NT_HASH }) },
+  ]);
 
 describe('peerText', () => {
   it('returns short text unchanged', () => {
@@ -128,7 +131,9 @@ describe('SPNEGO errors quote a bounded piece of the peer’s OIDs', () => {
   });
 
   it('a server choosing a long unknown OID: a short message', () => {
-    const client = new SpnegoInitiator(new NtlmInitiator({ user: 'u', domain: 'd', ntHash: NT_HASH }));
+    const client = new SpnegoInitiator([
+      { oids: [NTLMSSP_OID], make: () => new NtlmInitiator({ user: 'u', domain: 'd', ntHash: NT_HASH }) },
+    ]);
     client.step(null);
     const err = errorOf(() => client.step(respChoosingLongOid(Buffer.alloc(0))));
     expect(err.code).toBe('SEC_E_INVALID_TOKEN');

@@ -29,10 +29,18 @@ function ntlmInitiator(password = 'Passw0rd!'): NtlmInitiator {
   return new NtlmInitiator({ user: 'alice', domain: 'LAB', ntHash: hashOf(password), workstation: 'WS1' });
 }
 
+function spnegoInitiator(password?: string): SpnegoInitiator {
+  return new SpnegoInitiator([{ oids: [NTLMSSP_OID], make: () => ntlmInitiator(password) }]);
+}
+
 function spnegoAcceptor(): SpnegoAcceptor {
-  return new SpnegoAcceptor(
-    () => new NtlmAcceptor({ lookupNtHash: (user) => (user === 'alice' ? hashOf('Passw0rd!') : undefined) }),
-  );
+  return new SpnegoAcceptor([
+    {
+      oids: [NTLMSSP_OID],
+      make: () =>
+        new NtlmAcceptor({ lookupNtHash: (user) => (user === 'alice' ? hashOf('Passw0rd!') : undefined) }),
+    },
+  ]);
 }
 
 /** Run both sides to completion; `tamper` may rewrite token n (0-based, both directions). */
@@ -87,7 +95,7 @@ function editResp(token: Buffer, edit: (resp: ReturnType<typeof decodeNegTokenRe
 
 describe('SPNEGO loopback over NTLM', () => {
   test('completes with mechListMICs both ways, in the legs RFC 4178 describes', () => {
-    const initiator = new SpnegoInitiator(ntlmInitiator());
+    const initiator = spnegoInitiator();
     const acceptor = spnegoAcceptor();
     const [init, challenge, authenticate, completed] = handshake(initiator, acceptor);
 
@@ -113,7 +121,7 @@ describe('SPNEGO loopback over NTLM', () => {
   });
 
   test('wrap/unwrap and sign/verify work both ways after completion', () => {
-    const initiator = new SpnegoInitiator(ntlmInitiator());
+    const initiator = spnegoInitiator();
     const acceptor = spnegoAcceptor();
     handshake(initiator, acceptor);
     for (let i = 0; i < 3; i++) {
@@ -128,7 +136,7 @@ describe('SPNEGO loopback over NTLM', () => {
   });
 
   test('the first sealed message restarts RC4 but continues at SeqNum 1 (MS-SPNG 3.3.5.1)', () => {
-    const initiator = new SpnegoInitiator(ntlmInitiator());
+    const initiator = spnegoInitiator();
     const acceptor = spnegoAcceptor();
     handshake(initiator, acceptor);
     const plaintext = Buffer.from('first application message');
@@ -143,7 +151,7 @@ describe('SPNEGO loopback over NTLM', () => {
   });
 
   test('a wrong password is refused with SEC_E_LOGON_DENIED and a reject token the initiator understands', () => {
-    const initiator = new SpnegoInitiator(ntlmInitiator('wrong'));
+    const initiator = spnegoInitiator('wrong');
     const err = thrown(() => handshake(initiator, spnegoAcceptor()));
     expect(err.code).toBe('SEC_E_LOGON_DENIED');
     expectReject(err);
@@ -153,7 +161,7 @@ describe('SPNEGO loopback over NTLM', () => {
   test('a tampered client mechListMIC is SEC_E_MESSAGE_ALTERED', () => {
     const acceptor = spnegoAcceptor();
     const err = thrown(() =>
-      handshake(new SpnegoInitiator(ntlmInitiator()), acceptor, (leg, token) =>
+      handshake(spnegoInitiator(), acceptor, (leg, token) =>
         leg === 2 ? editResp(token, (resp) => (resp.mechListMIC![5] ^= 1)) : token,
       ),
     );
@@ -163,7 +171,7 @@ describe('SPNEGO loopback over NTLM', () => {
   });
 
   test('a tampered server mechListMIC is SEC_E_MESSAGE_ALTERED', () => {
-    const initiator = new SpnegoInitiator(ntlmInitiator());
+    const initiator = spnegoInitiator();
     const err = thrown(() =>
       handshake(initiator, spnegoAcceptor(), (leg, token) =>
         leg === 3 ? editResp(token, (resp) => (resp.mechListMIC![4] ^= 0x80)) : token,
@@ -176,7 +184,7 @@ describe('SPNEGO loopback over NTLM', () => {
 
   test('a mechTypes list rewritten in transit is caught by the mechListMIC', () => {
     const err = thrown(() =>
-      handshake(new SpnegoInitiator(ntlmInitiator()), spnegoAcceptor(), (leg, token) => {
+      handshake(spnegoInitiator(), spnegoAcceptor(), (leg, token) => {
         if (leg !== 0) return token;
         const init = decodeInitialToken(token);
         return encodeInitialToken({
@@ -190,7 +198,7 @@ describe('SPNEGO loopback over NTLM', () => {
 
   test('the acceptor insists on the mechListMIC when NTLM carried a MIC (MS-SPNG 3.1.5.1)', () => {
     const err = thrown(() =>
-      handshake(new SpnegoInitiator(ntlmInitiator()), spnegoAcceptor(), (leg, token) =>
+      handshake(spnegoInitiator(), spnegoAcceptor(), (leg, token) =>
         leg === 2 ? editResp(token, (resp) => delete resp.mechListMIC) : token,
       ),
     );
@@ -200,7 +208,7 @@ describe('SPNEGO loopback over NTLM', () => {
 
   test('the initiator insists on the server mechListMIC after request-mic', () => {
     const err = thrown(() =>
-      handshake(new SpnegoInitiator(ntlmInitiator()), spnegoAcceptor(), (leg, token) => {
+      handshake(spnegoInitiator(), spnegoAcceptor(), (leg, token) => {
         if (leg === 1) return editResp(token, (resp) => (resp.negState = NegState.RequestMic));
         if (leg === 3) return editResp(token, (resp) => delete resp.mechListMIC);
         return token;
@@ -211,7 +219,7 @@ describe('SPNEGO loopback over NTLM', () => {
 
   test('the initiator refuses a mechanism it did not offer', () => {
     const err = thrown(() =>
-      handshake(new SpnegoInitiator(ntlmInitiator()), spnegoAcceptor(), (leg, token) =>
+      handshake(spnegoInitiator(), spnegoAcceptor(), (leg, token) =>
         leg === 1 ? editResp(token, (resp) => (resp.supportedMech = KRB5)) : token,
       ),
     );
@@ -224,7 +232,7 @@ describe('SPNEGO loopback over NTLM', () => {
       '604806062b0601050502a03e303ca00e300c060a2b06010401823702020aa32a3028a0261b246e6f745f646566696e65645f696e5f5246433431373840706c656173655f69676e6f7265',
       'hex',
     );
-    const initiator = new SpnegoInitiator(ntlmInitiator());
+    const initiator = spnegoInitiator();
     const acceptor = spnegoAcceptor();
     const first = initiator.step(hint);
     acceptor.step(first.output);
@@ -232,10 +240,10 @@ describe('SPNEGO loopback over NTLM', () => {
   });
 
   test('calls out of order are SEC_E_OUT_OF_SEQUENCE', () => {
-    const initiator = new SpnegoInitiator(ntlmInitiator());
+    const initiator = spnegoInitiator();
     initiator.step(null);
     expect(thrown(() => initiator.wrap(Buffer.from('early'))).code).toBe('SEC_E_OUT_OF_SEQUENCE');
-    const done = new SpnegoInitiator(ntlmInitiator());
+    const done = spnegoInitiator();
     const acceptor = spnegoAcceptor();
     const tokens = handshake(done, acceptor);
     expect(thrown(() => done.step(tokens[3])).code).toBe('SEC_E_OUT_OF_SEQUENCE');
@@ -302,7 +310,7 @@ describe('SPNEGO acceptor inputs', () => {
 
 describe('SPNEGO state machines under fuzzing', () => {
   test('a mutated token at any leg raises only SspiError', () => {
-    const reference = handshake(new SpnegoInitiator(ntlmInitiator()), spnegoAcceptor());
+    const reference = handshake(spnegoInitiator(), spnegoAcceptor());
     const mutation = fc.record({
       leg: fc.integer({ min: 0, max: reference.length - 1 }),
       at: fc.nat(),
@@ -320,7 +328,7 @@ describe('SPNEGO state machines under fuzzing', () => {
           return cut % 4 === 0 ? copy.subarray(0, cut % copy.length) : copy;
         };
         try {
-          handshake(new SpnegoInitiator(ntlmInitiator()), spnegoAcceptor(), mutate);
+          handshake(spnegoInitiator(), spnegoAcceptor(), mutate);
         } catch (err) {
           if (!(err instanceof SspiError)) throw err;
         }

@@ -35,14 +35,23 @@ import {
 
 /** The SPNEGO mechanism itself (RFC 4178 section 3): the OID in the GSS-API framing. */
 export const SPNEGO_OID = '1.3.6.1.5.5.2';
-/** NTLMSSP (MS-NLMP 1.9): the only mechanism this package negotiates. */
+/** NTLMSSP (MS-NLMP 1.9). */
 export const NTLMSSP_OID = '1.3.6.1.4.1.311.2.2.10';
+/** Kerberos V5 (RFC 4121 1.1): the OID the RFCs name. */
+export const KRB5_OID = '1.2.840.113554.1.2.2';
+/**
+ * Kerberos V5 under the OID Windows 2000 used (MS-SPNG 3.1.5.2 and its product note): Windows
+ * still offers it first, then KRB5_OID; both name the same mechanism.
+ */
+export const MS_KRB5_OID = '1.2.840.48018.1.2.2';
 
 /**
  * The OIDs written into tokens on every handshake, encoded once: oid() parses the dotted form
  * and works in BigInt, which showed in profiles of the SPNEGO legs.
  */
-const OID_DER = new Map<string, Buffer>([SPNEGO_OID, NTLMSSP_OID].map((dotted) => [dotted, oid(dotted)]));
+const OID_DER = new Map<string, Buffer>(
+  [SPNEGO_OID, NTLMSSP_OID, KRB5_OID, MS_KRB5_OID].map((dotted) => [dotted, oid(dotted)]),
+);
 
 /** The DER of an OBJECT IDENTIFIER; a copy the caller may keep. */
 function oidDer(dotted: string): Buffer {
@@ -50,11 +59,11 @@ function oidDer(dotted: string): Buffer {
   return known ? Buffer.from(known) : oid(dotted);
 }
 
-/** Mechanisms peers offer that we recognise only to name them in messages, never to run. */
+/** Mechanisms peers offer that we recognise by name, for messages. */
 const KNOWN_MECHANISMS = new Map<string, string>([
   [NTLMSSP_OID, 'NTLM'],
-  ['1.2.840.113554.1.2.2', 'Kerberos'],
-  ['1.2.840.48018.1.2.2', 'Kerberos (Microsoft OID)'],
+  [KRB5_OID, 'Kerberos'],
+  [MS_KRB5_OID, 'Kerberos (Microsoft OID)'],
   ['1.2.840.113554.1.2.2.3', 'Kerberos user-to-user'],
   ['1.3.6.1.4.1.311.2.2.30', 'NegoEx'],
 ]);
@@ -66,6 +75,13 @@ const KNOWN_MECHANISMS = new Map<string, string>([
 export function mechanismName(mechOid: string): string {
   const name = KNOWN_MECHANISMS.get(mechOid);
   return name ? `${name} (${mechOid})` : peerText(mechOid);
+}
+
+/** The MechanismContext.mechanism an OID names, where it is one this library runs. */
+export function mechanismOf(mechOid: string): 'NTLM' | 'Kerberos' | undefined {
+  if (mechOid === NTLMSSP_OID) return 'NTLM';
+  if (mechOid === KRB5_OID || mechOid === MS_KRB5_OID) return 'Kerberos';
+  return undefined;
 }
 
 /**
