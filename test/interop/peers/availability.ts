@@ -13,7 +13,8 @@ export const PYTHON = process.env.PEER_PYTHON ?? '/usr/bin/python3';
 export const GSS_PEER_SCRIPT = join(__dirname, '../../../scripts/peers/gss_peer.py');
 export const SAMBA_GENSEC_PEER_SCRIPT = join(__dirname, '../../../scripts/peers/samba_gensec_peer.py');
 
-export type PeerName = 'ntlm_auth' | 'gss-ntlmssp' | 'samba-gensec' | 'winpr-hash' | 'mit-krb5';
+export type PeerName =
+  'ntlm_auth' | 'gss-ntlmssp' | 'samba-gensec' | 'winpr-hash' | 'mit-krb5' | 'python3-gssapi';
 
 /** How to tell each peer is usable, and what installs it. */
 const PROBES: Record<PeerName, { command: string; args: string[]; install: string }> = {
@@ -47,6 +48,12 @@ const PROBES: Record<PeerName, { command: string; args: string[]; install: strin
       'PATH="$PATH:/usr/sbin:/sbin"; for t in krb5kdc kdb5_util kadmin.local kinit klist kvno ktutil; do command -v $t || exit 1; done',
     ],
     install: 'apt-get install krb5-kdc krb5-admin-server krb5-user',
+  },
+  // MIT's GSSAPI from python (scripts/peers/gss_peer.py with --mech krb5 or spnego).
+  'python3-gssapi': {
+    command: PYTHON,
+    args: ['-c', 'import gssapi'],
+    install: 'apt-get install python3-gssapi',
   },
 };
 
