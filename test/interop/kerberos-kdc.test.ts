@@ -11,7 +11,12 @@ import { enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/en
 import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
 import { parseCcache, wipeCcache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
 import { keysFor, parseKeytab } from '../../lib/emulated/mechanisms/kerberos/files/keytab';
-import { AsExchange, type KdcStep } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/as-exchange';
+import {
+  AsExchange,
+  type AsExchangeOptions,
+  type KdcStep,
+} from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/as-exchange';
+import { TgsExchange } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/tgs-exchange';
 import {
   disposeCredential,
   type KdcCredential,
@@ -44,6 +49,7 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
     await realm.addUser('nopreauth', PASSWORD);
     for (const [name] of ENCTYPES)
       await realm.kadmin(`addprinc +requires_preauth -e ${name}:normal -pw ${PASSWORD} user-${name}`);
+    await realm.kadmin(`addprinc +requires_preauth -e rc4-hmac:normal -pw ${PASSWORD} user-rc4`);
     webKeytab = await realm.addService('HTTP/web.kdc.test');
   }, 60_000);
 
@@ -71,12 +77,11 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
     );
   }
 
-  /** The AS exchange step by step, so the requests can be looked at. */
-  async function asWithRequests(name: string): Promise<{ tgt: KdcCredential; requests: Buffer[] }> {
-    const exchange = new AsExchange({
-      client: { name: { nameType: NameType.PRINCIPAL, nameString: [name] }, realm: 'KDC.TEST' },
-      secret: { password: Buffer.from(PASSWORD) },
-    });
+  /** An exchange step by step over sendToKdc, so the requests can be looked at. */
+  async function drive(exchange: {
+    start(): Buffer;
+    receive(reply: Buffer): KdcStep;
+  }): Promise<{ credential: KdcCredential; requests: Buffer[] }> {
     const requests: Buffer[] = [];
     let step: KdcStep = { request: exchange.start() };
     while (step.request) {
@@ -85,7 +90,19 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
         await sendToKdc('KDC.TEST', step.request, { configured: [realm.kdc], wantsTcp: isResponseTooBig }),
       );
     }
-    return { tgt: step.credential, requests };
+    return { credential: step.credential, requests };
+  }
+
+  const asExchange = (name: string, extra: Partial<AsExchangeOptions> = {}) =>
+    new AsExchange({
+      client: { name: { nameType: NameType.PRINCIPAL, nameString: [name] }, realm: 'KDC.TEST' },
+      secret: { password: Buffer.from(PASSWORD) },
+      ...extra,
+    });
+
+  async function asWithRequests(name: string): Promise<{ tgt: KdcCredential; requests: Buffer[] }> {
+    const { credential, requests } = await drive(asExchange(name));
+    return { tgt: credential, requests };
   }
 
   test.each(ENCTYPES)(
@@ -201,5 +218,32 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
     } finally {
       store.dispose();
     }
+  });
+
+  test('rc4-hmac only when allowed: a user with only an rc4 key is SEC_E_KDC_UNKNOWN_ETYPE without', async () => {
+    await expect(drive(asExchange('user-rc4'))).rejects.toMatchObject({ code: 'SEC_E_KDC_UNKNOWN_ETYPE' });
+    const { credential, requests } = await drive(asExchange('user-rc4', { allowRc4: true }));
+    const pa = parseKdcReq(requests[1]).padata!.find((p) => p.padataType === PaType.ENC_TIMESTAMP)!;
+    expect(parseEncryptedData(pa.padataValue).etype).toBe(23);
+    disposeCredential(credential);
+  });
+
+  test('a clock an hour off is SEC_E_TIME_SKEW', async () => {
+    const late = () => new Date(Date.now() + 3600_000);
+    await expect(drive(asExchange('alice', { now: late }))).rejects.toMatchObject({
+      code: 'SEC_E_TIME_SKEW',
+    });
+  });
+
+  test('a TGS-REQ with a subkey: MIT encrypts the reply in it (key usage 9)', async () => {
+    const { credential: tgt } = await drive(asExchange('alice'));
+    const server = {
+      name: { nameType: NameType.SRV_INST, nameString: ['HTTP', 'web.kdc.test'] },
+      realm: 'KDC.TEST',
+    };
+    const { credential: ticket } = await drive(new TgsExchange({ tgt, server, useSubkey: true }));
+    expect(decryptedWithServiceKey(ticket).key.keyValue).toEqual(ticket.sessionKey.keyValue);
+    disposeCredential(ticket);
+    disposeCredential(tgt);
   });
 });

@@ -10,7 +10,11 @@ import {
   type KdcStep,
 } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/as-exchange';
 import type { KdcCredential } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/credential';
-import { parseEncryptedData } from '../../lib/emulated/mechanisms/kerberos/messages/common';
+import {
+  encodeEtypeInfo2,
+  encodeMethodData,
+  parseEncryptedData,
+} from '../../lib/emulated/mechanisms/kerberos/messages/common';
 import {
   KdcOption,
   KrbErrorCode,
@@ -237,18 +241,31 @@ describe('KRB-ERRORs as SSPI statuses', () => {
     expect(statusOf(() => runAs(kdc, options(kdc, { now: late })))).toBe('SEC_E_TIME_SKEW');
   });
 
-  test('pre-authentication we do not do is SEC_E_UNSUPPORTED_PREAUTH', () => {
+  test.each([
+    ['PKINIT only', [PaType.PK_AS_REQ, PaType.FX_FAST], 'SEC_E_UNSUPPORTED_PREAUTH'],
+    [
+      'ETYPE-INFO2 but no PA-ENC-TIMESTAMP',
+      [PaType.ETYPE_INFO2, PaType.ENCRYPTED_CHALLENGE],
+      'SEC_E_UNSUPPORTED_PREAUTH',
+    ],
+    [
+      'only the FAST framework (MIT: no key in our etypes)',
+      [PaType.FX_FAST, PaType.FX_COOKIE],
+      'SEC_E_KDC_UNKNOWN_ETYPE',
+    ],
+    ['no METHOD-DATA at all', undefined, 'SEC_E_KDC_UNKNOWN_ETYPE'],
+  ])('PREAUTH_REQUIRED offering %s is %s', (_, types, status) => {
     const kdc = kdcWithAlice();
-    kdc.bend = { error: KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED };
-    expect(statusOf(() => runAs(kdc, options(kdc)))).toBe('SEC_E_UNSUPPORTED_PREAUTH');
+    const info2 = encodeEtypeInfo2([{ etype: 18 }]);
+    const eData =
+      types &&
+      encodeMethodData(
+        types.map((t) => ({
+          padataType: t,
+          padataValue: t === PaType.ETYPE_INFO2 ? info2 : Buffer.alloc(0),
+        })),
+      );
+    kdc.bend = { error: KrbErrorCode.KDC_ERR_PREAUTH_REQUIRED, eData };
+    expect(statusOf(() => runAs(kdc, options(kdc)))).toBe(status);
   });
-});
-
-test('the clock and the random source are the injected ones', () => {
-  const kdc = kdcWithAlice();
-  const fixed = new Date('2026-12-07T01:02:03.456Z');
-  kdc.now = () => fixed;
-  runAs(kdc, options(kdc, { now: () => fixed, randomBytes: (n) => Buffer.alloc(n, 0xab) }));
-  expect(kdc.requests[0].reqBody.nonce).toBe(0x2babab_ab);
-  expect(kdc.requests[0].reqBody.till.toISOString()).toBe('2026-12-08T01:02:03.000Z');
 });

@@ -10,7 +10,9 @@ import {
   KRB5_OID,
   MS_KRB5_OID,
 } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import { createHash } from 'node:crypto';
 import {
+  channelBindingsHash,
   encodeGssChecksum,
   parseGssChecksum,
   unwrapInitialContextToken,
@@ -126,5 +128,23 @@ describe('the 0x8003 authenticator checksum', () => {
     expect(() => encodeGssChecksum({ bindingsHash, flags: 2, delegation: Buffer.alloc(1) })).toThrow(
       TypeError,
     );
+  });
+});
+
+describe('channelBindingsHash', () => {
+  it('is MD5 over the addresses and application data with 32-bit little-endian types and lengths', () => {
+    const bindings = {
+      initiatorAddrType: 2,
+      initiatorAddress: Buffer.from([10, 0, 0, 1]),
+      applicationData: Buffer.from('tls-server-end-point:ab'),
+    };
+    const layout = Buffer.concat([
+      Buffer.from('02000000' + '04000000' + '0a000001', 'hex'),
+      Buffer.from('00000000' + '00000000', 'hex'),
+      Buffer.from('17000000', 'hex'),
+      bindings.applicationData,
+    ]);
+    expect(channelBindingsHash(bindings)).toEqual(createHash('md5').update(layout).digest());
+    expect(channelBindingsHash(undefined)).toEqual(Buffer.alloc(16));
   });
 });

@@ -60,6 +60,8 @@ export interface Bend {
   /** Answer every request with this KRB-ERROR code. */
   error?: number;
   eText?: string;
+  /** The e-data of that KRB-ERROR. */
+  eData?: Buffer;
   /** Encrypt the reply's enc-part with this etype's key (the user's), whatever was asked. */
   replyEtype?: number;
   /** ETYPE-INFO2 entries to send instead of the user's own. */
@@ -97,7 +99,7 @@ export class FakeKdc {
   handle(bytes: Buffer): Buffer {
     const req = parseKdcReq(bytes);
     this.requests.push(req);
-    if (this.bend.error !== undefined) return this.error(this.bend.error, this.bend.eText);
+    if (this.bend.error !== undefined) return this.error(this.bend.error, this.bend.eText, this.bend.eData);
     return req.msgType === 10 ? this.as(req) : this.tgs(req);
   }
 

@@ -38,6 +38,14 @@ export const DEFAULT_AS_OPTIONS = KdcOption.FORWARDABLE | KdcOption.RENEWABLE_OK
 /** MIT's default ticket_lifetime: one day (the KDC shortens it to its own limits). */
 export const DEFAULT_LIFETIME_SECONDS = 24 * 60 * 60;
 
+/** PA-DATA of the pre-authentication framework (RFC 6113 5.4, 5.2; RFC 6806 11; RFC 8070), not methods. */
+const FRAMEWORK_PADATA: ReadonlySet<number> = new Set([
+  PaType.FX_FAST,
+  PaType.FX_COOKIE,
+  PaType.REQ_ENC_PA_REP,
+  PaType.AS_FRESHNESS,
+]);
+
 /** What an AS exchange needs. */
 export interface AsExchangeOptions extends ExchangeEnvironment {
   /** The client: its name (NT-PRINCIPAL) and realm. */
@@ -139,12 +147,22 @@ export class AsExchange {
         server: nameOf(this.tgs),
       });
     const methods = error.eData ? parseMethodData(error.eData) : [];
-    if (!methods.some((m) => m.padataType === PaType.ENC_TIMESTAMP))
+    const types = methods.map((m) => m.padataType);
+    if (!types.includes(PaType.ENC_TIMESTAMP)) {
+      // MIT's KDC, with no key of the client in an etype we offered, lists neither ETYPE-INFO2
+      // nor PA-ENC-TIMESTAMP: only the FAST framework (RFC 6113), no method at all.
+      if (types.every((t) => FRAMEWORK_PADATA.has(t)))
+        throw sspiError(
+          'SEC_E_KDC_UNKNOWN_ETYPE',
+          `The KDC has no key for ${nameOf(this.options.client)} in an encryption type we offered ` +
+            `(${this.etypes.join(', ')}${this.options.allowRc4 ? '' : '; rc4-hmac (23) only with allowRc4'}).`,
+        );
       throw sspiError(
         'SEC_E_UNSUPPORTED_PREAUTH',
         `The KDC asks ${nameOf(this.options.client)} for pre-authentication we do not do ` +
-          `(padata types ${methods.map((m) => m.padataType).join(', ') || 'none'}; we do PA-ENC-TIMESTAMP).`,
+          `(padata types ${types.join(', ')}; we do PA-ENC-TIMESTAMP).`,
       );
+    }
     this.saltInfo = this.chooseSalt(methods);
     const key = this.keys.keyFor(this.saltInfo);
     this.preauth = { etype: this.saltInfo.etype, key };

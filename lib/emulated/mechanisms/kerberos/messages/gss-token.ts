@@ -19,9 +19,12 @@ import {
   readOid,
 } from '../../../asn1/der';
 import { identifierOf, treeElement } from '../../../asn1/der-tree';
+import { digestOf } from '../../../crypto/digest';
 import { GssFlag, KRB5_OID, MS_KRB5_OID } from './constants';
 import { parseAs } from './fields';
 import type { GssChecksum } from './types';
+
+export { GSS_CHECKSUM_TYPE } from './constants';
 
 const KRB5_OID_DER = oid(KRB5_OID);
 
@@ -124,4 +127,37 @@ export function parseGssChecksum(buf: Buffer): GssChecksum {
   }
   if (pos < buf.length) c.extensions = Buffer.from(buf.subarray(pos));
   return c;
+}
+
+/** gss_channel_bindings_struct (RFC 2744 3.11); absent parts are type 0 (GSS_C_AF_UNSPEC), empty. */
+export interface ChannelBindings {
+  initiatorAddrType?: number;
+  initiatorAddress?: Buffer;
+  acceptorAddrType?: number;
+  acceptorAddress?: Buffer;
+  /** What TLS-bound protocols use: 'tls-server-end-point:' and the certificate hash (RFC 5929). */
+  applicationData?: Buffer;
+}
+
+/**
+ * Bnd of the 0x8003 checksum (RFC 4121 4.1.1.2, RFC 1964 1.1.1): MD5 over the initiator's and the
+ * acceptor's address (each: type, length, bytes) and the application data (length, bytes), the
+ * numbers 32-bit little-endian as MIT and Windows write them; 16 zero bytes without bindings.
+ */
+export function channelBindingsHash(bindings: ChannelBindings | undefined): Buffer {
+  if (!bindings) return Buffer.alloc(BINDINGS_LENGTH);
+  const u32 = (value: number) => {
+    const out = Buffer.alloc(4);
+    out.writeUInt32LE(value, 0);
+    return out;
+  };
+  const field = (bytes: Buffer | undefined) => [u32(bytes?.length ?? 0), bytes ?? Buffer.alloc(0)];
+  return digestOf(
+    'md5',
+    u32(bindings.initiatorAddrType ?? 0),
+    ...field(bindings.initiatorAddress),
+    u32(bindings.acceptorAddrType ?? 0),
+    ...field(bindings.acceptorAddress),
+    ...field(bindings.applicationData),
+  );
 }
