@@ -158,8 +158,12 @@ export class MechanismPackage implements PackageContext {
       case 'packageInfo':
         return info;
       case 'negotiationInfo':
-        // SECPKG_NEGOTIATION_COMPLETE = 0, SECPKG_NEGOTIATION_IN_PROGRESS = 2
-        return { packageInfo: info, state: this.mechanism?.complete ? 0 : 2 };
+        // SECPKG_NEGOTIATION_COMPLETE = 0, SECPKG_NEGOTIATION_IN_PROGRESS = 2. As Windows, the
+        // package negotiated: Negotiate's says Kerberos or NTLM once the mechanism is known.
+        return {
+          packageInfo: this.mechanism ? packageInfo(this.mechanism.mechanism) : info,
+          state: this.mechanism?.complete ? 0 : 2,
+        };
       case 'lifespan':
         return { start: this.started, expiry: new Date(this.started.getTime() + LIFETIME_MS) };
       case 'names': {
