@@ -7,7 +7,7 @@
  *   sign-on) and disposed with the handle.
  * Secrets (keys, the password's UTF-8 copy) live in secret memory and are wiped by dispose().
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { KerberosSettings } from '../backend/types';
 import { SspiError, isSspiError, sspiError } from '../errors';
@@ -84,15 +84,25 @@ export class KerberosCredential {
 
   /**
    * Kerberos is configured for the client: KDCs given for its realm (or every realm), a krb5.conf
-   * [realms] entry for it, or no identity (the ccache is the credential). Only then does Negotiate
-   * try Kerberos; nothing is looked up in DNS to decide.
+   * [realms] entry for it, or no identity and a ccache to use (single sign-on). Only then does
+   * Negotiate try Kerberos; nothing is looked up in DNS to decide.
    */
   get configured(): boolean {
-    if (!this.identity) return true;
+    if (!this.identity) return this.ccacheInUse();
     const realm = this.clientRealm;
     if (realm === undefined) return false;
     if (this.settings.kdc.has(realm) || this.settings.kdc.has('*')) return true;
     return (this.krb5Config().value?.kdcsOf(realm).length ?? 0) > 0;
+  }
+
+  /** A ccache is named (the option, KRB5CCNAME) or MIT's default one exists. */
+  private ccacheInUse(): boolean {
+    if (this.settings.ccache !== undefined || process.env.KRB5CCNAME) return true;
+    try {
+      return existsSync(ccachePathFromEnv());
+    } catch {
+      return false; // no default on this system
+    }
   }
 
   /** krb5.conf (KRB5_CONFIG, else /etc/krb5.conf), read once; an unreadable one is kept as its error. */

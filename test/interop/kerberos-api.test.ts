@@ -353,7 +353,12 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       allowFreshCredentialsWhenNTLMOnly: string[];
     }) => alice('CredSSP', { credssp: { inner: 'spnego' }, policy });
     const rdpServer = () =>
-      acquire({ package: 'CredSSP', use: 'inbound', emulated: { kerberos: { keytab: rdpKeytab } } });
+      acquire({
+        package: 'CredSSP',
+        use: 'inbound',
+        // An ECDSA key: made in milliseconds, where RSA takes most of a second.
+        emulated: { kerberos: { keytab: rdpKeytab }, credssp: { keyType: 'ecdsa' } },
+      });
 
     test('delegates the password to a server Kerberos authenticated (allowFreshCredentials)', async () => {
       const client = ours(
@@ -371,6 +376,28 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       const delegated = await queryContextAttributes(server.context, 'delegatedCredentials');
       expect(delegated).toMatchObject({ type: 'password', user: 'alice' });
       expect((delegated as { password: Buffer }).password.toString()).toBe(PASSWORD);
+    });
+
+    test('ISC_REQ_MUTUAL_AUTH is met by Kerberos (the AP-REP), not the untrusted certificate', async () => {
+      const policy = { allowFreshCredentials: [TARGET], allowFreshCredentialsWhenNTLMOnly: [] };
+      const flags = ISC_REQ.DELEGATE | ISC_REQ.MUTUAL_AUTH;
+      const client = ours('initiator', await credssp(policy), TARGET, flags);
+      const server = ours('acceptor', await rdpServer(), undefined, 0);
+      await handshake(client.side, server.side);
+      expect(await queryContextAttributes(client.context, 'negotiationInfo')).toMatchObject({
+        innerPackage: 'Kerberos',
+      });
+      // No KDC: NTLM, and the self-signed certificate must then authenticate the server; it cannot.
+      const down = await alice('CredSSP', {
+        credssp: { inner: 'spnego' },
+        policy,
+        kerberos: { kdc: await deadPort() },
+      });
+      const fallback = ours('initiator', down, TARGET, flags);
+      const server2 = ours('acceptor', await rdpServer(), undefined, 0);
+      await expect(handshake(fallback.side, server2.side)).rejects.toMatchObject({
+        code: 'SEC_E_MUTUAL_AUTH_FAILED',
+      });
     });
 
     test('the NTLM-only list does not allow delegation once Kerberos authenticated the server', async () => {

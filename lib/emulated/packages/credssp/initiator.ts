@@ -190,7 +190,9 @@ export class CredsspInitiator extends CredsspContext {
       }
       const certificate = this.serverCertificate;
       if (!certificate) throw sspiError('SEC_E_INTERNAL_ERROR', 'TLS finished without a server certificate.');
-      if (mutualAuth) this.authenticateServer(certificate);
+      // ISC_REQ_MUTUAL_AUTH: Kerberos' AP-REP authenticates the server, and pubKeyAuth binds
+      // its TLS key to it; without Kerberos the certificate must be trusted and name the host.
+      if (mutualAuth && !('kerberos' in inner)) this.authenticateServer(certificate);
       const subjectPublicKey = subjectPublicKeyOf(certificate.raw);
 
       // Step 2: the inner mechanism, Kerberos first when its ticket came (else NTLM alone).
@@ -200,6 +202,7 @@ export class CredsspInitiator extends CredsspContext {
           if (closed) got?.dispose();
           else start = got;
         });
+        if (mutualAuth && !start) this.authenticateServer(certificate);
         if (this.bound.flags & ISC_REQ.DELEGATE)
           checkDelegationPolicy(
             this.credential.policy,
