@@ -103,6 +103,16 @@ export function readAuthorizationData(element: DerElement): AuthorizationDataEnt
   });
 }
 
+/** The DER of an AuthorizationData (what AD-IF-RELEVANT's ad-data holds, RFC 4120 5.2.6.1). */
+export function encodeAuthorizationData(list: AuthorizationDataEntry[]): Buffer {
+  return encodeTree(authorizationDataTree(list));
+}
+
+/** A whole buffer holding an AuthorizationData: the ad-data of AD-IF-RELEVANT, for one. */
+export function parseAuthorizationData(buf: Buffer): AuthorizationDataEntry[] {
+  return parseAs('AuthorizationData', () => readAuthorizationData(parseDer(buf)));
+}
+
 // ---- EncryptedData, EncryptionKey, Checksum (5.2.9) ----
 
 /** EncryptedData ::= SEQUENCE { etype [0] Int32, kvno [1] UInt32 OPTIONAL, cipher [2] OCTET STRING } */
