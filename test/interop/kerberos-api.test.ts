@@ -215,6 +215,22 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       await wrapBothWays(client.context, peer);
     });
 
+    test('a client keytab (kadmin ktadd of alice): no identity, her keys log on', async () => {
+      const path = join(realm.dir, 'alice-client.keytab');
+      await realm.ktadd('alice', path);
+      const credential = await acquire({
+        package: 'Kerberos',
+        use: 'outbound',
+        emulated: { kerberos: { kdc: realm.kdc, keytab: path } },
+      });
+      const client = ours('initiator', credential);
+      const peer = mitAcceptor('krb5');
+      const mit = mitSide(peer);
+      await peer.start();
+      await handshake(client.side, mit);
+      expect(mit.last?.peer).toBe(`alice@${REALM}`);
+    });
+
     test('MIT’s initiator → our acceptor (keytab path): names, mutual, wraps both ways', async () => {
       const server = ours('acceptor', await service('Kerberos'));
       const peer = mitInitiator('krb5');
