@@ -52,7 +52,7 @@ export class KerberosCredential {
   /** The keytab's entries, in secret memory: the service's keys, or a client's own (no identity). */
   private readonly keytab: KeytabEntry[] | undefined;
   /** One per handle, as MIT keeps one per service: every context's authenticators (RFC 4120 3.2.3). */
-  readonly replayCache = new ReplayCache();
+  readonly replayCache: ReplayCache;
   private readonly inboundToo: boolean;
   private config: { value?: Krb5Config; error?: SspiError } | undefined;
   private store: Promise<TicketStore> | undefined;
@@ -65,6 +65,7 @@ export class KerberosCredential {
   ) {
     if (settings.keytab !== undefined) this.keytab = readKeytab(settings.keytab);
     this.inboundToo = use !== 'outbound';
+    this.replayCache = new ReplayCache({ clockSkewMs: settings.clockSkewMs });
   }
 
   /** The acceptor has service keys: Kerberos can be accepted. */

@@ -121,6 +121,15 @@ describe('package Kerberos', () => {
     });
   });
 
+  test('an acceptor takes the clockSkew option (its replay cache made for it)', async () => {
+    const acceptor = await acquire({
+      package: 'Kerberos',
+      use: 'inbound',
+      emulated: { kerberos: { keytab, clockSkew: 900 } },
+    });
+    await handshake(await client('Kerberos', kdcAddress), acceptor);
+  });
+
   test('a handle gets its TGT and service ticket once, for every context', async () => {
     const before = kdc.requests.length;
     const credential = await client('Kerberos', kdcAddress);

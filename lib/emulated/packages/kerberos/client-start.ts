@@ -87,8 +87,8 @@ export async function startKerberos(
   const service = await store.serviceTicket(request.targetName);
   // Copied at once: the store wipes a ticket's key when it replaces the ticket.
   const sessionKey = {
-    keyType: service.sessionKey.keyType,
-    keyValue: copySecret(service.sessionKey.keyValue),
+    keyType: service.key.keyType,
+    keyValue: copySecret(service.key.keyValue),
   };
   let gssFlags = gssFlagsOf(request.flags) | (request.mutual ? GssFlag.MUTUAL : 0);
   let delegation: Buffer | undefined;
@@ -145,7 +145,7 @@ async function forwardedTgtCred(store: TicketStore, sessionKey: EncryptionKey): 
   if (!canForward(await store.tgt())) return undefined;
   const tgt = await store.forwardedTgt();
   try {
-    return encodeDelegation({ ...tgt, key: tgt.sessionKey }, sessionKey, new Date());
+    return encodeDelegation(tgt, sessionKey, new Date());
   } finally {
     disposeCredential(tgt);
   }
