@@ -315,6 +315,13 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       await wrapBothWays(server.context, peer);
     });
 
+    test('MIT’s bare Kerberos → our Negotiate acceptor, as Windows’ Negotiate takes it', async () => {
+      const server = ours('acceptor', await service('Negotiate'));
+      const peer = mitInitiator('krb5');
+      await handshake(mitSide(peer), server.side);
+      await wrapBothWays(server.context, peer);
+    });
+
     describe('ours ↔ ours (server with a keytab and NTLM users)', () => {
       const server = () =>
         service('Negotiate', {

@@ -203,6 +203,16 @@ describe('Negotiate', () => {
     });
   });
 
+  test('the acceptor takes a bare Kerberos token too (a client of the Kerberos package)', async () => {
+    const { server: s } = await handshake(
+      await client('Kerberos', kdcAddress),
+      await server('Negotiate', true),
+    );
+    expect(await queryContextAttributes(s.context, 'negotiationInfo')).toMatchObject({
+      packageInfo: { name: 'Kerberos' },
+    });
+  });
+
   test('unconfigured, or configured for another realm only: the NTLM first token, no KDC asked', async () => {
     const before = kdc.requests.length;
     const first = async (credential: CredentialsHandle) =>

@@ -10,7 +10,12 @@ import { wipe } from '../../secret';
 import type { EmulatedCredential } from '../credential';
 import type { MechanismContext } from '../mechanisms/mechanism-context';
 import { KerberosAcceptor } from '../mechanisms/kerberos/acceptor';
-import { createAcceptorMechanism, createInitiatorMechanism, type InnerKind } from './inner-mechanism';
+import {
+  createAcceptorMechanism,
+  createInitiatorMechanism,
+  isRawKerberos,
+  type InnerKind,
+} from './inner-mechanism';
 import { delegationOf, type KerberosDelegation } from './kerberos/delegated-ccache';
 import { kerberosForNegotiate, startKerberos, type KerberosStart } from './kerberos/client-start';
 import { packageInfo } from './package-info';
@@ -78,7 +83,9 @@ export class MechanismPackage implements PackageContext {
         input = null;
       } else {
         input = requireToken(token);
-        this.mechanism = createAcceptorMechanism(this.credential, this.kind, (made) => {
+        // Negotiate takes a bare Kerberos token as it takes bare NTLMSSP (Windows does both).
+        const kind = this.kind === 'spnego' && isRawKerberos(input) ? 'kerberos' : this.kind;
+        this.mechanism = createAcceptorMechanism(this.credential, kind, (made) => {
           if (made instanceof KerberosAcceptor) this.kerberosAcceptor = made;
         });
       }
