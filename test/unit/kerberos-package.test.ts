@@ -8,7 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import {
+  ASC_RET,
   ISC_REQ,
+  credentialsDelegated,
   acceptSecurityContext,
   acquireCredentialsHandle,
   decryptMessage,
@@ -149,6 +151,8 @@ describe('package Kerberos', () => {
       FLAGS | ISC_REQ.DELEGATE,
     );
     expect(c.attributes & ISC_REQ.DELEGATE).toBe(ISC_REQ.DELEGATE);
+    expect(credentialsDelegated(s)).toBe(true);
+    expect(s.attributes & ASC_RET.MUTUAL_AUTH).toBe(ASC_RET.MUTUAL_AUTH);
     const delegated = await queryContextAttributes(s.context, 'delegatedCredentials');
     expect(delegated).toMatchObject({ type: 'kerberos', client: `alice@${REALM}` });
     const cache = parseCcache((delegated as { ccache: Buffer }).ccache);
@@ -162,6 +166,7 @@ describe('package Kerberos', () => {
 
   test('without delegation, delegatedCredentials is SEC_E_NO_CREDENTIALS', async () => {
     const { server: s } = await handshake(await client('Kerberos', kdcAddress), await server('Kerberos'));
+    expect(credentialsDelegated(s)).toBe(false);
     await expect(queryContextAttributes(s.context, 'delegatedCredentials')).rejects.toMatchObject({
       code: 'SEC_E_NO_CREDENTIALS',
     });
