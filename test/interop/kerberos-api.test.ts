@@ -423,6 +423,19 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       });
     });
 
+    test('single sign-on: no identity, Kerberos from the ccache; names say whom it logged on as', async () => {
+      const credential = await acquire({
+        package: 'CredSSP',
+        use: 'outbound',
+        emulated: { credssp: { inner: 'spnego' }, kerberos: { kdc: realm.kdc, ccache: `FILE:${ccache}` } },
+      });
+      const client = ours('initiator', credential, TARGET, 0);
+      const server = ours('acceptor', await rdpServer(), undefined, 0);
+      await handshake(client.side, server.side);
+      expect(await queryContextAttributes(client.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+      expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+    });
+
     test('the NTLM-only list does not allow delegation once Kerberos authenticated the server', async () => {
       const client = ours(
         'initiator',

@@ -7,6 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ASC_RET,
   ISC_REQ,
@@ -216,6 +219,23 @@ describe('Negotiate', () => {
     expect(await queryContextAttributes(s.context, 'negotiationInfo')).toMatchObject({
       packageInfo: { name: 'Kerberos' },
     });
+  });
+
+  test('a krb5.conf [realms] entry for the realm configures Kerberos (KRB5_CONFIG)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'krb5conf-'));
+    const saved = process.env.KRB5_CONFIG;
+    try {
+      process.env.KRB5_CONFIG = join(dir, 'krb5.conf');
+      writeFileSync(process.env.KRB5_CONFIG, `[realms]\n ${REALM} = {\n  kdc = ${kdcAddress}\n }\n`);
+      const { server: s } = await handshake(await client('Negotiate'), await server('Negotiate', true));
+      expect(await queryContextAttributes(s.context, 'negotiationInfo')).toMatchObject({
+        packageInfo: { name: 'Kerberos' },
+      });
+    } finally {
+      if (saved === undefined) delete process.env.KRB5_CONFIG;
+      else process.env.KRB5_CONFIG = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('unconfigured, or configured for another realm only: the NTLM first token, no KDC asked', async () => {
