@@ -23,7 +23,8 @@ const C = KrbErrorCode;
  * error-code → status, as Windows' Kerberos client reports a peer's or a KDC's KRB-ERROR.
  * KRB_AP_ERR_MODIFIED is SEC_E_WRONG_PRINCIPAL on a Windows client ("the target principal name is
  * incorrect"): the service could not decrypt the ticket, almost always because the SPN names
- * another account than the one whose keys the service holds.
+ * another account than the one whose keys the service holds. The KDC codes agree with the KDC
+ * exchanges' own reading (kdc-exchange/kdc-reply.ts, which adds per-exchange wording).
  */
 const STATUS_OF_KRB_ERROR = new Map<number, StatusName>([
   [C.KDC_ERR_NAME_EXP, 'SEC_E_LOGON_DENIED'],
@@ -31,8 +32,10 @@ const STATUS_OF_KRB_ERROR = new Map<number, StatusName>([
   [C.KDC_ERR_BAD_PVNO, 'SEC_E_INVALID_TOKEN'],
   [C.KDC_ERR_C_PRINCIPAL_UNKNOWN, 'SEC_E_LOGON_DENIED'],
   [C.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'SEC_E_TARGET_UNKNOWN'],
-  [C.KDC_ERR_PRINCIPAL_NOT_UNIQUE, 'SEC_E_TOO_MANY_PRINCIPALS'],
+  [C.KDC_ERR_PRINCIPAL_NOT_UNIQUE, 'SEC_E_MULTIPLE_ACCOUNTS'],
   [C.KDC_ERR_NULL_KEY, 'SEC_E_NO_KERB_KEY'],
+  [C.KDC_ERR_CANNOT_POSTDATE, 'SEC_E_KDC_INVALID_REQUEST'],
+  [C.KDC_ERR_NEVER_VALID, 'SEC_E_KDC_INVALID_REQUEST'],
   [C.KDC_ERR_POLICY, 'SEC_E_LOGON_DENIED'],
   [C.KDC_ERR_BADOPTION, 'SEC_E_KDC_INVALID_REQUEST'],
   [C.KDC_ERR_ETYPE_NOSUPP, 'SEC_E_KDC_UNKNOWN_ETYPE'],
@@ -47,6 +50,7 @@ const STATUS_OF_KRB_ERROR = new Map<number, StatusName>([
   [C.KDC_ERR_PREAUTH_REQUIRED, 'SEC_E_LOGON_DENIED'],
   [C.KDC_ERR_SERVER_NOMATCH, 'SEC_E_WRONG_PRINCIPAL'],
   [C.KDC_ERR_SVC_UNAVAILABLE, 'SEC_E_NO_AUTHENTICATING_AUTHORITY'],
+  [C.KDC_ERR_WRONG_REALM, 'SEC_E_NO_AUTHENTICATING_AUTHORITY'],
   [C.KRB_AP_ERR_BAD_INTEGRITY, 'SEC_E_MESSAGE_ALTERED'],
   [C.KRB_AP_ERR_TKT_EXPIRED, 'SEC_E_CONTEXT_EXPIRED'],
   [C.KRB_AP_ERR_TKT_NYV, 'SEC_E_TIME_SKEW'],
