@@ -436,6 +436,36 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
     });
 
+    test('a wrong password is SEC_E_LOGON_DENIED from the KDC, not an NTLM attempt', async () => {
+      const credential = await acquire({
+        package: 'CredSSP',
+        use: 'outbound',
+        identity: { user: 'alice', domain: REALM, password: 'wrong' },
+        emulated: { credssp: { inner: 'spnego' }, kerberos: { kdc: realm.kdc } },
+      });
+      const client = ours('initiator', credential, TARGET, 0);
+      // A server whose NTLM would take that password: a fallback would succeed.
+      const ntlmToo = await acquire({
+        package: 'CredSSP',
+        use: 'inbound',
+        emulated: {
+          kerberos: { keytab: rdpKeytab },
+          users: { [`${REALM}\\alice`]: 'wrong' },
+          credssp: { keyType: 'ecdsa' },
+        },
+      });
+      const server = ours('acceptor', ntlmToo, undefined, 0);
+      await expect(handshake(client.side, server.side)).rejects.toMatchObject({ code: 'SEC_E_LOGON_DENIED' });
+      // The premise: with no KDC answering, the same password goes through by NTLM.
+      const down = await acquire({
+        package: 'CredSSP',
+        use: 'outbound',
+        identity: { user: 'alice', domain: REALM, password: 'wrong' },
+        emulated: { credssp: { inner: 'spnego' }, kerberos: { kdc: await deadPort() } },
+      });
+      await handshake(ours('initiator', down, TARGET, 0).side, ours('acceptor', ntlmToo, undefined, 0).side);
+    });
+
     test('the NTLM-only list does not allow delegation once Kerberos authenticated the server', async () => {
       const client = ours(
         'initiator',
