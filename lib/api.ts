@@ -28,6 +28,7 @@ export type {
   UsersOption,
   EmulatedOptions,
   EmulatedCredsspOptions,
+  EmulatedKerberosOptions,
   NativeOptions,
   NativeTlsOption,
 } from './backend/types';

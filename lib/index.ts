@@ -27,6 +27,7 @@ export type {
   UsersOption,
   EmulatedOptions,
   EmulatedCredsspOptions,
+  EmulatedKerberosOptions,
   NativeOptions,
   NativeTlsOption,
 } from './api';

@@ -1,6 +1,6 @@
 /**
- * The emulated backend: SSPI semantics over our own packages (CredSSP, Negotiate, NTLM; see
- * packages/package-context.ts). Credentials are EmulatedCredential objects; contexts are
+ * The emulated backend: SSPI semantics over our own packages (CredSSP, Negotiate, Kerberos,
+ * NTLM; see packages/package-context.ts). Credentials are EmulatedCredential objects; contexts are
  * PackageContext objects made on the first ISC/ASC call. Every call that works shares the
  * event loop through the turn budget.
  */

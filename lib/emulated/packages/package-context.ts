@@ -1,9 +1,9 @@
 /**
- * The one contract every emulated package implements (CredSSP, Negotiate, NTLM; Kerberos next):
+ * The one contract every emulated package implements (CredSSP, Negotiate, Kerberos, NTLM):
  * the SSPI-shaped face of a context, what the emulated backend calls for ISC/ASC,
  * EncryptMessage/DecryptMessage and QueryContextAttributes. Failures are thrown as SspiError;
  * success statuses are returned. Packages run mechanisms (mechanisms/mechanism-context.ts)
- * inside: NTLM and Negotiate hand their tokens straight through (mechanism-package.ts), CredSSP
+ * inside: NTLM, Kerberos and Negotiate hand their tokens straight through (mechanism-package.ts), CredSSP
  * carries them in TSRequests over TLS (credssp/).
  */
 import type { SecBuffer } from '../../backend/types';
