@@ -21,7 +21,7 @@ import { optionalString, requireObject, requireOneOf } from './validate';
 
 export type BackendName = AcquireRequest['backend'];
 
-const PACKAGES: readonly PackageName[] = ['CredSSP', 'Negotiate', 'NTLM'];
+const PACKAGES: readonly PackageName[] = ['CredSSP', 'Negotiate', 'NTLM', 'Kerberos'];
 const USES = ['outbound', 'inbound', 'both'] as const;
 const BACKENDS: readonly BackendName[] = ['native', 'emulated'];
 

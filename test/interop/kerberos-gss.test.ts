@@ -3,12 +3,14 @@
  * MIT's GSSAPI (scripts/peers/gss_peer.py --mech krb5) in throwaway realms:
  * - our initiator, over the service ticket MIT's `kvno` put in the ccache (read with the ccache
  *   codec) → MIT's acceptor with the keytab: with and without mutual authentication, wraps both
- *   ways, a replayed AP-REQ refused;
+ *   ways, alice's TGT forwarded (encodeDelegation) into the ccache MIT stores, a replayed AP-REQ
+ *   refused;
  * - MIT's initiator (after kinit) → our acceptor, keys read from the keytab MIT wrote: the
  *   client's name, MIT's mutual authentication over our AP-REP and subkey, wraps both ways, a
  *   forwarded TGT, and a ticket for another service refused with a KRB-ERROR MIT understands;
  * - both ways again in realms of one enctype each (AES-SHA1, AES-SHA2; rc4-hmac service keys).
  */
+import { join } from 'node:path';
 import { Enctype } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import { GssFlag } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import type { MechanismContext } from '../../lib/emulated/mechanisms/mechanism-context';
@@ -60,6 +62,20 @@ describeWithPeers(['mit-krb5'], 'Kerberos AP exchange: ours ↔ MIT GSSAPI', () 
       expect(reply).toMatchObject({ token: null, complete: true, peer: `alice@${REALM}` });
       await wrapBothWays(initiator, mit);
       initiator.dispose();
+    });
+
+    test('a forwarded TGT (our KRB-CRED) lands in the ccache MIT stores, where klist reads it', async () => {
+      const initiator = setup.ourInitiator(MUTUAL | GssFlag.DELEG, { delegate: true });
+      const stored = join(setup.realm.dir, 'delegated-to-mit.ccache');
+      const mit = setup.mitAcceptor(stored);
+      await mit.start();
+      const reply = await mit.step(initiator.step(null).output);
+      expect(reply.delegated).toBe(true);
+      initiator.step(reply.token!);
+      expect(initiator.gssFlags & GssFlag.DELEG).toBe(GssFlag.DELEG);
+      const { stdout } = await setup.realm.run('klist', ['-c', `FILE:${stored}`]);
+      expect(stdout).toContain(`Default principal: alice@${REALM}`);
+      expect(stdout).toContain(`krbtgt/${REALM}@${REALM}`);
     });
 
     test('a replayed AP-REQ is refused by MIT’s replay cache', async () => {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sendToKdc } from '../../lib/emulated/kdc/client';
+import { configOf, parseProfile } from '../../lib/emulated/kdc/krb5-conf';
 import { enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
 import { parseCcache, wipeCcache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
@@ -246,4 +247,90 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
     disposeCredential(ticket);
     disposeCredential(tgt);
   });
+});
+
+describeWithPeers(['mit-krb5'], 'Kerberos cross-realm referrals between two MIT realms', () => {
+  let home: MitRealm;
+  let away: MitRealm;
+  let awayKeytab: string;
+  let services = 0;
+
+  beforeAll(async () => {
+    [home, away] = await Promise.all([
+      startMitRealm({ realm: 'HOME.TEST' }),
+      startMitRealm({ realm: 'AWAY.TEST' }),
+    ]);
+    // The trust: the same key for krbtgt/AWAY.TEST@HOME.TEST in both realms.
+    const trust = `addprinc -pw Trust-Key-4 -e aes256-cts-hmac-sha1-96:normal krbtgt/AWAY.TEST@HOME.TEST`;
+    await Promise.all([home.kadmin(trust), away.kadmin(trust)]);
+    await home.addUser('alice', PASSWORD);
+    awayKeytab = await away.addService('HTTP/web.away.test');
+  }, 60_000);
+
+  afterAll(async () => {
+    await home?.stop();
+    await away?.stop();
+  });
+
+  test.each(['HTTP/web.away.test@AWAY.TEST', 'HTTP/web.away.test'])(
+    '%s: a cross-realm TGT from the home KDC, then the ticket from the away KDC',
+    async (target) => {
+      const config = configOf(
+        parseProfile(`
+[libdefaults]
+  dns_lookup_kdc = false
+[realms]
+  HOME.TEST = {
+    kdc = ${home.kdc}
+  }
+  AWAY.TEST = {
+    kdc = ${away.kdc}
+  }
+[domain_realm]
+  .away.test = AWAY.TEST
+`),
+      );
+      const realms: string[] = [];
+      const send: typeof sendToKdc = (realm, request, options) => {
+        realms.push(realm);
+        return sendToKdc(realm, request, options);
+      };
+      const store = new TicketStore(
+        { user: 'alice', realm: 'HOME.TEST', password: Buffer.from(PASSWORD) },
+        { config, send },
+      );
+      try {
+        const ticket = await store.serviceTicket(target);
+        expect(ticket.server).toEqual({
+          name: expect.objectContaining({ nameString: ['HTTP', 'web.away.test'] }),
+          realm: 'AWAY.TEST',
+        });
+        const [entry] = keysFor(
+          parseKeytab(readFileSync(awayKeytab)),
+          { nameType: NameType.SRV_INST, nameString: ['HTTP', 'web.away.test'] },
+          'AWAY.TEST',
+          undefined,
+          ticket.ticket.encPart.etype,
+        );
+        const part = parseEncTicketPart(
+          enctypeProfile(entry.key.keyType).decrypt(
+            entry.key.keyValue,
+            KeyUsage.KDC_REP_TICKET,
+            ticket.ticket.encPart.cipher,
+          ),
+        );
+        expect(part.cname.nameString).toEqual(['alice']);
+        expect(part.crealm).toBe('HOME.TEST');
+        // The AS exchange and krbtgt/AWAY.TEST@HOME.TEST from home, the service from away.
+        expect(realms).toEqual(['HOME.TEST', 'HOME.TEST', 'AWAY.TEST']);
+        // The cross-realm TGT is kept: another service of the realm is one request away.
+        const other = `HTTP/other-${++services}.away.test`;
+        await away.kadmin(`addprinc -randkey ${other}`);
+        await store.serviceTicket(`${other}@AWAY.TEST`);
+        expect(realms.slice(3)).toEqual(['AWAY.TEST']);
+      } finally {
+        store.dispose();
+      }
+    },
+  );
 });

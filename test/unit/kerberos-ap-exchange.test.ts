@@ -5,14 +5,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Enctype, enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
-import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
-import { GssFlag, GssTokenId, KRB5_OID } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import {
-  encodeEncKrbCredPart,
-  encodeKrbCred,
-} from '../../lib/emulated/mechanisms/kerberos/messages/krb-cred';
-import { unwrapInitialContextToken } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
-import { parseApReq } from '../../lib/emulated/mechanisms/kerberos/messages/ap';
+  GssFlag,
+  GssTokenId,
+  KRB5_OID,
+  TicketFlag,
+} from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import { encodeDelegation } from '../../lib/emulated/mechanisms/kerberos/delegation';
+import {
+  channelBindingsHash,
+  parseGssChecksum,
+  unwrapInitialContextToken,
+} from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
+import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usage';
+import { parseApReq, parseAuthenticator } from '../../lib/emulated/mechanisms/kerberos/messages/ap';
 import { CNAME, NOW, REALM, issueTicket, makePair, makeService, thrown } from './support/kerberos-ap';
 
 const ALL = [
@@ -130,22 +136,34 @@ describe('per-message tokens', () => {
 });
 
 describe('channel bindings (RFC 4121 4.1.1.2)', () => {
-  const bindings = Buffer.from('tls-server-end-point:' + 'ab'.repeat(32));
+  // What a TLS-bound protocol binds to (RFC 5929): the server certificate's hash.
+  const bindings = { applicationData: Buffer.from('tls-server-end-point:' + 'ab'.repeat(32)) };
   const service = makeService(Enctype.AES256_CTS_HMAC_SHA1_96);
 
-  it('matching bindings are accepted', () => {
-    const { initiator, acceptor } = makePair(service, MUTUAL, {
+  it('matching bindings are accepted; the checksum carries their RFC 4121 hash', () => {
+    const { initiator, acceptor, sessionKey } = makePair(service, MUTUAL, {
       initiator: { channelBindings: bindings },
       acceptor: { channelBindings: bindings },
     });
     const first = initiator.step(null);
+    const apReq = parseApReq(unwrapInitialContextToken(first.output).inner);
+    const authenticator = parseAuthenticator(
+      enctypeProfile(sessionKey.keyType).decrypt(
+        sessionKey.keyValue,
+        KeyUsage.AP_REQ_AUTHENTICATOR,
+        apReq.authenticator.cipher,
+      ),
+    );
+    expect(parseGssChecksum(authenticator.cksum!.checksum).bindingsHash).toEqual(
+      channelBindingsHash(bindings),
+    );
     initiator.step(acceptor.step(first.output).output);
     expect(initiator.complete).toBe(true);
   });
 
   it('other bindings are SEC_E_BAD_BINDINGS, with a KRB-ERROR for the initiator', () => {
     const { initiator, acceptor } = makePair(service, MUTUAL, {
-      initiator: { channelBindings: Buffer.from('tls-server-end-point:other') },
+      initiator: { channelBindings: { applicationData: Buffer.from('tls-server-end-point:other') } },
       acceptor: { channelBindings: bindings },
     });
     const err = thrown(() => acceptor.step(initiator.step(null).output));
@@ -173,28 +191,27 @@ describe('channel bindings (RFC 4121 4.1.1.2)', () => {
 describe('delegation (RFC 4121 4.1.1.1)', () => {
   const service = makeService(Enctype.AES256_CTS_HMAC_SHA1_96);
 
+  /** A TGT for alice, forwarded under `sessionKey` as encodeDelegation makes it. */
   function krbCred(sessionKey: { keyType: number; keyValue: Buffer }) {
     const tgtService = makeService(Enctype.AES256_CTS_HMAC_SHA1_96, {
       nameType: 2,
       nameString: ['krbtgt', REALM],
     });
     const tgt = issueTicket(tgtService);
-    const part = encodeEncKrbCredPart({
-      ticketInfo: [
-        { key: tgt.sessionKey, prealm: REALM, pname: CNAME, srealm: REALM, sname: tgtService.sname },
-      ],
-      timestamp: NOW,
-      usec: 0,
-    });
-    const cipher = enctypeProfile(sessionKey.keyType).encrypt(
-      sessionKey.keyValue,
-      KeyUsage.KRB_CRED_ENC_PART,
-      part,
+    const bytes = encodeDelegation(
+      {
+        ticket: tgt.ticket,
+        key: tgt.sessionKey,
+        client: { realm: REALM, name: CNAME },
+        server: { realm: REALM, name: tgtService.sname },
+        flags: TicketFlag.FORWARDED | TicketFlag.FORWARDABLE,
+        authtime: NOW,
+        endtime: new Date(NOW.getTime() + 3600_000),
+      },
+      sessionKey,
+      NOW,
     );
-    return {
-      bytes: encodeKrbCred({ tickets: [tgt.ticket], encPart: { etype: sessionKey.keyType, cipher } }),
-      tgt,
-    };
+    return { bytes, tgt };
   }
 
   it('a forwarded TGT is decrypted and surfaced as `delegated`, with DELEG granted', () => {
@@ -206,7 +223,15 @@ describe('delegation (RFC 4121 4.1.1.1)', () => {
     initiator.step(acceptor.step(initiator.step(null).output).output);
     expect(acceptor.gssFlags & GssFlag.DELEG).toBe(GssFlag.DELEG);
     expect(acceptor.delegated!.tickets[0].encoded).toEqual(tgt.ticket.encoded);
-    const key = acceptor.delegated!.ticketInfo[0].key.keyValue;
+    const [info] = acceptor.delegated!.ticketInfo;
+    expect(info).toMatchObject({
+      prealm: REALM,
+      pname: CNAME,
+      srealm: REALM,
+      flags: TicketFlag.FORWARDED | TicketFlag.FORWARDABLE,
+      endtime: new Date(NOW.getTime() + 3600_000),
+    });
+    const key = info.key.keyValue;
     expect(key).toEqual(tgt.sessionKey.keyValue);
     acceptor.dispose();
     expect(key.equals(Buffer.alloc(key.length))).toBe(true);

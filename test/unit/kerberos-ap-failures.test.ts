@@ -8,12 +8,14 @@ import { SspiError } from '../../lib/errors';
 import { KerberosInitiator } from '../../lib/emulated/mechanisms/kerberos/initiator';
 import { KerberosAcceptor } from '../../lib/emulated/mechanisms/kerberos/acceptor';
 import { ReplayCache } from '../../lib/emulated/mechanisms/kerberos/replay-cache';
+import { MAX_CONTEXT_TOKEN_LENGTH } from '../../lib/emulated/mechanisms/kerberos/token-framing';
 import { Enctype, enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import {
   ApOption,
   GSS_CHECKSUM_TYPE,
   GssFlag,
   GssTokenId,
+  KRB5_OID,
   KrbErrorCode,
 } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import {
@@ -114,6 +116,18 @@ describe('the acceptor refuses', () => {
     expect(err.message).toContain('HTTP/other.example.test');
   });
 
+  it('a ticket naming a service at length: the message quotes its name short', () => {
+    const long = makeService(AES, { nameType: 2, nameString: ['HTTP', 'h'.repeat(1000)] });
+    const { initiator, acceptor } = makePair(long, MUTUAL, { acceptor: { keys: service.keys } });
+    const err = refusal(
+      acceptor,
+      initiator.step(null).output,
+      'SEC_E_NO_KERB_KEY',
+      KrbErrorCode.KRB_AP_ERR_NOKEY,
+    );
+    expect(err.message.length).toBeLessThan(250);
+  });
+
   it('a ticket of a kvno it does not hold: KRB_AP_ERR_BADKEYVER', () => {
     const rotated = { ...service, kvno: 4 };
     const { initiator, acceptor } = makePair(rotated, MUTUAL);
@@ -203,7 +217,7 @@ describe('the acceptor refuses', () => {
     refusal(acceptor, initiator.step(null).output, 'SEC_E_INVALID_TOKEN', KrbErrorCode.KRB_AP_ERR_BADMATCH);
   });
 
-  it('takes the Microsoft Kerberos OID and a bare AP-REQ as well', () => {
+  it('takes the Microsoft Kerberos OID and a bare AP-REQ as well, and answers under the same OID', () => {
     for (const reframe of [
       // 1.2.840.48018.1.2.2 differs from 1.2.840.113554.1.2.2 in one octet of the same length.
       (inner: Buffer) => withMicrosoftOid(wrapInitialContextToken(GssTokenId.AP_REQ, inner)),
@@ -211,7 +225,12 @@ describe('the acceptor refuses', () => {
     ]) {
       const { initiator, acceptor } = makePair(service, MUTUAL);
       const inner = unwrapInitialContextToken(initiator.step(null).output).inner;
-      initiator.step(acceptor.step(reframe(inner)).output);
+      const request = reframe(inner);
+      const reply = acceptor.step(request).output;
+      // The reply goes under the OID the request came under (a bare request: the standard one).
+      const requestOid = request[0] === 0x60 ? unwrapInitialContextToken(request).oid : KRB5_OID;
+      expect(unwrapInitialContextToken(reply).oid).toBe(requestOid);
+      initiator.step(reply);
       expect(initiator.complete).toBe(true);
     }
   });
@@ -225,7 +244,7 @@ describe('hostile tokens give SEC_E_INVALID_TOKEN and nothing else', () => {
     ['random', randomBytes(200)],
     ['a bare SEQUENCE', Buffer.from('3000', 'hex')],
     ['framed under another OID', Buffer.from('600b06092a864886f71201020201', 'hex')],
-    ['over 64 KiB', Buffer.alloc(70_000, 0x6e)],
+    ['over 64 KiB', Buffer.alloc(MAX_CONTEXT_TOKEN_LENGTH + 1, 0x6e)],
   ])('%s', (_name, token) => {
     const acceptor = new KerberosAcceptor({
       keys: service.keys,
@@ -398,4 +417,16 @@ describe('AP-REQs and AP-REPs our own side would not make', () => {
     expect(initiator.complete).toBe(true);
     expect(initiator.sessionKey).toEqual(sent.subkey!.keyValue);
   });
+});
+
+it('a refusal of a token under the Microsoft OID is framed under it too', () => {
+  const service = makeService(AES);
+  const { initiator, acceptor } = makePair(service, MUTUAL, {
+    acceptor: { now: () => new Date(NOW.getTime() + 3600_000) },
+  });
+  const token = Buffer.from(initiator.step(null).output);
+  token[token.indexOf(Buffer.from('2a864886f712', 'hex')) + 3] = 0x82;
+  const err = thrown(() => acceptor.step(token));
+  expect(err.code).toBe('SEC_E_TIME_SKEW');
+  expect(unwrapInitialContextToken(err.output!).oid).toBe('1.2.840.48018.1.2.2');
 });

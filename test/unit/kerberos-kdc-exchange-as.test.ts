@@ -21,6 +21,11 @@ import {
   NameType,
   PaType,
 } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import {
+  encodeKerbErrorData,
+  encodeKerbExtError,
+  KerbErrorDataType,
+} from '../../lib/emulated/mechanisms/kerberos/messages/ms-kile';
 import { parseEncTicketPart } from '../../lib/emulated/mechanisms/kerberos/messages/ticket';
 import { FakeKdc } from './support/fake-kdc';
 
@@ -228,6 +233,16 @@ describe('KRB-ERRORs as SSPI statuses', () => {
     kdc.bend = { error: code, eText: 'no\n' };
     expect(statusOf(() => runAs(kdc, options(kdc)))).toBe(status);
     expect(() => runAs(kdc, options(kdc))).toThrow(message);
+  });
+
+  test('a Windows KDC’s NTSTATUS (KERB-ERROR-DATA, MS-KILE 2.2.1) is named in the message', () => {
+    const kdc = kdcWithAlice();
+    const eData = encodeKerbErrorData({
+      dataType: KerbErrorDataType.EXTENDED,
+      dataValue: encodeKerbExtError({ status: 0xc0000234, flags: 1 }),
+    });
+    kdc.bend = { error: KrbErrorCode.KDC_ERR_CLIENT_REVOKED, eData };
+    expect(() => runAs(kdc, options(kdc))).toThrow(/locked out .*Windows status 0xc0000234/);
   });
 
   test('an unknown user is a failed logon', () => {

@@ -1,7 +1,7 @@
 /** Target names as service principals (spn.ts): the forms Windows and MIT take, ports, realms. */
 import { configOf, parseProfile } from '../../lib/emulated/kdc/krb5-conf';
 import {
-  parsePrincipalText,
+  principalTextParts,
   servicePrincipalOf,
 } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/spn';
 
@@ -50,12 +50,12 @@ test.each([
   );
 });
 
-test('parsePrincipalText: components, realm and escapes', () => {
-  expect(parsePrincipalText('alice')).toEqual({ components: ['alice'], realm: undefined });
-  expect(parsePrincipalText('host/x.test@R.TEST')).toEqual({
+test('principalTextParts: components, realm and escapes', () => {
+  expect(principalTextParts('alice')).toEqual({ components: ['alice'], realm: undefined });
+  expect(principalTextParts('host/x.test@R.TEST')).toEqual({
     components: ['host', 'x.test'],
     realm: 'R.TEST',
   });
-  expect(parsePrincipalText('a\\\\b')).toEqual({ components: ['a\\b'], realm: undefined });
-  expect(parsePrincipalText('a/b/c/d/e/f/g/h/i')).toBeUndefined();
+  expect(principalTextParts('a\\\\b')).toEqual({ components: ['a\\b'], realm: undefined });
+  expect(principalTextParts('a/b/c/d/e/f/g/h/i')).toBeUndefined();
 });

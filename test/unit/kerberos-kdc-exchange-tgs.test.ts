@@ -7,6 +7,8 @@ import { KeyUsage } from '../../lib/emulated/mechanisms/kerberos/crypto/key-usag
 import { AsExchange, type KdcStep } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/as-exchange';
 import {
   disposeCredential,
+  referralRealm,
+  tgsRealmOf,
   type KdcCredential,
 } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/credential';
 import {
@@ -117,6 +119,33 @@ test.each([
   kdc.bend = bend;
   const exchange = new TgsExchange({ tgt, server: WEB, useSubkey: true });
   expect(statusOf(() => exchange.receive(kdc.handle(exchange.start())))).toBe('SEC_E_INVALID_TOKEN');
+});
+
+describe('referrals (a TGT for another realm in place of the service)', () => {
+  const toOther = { sname: { nameType: 2, nameString: ['krbtgt', 'OTHER.TEST'] } };
+
+  test('are refused unless asked for', () => {
+    const { kdc, tgt } = setup();
+    kdc.bend = toOther;
+    const exchange = new TgsExchange({ tgt, server: WEB });
+    expect(statusOf(() => exchange.receive(kdc.handle(exchange.start())))).toBe('SEC_E_INVALID_TOKEN');
+  });
+
+  test('are taken with acceptReferrals, and referralRealm names the next realm', () => {
+    const { kdc, tgt } = setup();
+    kdc.bend = toOther;
+    const referral = drive(kdc, new TgsExchange({ tgt, server: WEB, acceptReferrals: true }));
+    expect(referralRealm(referral.server)).toBe('OTHER.TEST');
+    expect(tgsRealmOf(referral)).toBe('OTHER.TEST');
+    expect(referralRealm(tgt.server)).toBeUndefined();
+  });
+
+  test('must come from the KDC asked', () => {
+    const { kdc, tgt } = setup();
+    kdc.bend = { ...toOther, srealm: 'THIRD.TEST' };
+    const exchange = new TgsExchange({ tgt, server: WEB, acceptReferrals: true });
+    expect(() => exchange.receive(kdc.handle(exchange.start()))).toThrow(/not one of the KDC we asked/);
+  });
 });
 
 test('a forwarded TGT: kdc-option FORWARDED, a krbtgt ticket flagged FORWARDED', () => {

@@ -44,8 +44,14 @@ describe('InitialContextToken framing', () => {
     expect(unwrapInitialContextToken(token)).toEqual({ oid: KRB5_OID, tokId: 0x0300, inner });
   });
 
-  it('accepts the Microsoft krb5 OID Windows answers with', () => {
+  it('accepts the Microsoft krb5 OID Windows answers with, and answers under it', () => {
     const token = application(0, oid(MS_KRB5_OID), Buffer.from('0200', 'hex'), Buffer.from('6f00', 'hex'));
+    expect(wrapInitialContextToken(GssTokenId.AP_REP, Buffer.from('6f00', 'hex'), MS_KRB5_OID)).toEqual(
+      token,
+    );
+    expect(() => wrapInitialContextToken(GssTokenId.AP_REP, Buffer.alloc(1), '1.3.6.1.5.5.2')).toThrow(
+      TypeError,
+    );
     expect(unwrapInitialContextToken(token)).toEqual({
       oid: MS_KRB5_OID,
       tokId: GssTokenId.AP_REP,

@@ -1,7 +1,7 @@
 /**
  * The Kerberos parsers (lib/emulated/mechanisms/kerberos/messages): every message and every
  * decrypted part, seeded with what our encoders write and with MIT's own messages
- * (test/fixtures/kerberos), the encrypted parts' plaintexts made by our encoders.
+ * and Samba's (test/fixtures/kerberos), the encrypted parts' plaintexts made by our encoders.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,21 +18,25 @@ import { isInvalidToken, type ParserTarget } from './parser-property';
 
 const FIXTURES = join(__dirname, '../../fixtures/kerberos');
 
-/** MIT's messages whose file name starts with `prefix`, GSS-framed ones taken out of their framing. */
-function mit(prefix: string): Buffer[] {
-  return readdirSync(FIXTURES)
-    .filter((f) => f.startsWith(prefix) && f.endsWith('.hex'))
-    .map((f) => {
-      const bytes = Buffer.from(readFileSync(join(FIXTURES, f), 'utf8').trim(), 'hex');
-      return f.endsWith('.gss.hex') ? gss.unwrapInitialContextToken(bytes).inner : bytes;
-    });
+/** The fixture files (MIT's, and Samba's under samba/) whose name passes `keep`. */
+function fixtures(keep: (name: string) => boolean): Array<{ name: string; bytes: Buffer }> {
+  return [FIXTURES, join(FIXTURES, 'samba')].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.hex') && keep(f))
+      .map((f) => ({ name: f, bytes: Buffer.from(readFileSync(join(dir, f), 'utf8').trim(), 'hex') })),
+  );
 }
 
-/** MIT's GSS-framed context tokens as they are. */
+/** Real messages whose file name starts with `prefix`, GSS-framed ones taken out of their framing. */
+function mit(prefix: string): Buffer[] {
+  return fixtures((f) => f.startsWith(prefix)).map(({ name, bytes }) =>
+    name.endsWith('.gss.hex') ? gss.unwrapInitialContextToken(bytes).inner : bytes,
+  );
+}
+
+/** Real GSS-framed context tokens as they are. */
 function mitFramed(): Buffer[] {
-  return readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.gss.hex'))
-    .map((f) => Buffer.from(readFileSync(join(FIXTURES, f), 'utf8').trim(), 'hex'));
+  return fixtures((f) => f.endsWith('.gss.hex')).map(({ bytes }) => bytes);
 }
 
 const at = new Date('2026-12-07T01:02:03Z');
@@ -100,6 +104,7 @@ export const kerberosTargets: ParserTarget[] = (
         ]),
       ],
     ],
+    ['authorization-data', common.parseAuthorizationData, () => [common.encodeAuthorizationData(authz)]],
     ['pa-enc-ts-enc', common.parsePaEncTsEnc, () => [common.encodePaEncTsEnc(at, 123456)]],
     ['ticket', ticket.parseTicket, () => [aTicket.encoded]],
     [

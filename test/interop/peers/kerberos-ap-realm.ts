@@ -20,6 +20,7 @@ import {
   wipeKeytab,
   type KeytabEntry,
 } from '../../../lib/emulated/mechanisms/kerberos/files/keytab';
+import { encodeDelegation } from '../../../lib/emulated/mechanisms/kerberos/delegation';
 import { KerberosInitiator } from '../../../lib/emulated/mechanisms/kerberos/initiator';
 import { NameType } from '../../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { parseTicket } from '../../../lib/emulated/mechanisms/kerberos/messages/ticket';
@@ -31,13 +32,14 @@ export interface ApRealm {
   readonly realm: MitRealm;
   /** The service's host ('svc.<realm, lowercased>'); its SPN is HTTP/host. */
   readonly host: string;
-  /** Our initiator over the service ticket in alice's ccache. */
-  ourInitiator(flags: number): KerberosInitiator;
+  /** Our initiator over the service ticket in alice's ccache; with `delegate`, forwarding her TGT. */
+  ourInitiator(flags: number, opts?: { delegate?: boolean }): KerberosInitiator;
   /** The enctypes of that ticket's session key and of its encryption (the service key). */
   ticketEnctypes(): { session: number; ticket: number };
   ourAcceptor(): KerberosAcceptor;
   mitInitiator(opts?: { target?: string; deleg?: boolean }): JsonPeer;
-  mitAcceptor(): JsonPeer;
+  /** MIT's acceptor, storing a delegated credential into `storeDelegated` when one comes. */
+  mitAcceptor(storeDelegated?: string): JsonPeer;
 }
 
 /**
@@ -96,15 +98,15 @@ export function useApRealm(
     await realm?.stop();
   });
 
-  /** `use` over the service ticket kvno left in the ccache; the cache's keys wiped after. */
-  const withServiceTicket = <T>(use: (credential: CcacheCredential) => T): T => {
+  /** `use` over the ccache's ticket for `server` (in the realm); the cache's keys wiped after. */
+  const withCredential = <T>(server: string, use: (credential: CcacheCredential) => T): T => {
     const cache = parseCcache(readFileSync(ccache));
     try {
       const credential = findCredential(cache, {
         realm: name,
-        name: { nameType: NameType.SRV_INST, nameString: spn.split('/') },
+        name: { nameType: NameType.SRV_INST, nameString: server.split('/') },
       });
-      if (!credential) throw new Error(`kvno left no ticket for ${spn} in the ccache`);
+      if (!credential) throw new Error(`the ccache has no ticket for ${server}`);
       return use(credential);
     } finally {
       wipeCcache(cache);
@@ -121,20 +123,39 @@ export function useApRealm(
       return started();
     },
     host,
-    ourInitiator(flags) {
-      return withServiceTicket(
-        (credential) =>
-          new KerberosInitiator({
-            ticket: parseTicket(credential.ticket),
-            sessionKey: credential.key,
-            cname: credential.client.name,
-            crealm: credential.client.realm,
-            flags,
-          }),
-      );
+    ourInitiator(flags, opts = {}) {
+      return withCredential(spn, (credential) => {
+        const delegation = opts.delegate
+          ? withCredential(`krbtgt/${name}`, (tgt) =>
+              encodeDelegation(
+                {
+                  ticket: parseTicket(tgt.ticket),
+                  key: tgt.key,
+                  client: tgt.client,
+                  server: tgt.server,
+                  flags: tgt.ticketFlags,
+                  authtime: tgt.authtime,
+                  starttime: tgt.starttime,
+                  endtime: tgt.endtime,
+                  renewTill: tgt.renewTill,
+                },
+                credential.key,
+                new Date(),
+              ),
+            )
+          : undefined;
+        return new KerberosInitiator({
+          ticket: parseTicket(credential.ticket),
+          sessionKey: credential.key,
+          cname: credential.client.name,
+          crealm: credential.client.realm,
+          flags,
+          delegation,
+        });
+      });
     },
     ticketEnctypes() {
-      return withServiceTicket((credential) => ({
+      return withCredential(spn, (credential) => ({
         session: credential.key.keyType,
         ticket: parseTicket(credential.ticket).encPart.etype,
       }));
@@ -154,10 +175,11 @@ export function useApRealm(
         }),
       );
     },
-    mitAcceptor() {
+    mitAcceptor(storeDelegated) {
       return track(
         JsonPeer.mitAcceptor('krb5', {
           env: { ...started().env, ...clientEnv, KRB5_KTNAME: `FILE:${keytabPath}` },
+          storeDelegated,
         }),
       );
     },

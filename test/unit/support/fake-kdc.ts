@@ -54,6 +54,8 @@ export interface FakeUser {
 export interface Bend {
   nonce?: number;
   sname?: PrincipalName;
+  /** The srealm of the reply's enc-part. */
+  srealm?: string;
   cname?: PrincipalName;
   /** Flip a byte of the enc-part's ciphertext. */
   tamper?: boolean;
@@ -252,7 +254,7 @@ export class FakeKdc {
       flags,
       authtime: now,
       endtime,
-      srealm: this.realm,
+      srealm: this.bend.srealm ?? this.realm,
       sname: this.bend.sname ?? sname,
     };
     const cipher = enctypeProfile(replyEtype).encrypt(replyKey, usage, encodeEncKdcRepPart(encPart));

@@ -22,6 +22,8 @@ export interface ToyOptions {
   oneLeg?: boolean;
   /** The acceptor refuses every token with SEC_E_WRONG_PRINCIPAL and a TOYE error token. */
   refuse?: boolean;
+  /** Once complete, the mechanism demands the mechListMIC exchange (as Kerberos with CFX would). */
+  requireMic?: boolean;
   /** Which name the mechanism reports. */
   mechanism?: MechanismContext['mechanism'];
 }
@@ -41,6 +43,10 @@ export class ToyContext implements MechanismContext {
   ) {
     this.mechanism = options.mechanism ?? 'Kerberos';
     ToyContext.made.push(this);
+  }
+
+  get micPresent(): boolean {
+    return this.complete && this.options.requireMic === true;
   }
 
   get identity(): MechanismIdentity | undefined {

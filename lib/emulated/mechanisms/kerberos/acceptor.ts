@@ -25,12 +25,12 @@ import { KeyUsage } from './crypto/key-usage';
 import { ApFailure, asSspiError } from './errors';
 import { encodeApRep, encodeEncApRepPart, parseApReq } from './messages/ap';
 import { principalToString } from './messages/common';
-import { ApOption, GssFlag, GssTokenId, KrbErrorCode } from './messages/constants';
-import { wrapInitialContextToken } from './messages/gss-token';
+import { ApOption, GssFlag, GssTokenId, KRB5_OID, KrbErrorCode } from './messages/constants';
 import { encodeKrbError } from './messages/krb-error';
+import type { ChannelBindings } from './messages/gss-token';
 import type { ApReq, Authenticator, EncTicketPart, EncryptionKey } from './messages/types';
 import type { ReplayCache } from './replay-cache';
-import { readContextToken } from './token-framing';
+import { frameContextToken, readContextToken } from './token-framing';
 
 /** The clock skew RFC 4120 1.7 suggests and MIT and Windows default to. */
 export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
@@ -44,14 +44,16 @@ export interface KerberosAcceptorOptions {
   clockSkewMs?: number;
   /** The clock; default the system's. */
   now?: () => Date;
-  /** Our gss_channel_bindings_struct as flattened bytes; the initiator's MD5 of it must match. */
-  channelBindings?: Buffer;
+  /** Our channel bindings (RFC 4121 4.1.1.2); the initiator's checksum must carry their MD5. */
+  channelBindings?: ChannelBindings;
   /** Refuse an initiator that sent no channel bindings while we have some; default false (as MIT). */
   channelBindingsRequired?: boolean;
 }
 
 export class KerberosAcceptor extends KerberosContextBase implements MechanismContext {
   private delegatedValue: DelegatedCredentials | undefined;
+  /** The OID the client's token came under; our reply goes under the same. */
+  private mechOid: string = KRB5_OID;
 
   constructor(private readonly options: KerberosAcceptorOptions) {
     super();
@@ -73,7 +75,8 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
             KrbErrorCode.KRB_AP_ERR_MSG_TYPE,
             'Expected the client’s AP-REQ, but got no token.',
           );
-        const { tokId, inner } = readContextToken(input, 'The client’s token');
+        const { oid, tokId, inner } = readContextToken(input, 'The client’s token');
+        this.mechOid = oid;
         if (tokId !== GssTokenId.AP_REQ)
           throw new ApFailure(
             'SEC_E_INVALID_TOKEN',
@@ -209,9 +212,10 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       },
       'acceptor',
     );
-    return wrapInitialContextToken(
+    return frameContextToken(
       GssTokenId.AP_REP,
       encodeApRep({ encPart: { etype: sessionKey.keyType, cipher } }),
+      this.mechOid,
     );
   }
 
@@ -226,7 +230,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       realm: apReq?.ticket.realm ?? '',
       sname: apReq?.ticket.sname ?? { nameType: 0, nameString: [] },
     });
-    err.output = wrapInitialContextToken(GssTokenId.KRB_ERROR, krbError);
+    err.output = frameContextToken(GssTokenId.KRB_ERROR, krbError, this.mechOid);
     return err;
   }
 }

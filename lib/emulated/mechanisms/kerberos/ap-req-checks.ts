@@ -4,7 +4,8 @@
  * KRB-ERROR code the initiator is sent. Decrypted keys come back in secret memory the caller owns;
  * every decrypted plaintext is wiped before returning.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { peerText } from '../../../errors';
 import { wipe, type SecretBuffer } from '../../../secret';
 import type { StatusName } from '../../../constants';
 import { isKerberosCryptoError } from './crypto/crypto-error';
@@ -15,7 +16,7 @@ import { parseAuthenticator } from './messages/ap';
 import { principalToString } from './messages/common';
 import { GSS_CHECKSUM_TYPE, KrbErrorCode, TicketFlag } from './messages/constants';
 import { parseEncKrbCredPart, parseKrbCred } from './messages/krb-cred';
-import { parseGssChecksum } from './messages/gss-token';
+import { channelBindingsHash, parseGssChecksum, type ChannelBindings } from './messages/gss-token';
 import { parseEncTicketPart } from './messages/ticket';
 import type {
   Authenticator,
@@ -81,7 +82,8 @@ function profileOf(etype: number, what: string): EnctypeProfile {
 export function decryptTicket(ticket: Ticket, keys: ServiceKeyLookup): EncTicketPart {
   const { etype, kvno } = ticket.encPart;
   const profile = profileOf(etype, 'The ticket');
-  const service = principalToString(ticket.sname, ticket.realm);
+  // The client names the service: quoted short.
+  const service = peerText(principalToString(ticket.sname, ticket.realm));
   const key = keys(ticket.sname, ticket.realm, kvno, etype);
   if (!key) {
     const otherVersion =
@@ -190,13 +192,13 @@ export function checkAuthenticator(
 
 /** What the acceptor holds about channel bindings (RFC 4121 4.1.1.2). */
 export interface ChannelBindingPolicy {
-  /** Our gss_channel_bindings_struct, flattened; undefined when we have none. */
-  channelBindings?: Buffer;
+  /** Our channel bindings; undefined when we have none. */
+  channelBindings?: ChannelBindings;
   /** Refuse an initiator that sent none (a zero hash) while we have some. */
   required: boolean;
 }
 
-const NO_BINDINGS = Buffer.alloc(16);
+const NO_BINDINGS = channelBindingsHash(undefined);
 
 /**
  * The 0x8003 checksum (RFC 4121 4.1.1): present, well-formed, and with channel bindings matching
@@ -226,7 +228,7 @@ export function checkGssChecksum(auth: Authenticator, policy: ChannelBindingPoli
           'The client sent no channel bindings; this acceptor requires them.',
         );
     } else {
-      const ours = createHash('md5').update(policy.channelBindings).digest();
+      const ours = channelBindingsHash(policy.channelBindings);
       if (sent.length !== ours.length || !timingSafeEqual(sent, ours))
         throw new ApFailure(
           'SEC_E_BAD_BINDINGS',

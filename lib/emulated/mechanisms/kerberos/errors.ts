@@ -14,6 +14,7 @@ import type { StatusName } from '../../../constants';
 import { KerberosCryptoError } from './crypto/crypto-error';
 import { KrbErrorCode } from './messages/constants';
 import { krbErrorName } from './messages/krb-error';
+import { windowsStatusOf } from './messages/ms-kile';
 import type { KrbError } from './messages/types';
 
 const C = KrbErrorCode;
@@ -68,12 +69,19 @@ export function statusOfKrbError(errorCode: number): StatusName {
   return STATUS_OF_KRB_ERROR.get(errorCode) ?? 'SEC_E_INTERNAL_ERROR';
 }
 
-/** The SspiError for a KRB-ERROR `from` sent ('the service', 'the KDC'): its code's name and e-text, short. */
+/**
+ * The SspiError for a KRB-ERROR `from` sent ('The service', 'The KDC'): its code's name, the
+ * NTSTATUS a Windows KDC or service put in its e-data (MS-KILE 2.2.1, 2.2.2: what tells a
+ * disabled account from a wrong password), and its e-text, short.
+ */
 export function sspiErrorOfKrbError(error: KrbError, from: string): SspiError {
+  const windowsStatus = windowsStatusOf(error);
+  const ntStatus =
+    windowsStatus === undefined ? '' : ` (NTSTATUS 0x${(windowsStatus >>> 0).toString(16).padStart(8, '0')})`;
   const eText = error.eText ? `: “${peerText(error.eText)}”` : '';
   return sspiError(
     statusOfKrbError(error.errorCode),
-    `${from} refused with ${krbErrorName(error.errorCode)}${eText}.`,
+    `${from} refused with ${krbErrorName(error.errorCode)}${ntStatus}${eText}.`,
   );
 }
 
@@ -119,7 +127,7 @@ export function asSspiError(
           `${what} uses what this side does not support: ${err.message}.`,
         );
       default:
-        return sspiError('SEC_E_INTERNAL_ERROR', `${what}: ${err.message}.`);
+        return sspiError('SEC_E_INTERNAL_ERROR', `${what} could not be processed: ${err.message}.`);
     }
   }
   return err;

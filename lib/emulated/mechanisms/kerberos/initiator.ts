@@ -8,7 +8,7 @@
  *      KRB-ERROR in its place fails with the status Windows reports for it.
  * Without mutual authentication the context is complete after the first leg.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sspiError } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
 import type { MechanismContext, MechanismStep } from '../mechanism-context';
@@ -18,7 +18,12 @@ import { KeyUsage } from './crypto/key-usage';
 import { asSspiError, sspiErrorOfKrbError } from './errors';
 import { encodeApReq, encodeAuthenticator, parseApRep, parseEncApRepPart } from './messages/ap';
 import { ApOption, GSS_CHECKSUM_TYPE, GssFlag, GssTokenId } from './messages/constants';
-import { encodeGssChecksum, wrapInitialContextToken } from './messages/gss-token';
+import {
+  channelBindingsHash,
+  encodeGssChecksum,
+  wrapInitialContextToken,
+  type ChannelBindings,
+} from './messages/gss-token';
 import { parseKrbError } from './messages/krb-error';
 import type { EncApRepPart, EncryptionKey, PrincipalName, Ticket } from './messages/types';
 import { readContextToken } from './token-framing';
@@ -37,8 +42,11 @@ export interface KerberosInitiatorOptions {
   crealm: string;
   /** GSS_C_* flags wanted (GssFlag: MUTUAL, DELEG, REPLAY, SEQUENCE, CONF, INTEG). */
   flags: number;
-  /** The gss_channel_bindings_struct as flattened bytes; its MD5 goes into the checksum (RFC 4121 4.1.1.2). */
-  channelBindings?: Buffer;
+  /**
+   * The channel bindings (TLS: applicationData 'tls-server-end-point:' and the certificate hash,
+   * RFC 5929); their MD5 goes into the checksum (RFC 4121 4.1.1.2).
+   */
+  channelBindings?: ChannelBindings;
   /** A KRB-CRED forwarding a TGT, sent when `flags` has DELEG (RFC 4121 4.1.1.1). */
   delegation?: Buffer;
   /** The clock; default the system's. */
@@ -84,9 +92,7 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     if (!options.delegation) flags &= ~GssFlag.DELEG;
     const mutual = (flags & GssFlag.MUTUAL) !== 0;
     const checksum = encodeGssChecksum({
-      bindingsHash: options.channelBindings
-        ? createHash('md5').update(options.channelBindings).digest()
-        : Buffer.alloc(16),
+      bindingsHash: channelBindingsHash(options.channelBindings),
       flags,
       delegation: flags & GssFlag.DELEG ? options.delegation : undefined,
     });
@@ -152,6 +158,8 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
         `Expected an AP-REP from the service (TOK_ID 0200), not ${tokId.toString(16).padStart(4, '0')}.`,
       );
     const part = this.decryptApRep(inner);
+    // Wiped with the context's other secrets, whether or not the checks below pass.
+    if (part.subkey) this.secrets.push(part.subkey.keyValue);
     const sent = this.sentAuthenticator!;
     if (part.ctime.getTime() !== sent.ctime.getTime() || part.cusec !== sent.cusec) {
       throw sspiError(

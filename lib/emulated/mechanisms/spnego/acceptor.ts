@@ -131,10 +131,7 @@ export class SpnegoAcceptor implements MechanismContext {
     if (choice.mechType !== 0 || !init.mechToken) {
       // The optimistic token (if any) was for another mechanism and is dropped; the client
       // starts the chosen one in its next token (RFC 4178 3.2 step c, 5).
-      return this.reply({
-        negState: this.micRequired ? NegState.RequestMic : NegState.AcceptIncomplete,
-        supportedMech,
-      });
+      return this.reply({ negState: this.incomplete(supportedMech), supportedMech });
     }
     return this.afterMechanism(this.running().step(init.mechToken).output, undefined, supportedMech);
   }
@@ -192,8 +189,6 @@ export class SpnegoAcceptor implements MechanismContext {
     supportedMech: string | undefined,
   ): MechanismStep {
     const inner = this.running();
-    const firstReplyState =
-      supportedMech && this.micRequired ? NegState.RequestMic : NegState.AcceptIncomplete;
     const responseToken = output.length > 0 ? output : undefined;
     if (!inner.complete) {
       if (mechListMIC) {
@@ -202,7 +197,7 @@ export class SpnegoAcceptor implements MechanismContext {
           `The client sent a mechListMIC before ${inner.mechanism} was established.`,
         );
       }
-      return this.reply({ negState: firstReplyState, supportedMech, responseToken });
+      return this.reply({ negState: this.incomplete(supportedMech), supportedMech, responseToken });
     }
     if (inner.micPresent) this.micRequired = true;
     if (mechListMIC) {
@@ -214,7 +209,7 @@ export class SpnegoAcceptor implements MechanismContext {
       // The client sent the last mechanism token, so its MIC had to come with it.
       throw sspiError(
         'SEC_E_INVALID_TOKEN',
-        `The client sent no mechListMIC, which SPNEGO requires here (${inner.mechanism} was not the first choice of both sides, or NTLM carried a MIC).`,
+        `The client sent no mechListMIC, which SPNEGO requires here (${inner.mechanism} was not the first choice of both sides, or it demands the MICs).`,
       );
     }
     const alreadySent = this.micSent;
@@ -225,7 +220,12 @@ export class SpnegoAcceptor implements MechanismContext {
     }
     const done = !this.micRequired || this.micReceived;
     if (!done)
-      return this.reply({ negState: firstReplyState, supportedMech, responseToken, mechListMIC: ourMic });
+      return this.reply({
+        negState: this.incomplete(supportedMech),
+        supportedMech,
+        responseToken,
+        mechListMIC: ourMic,
+      });
     this.phase = 'complete';
     // Our MIC went with our last token and the client's has now come (RFC 4178 5 b): nothing to add.
     if (alreadySent && !responseToken) return { output: NO_TOKEN, complete: true };
@@ -238,6 +238,11 @@ export class SpnegoAcceptor implements MechanismContext {
       }),
       complete: true,
     };
+  }
+
+  /** negState while unfinished: request-mic in the first reply when MICs are due (RFC 4178 4.2.2). */
+  private incomplete(supportedMech: string | undefined): NegState {
+    return supportedMech && this.micRequired ? NegState.RequestMic : NegState.AcceptIncomplete;
   }
 
   private reply(resp: NegTokenResp): MechanismStep {

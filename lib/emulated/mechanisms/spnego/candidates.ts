@@ -44,6 +44,18 @@ export function candidateIndexOf(candidates: readonly SpnegoCandidate[], mechOid
   return candidates.findIndex((candidate) => candidate.oids.includes(mechOid));
 }
 
+/** The candidate the server chose (its supportedMech); SEC_E_INVALID_TOKEN for one never offered. */
+export function chosenByServer(candidates: readonly SpnegoCandidate[], supportedMech: string): number {
+  const chosen = candidateIndexOf(candidates, supportedMech);
+  if (chosen < 0) {
+    throw sspiError(
+      'SEC_E_INVALID_TOKEN',
+      `The server chose ${mechanismName(supportedMech)}, which was not offered: only ${mechanismNames(offeredMechTypes(candidates))} were.`,
+    );
+  }
+  return chosen;
+}
+
 /**
  * The acceptor's choice: the first of the initiator's mechTypes that some candidate runs, since
  * the initiator's order of preference wins (RFC 4178 3.2 step b, 4.2.2). Undefined when the two

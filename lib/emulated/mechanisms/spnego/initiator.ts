@@ -20,6 +20,7 @@ import { sspiError } from '../../../errors';
 import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
 import {
   candidateIndexOf,
+  chosenByServer,
   mechanismNames,
   offeredMechTypes,
   requireCandidates,
@@ -160,13 +161,7 @@ export class SpnegoInitiator implements MechanismContext {
   private followChoice(resp: NegTokenResp): boolean {
     const supportedMech = resp.supportedMech;
     if (supportedMech === undefined) return false;
-    const chosen = candidateIndexOf(this.candidates, supportedMech);
-    if (chosen < 0) {
-      throw sspiError(
-        'SEC_E_INVALID_TOKEN',
-        `The server chose ${mechanismName(supportedMech)}, which was not offered: only ${mechanismNames(offeredMechTypes(this.candidates))} were.`,
-      );
-    }
+    const chosen = chosenByServer(this.candidates, supportedMech);
     if (chosen === 0) {
       // Our first mechanism under another of its OIDs means the same mechanism (Samba and Windows
       // answer MS_KRB5_OID with KRB5_OID; MIT treats them as one), unless the server knew only that

@@ -17,7 +17,10 @@ import { clientOf, secretOf, type SecretSource } from './ticket-sources';
 
 /** How to reach a realm's KDCs, and what to ask them for. */
 export interface KdcCallOptions extends ExchangeEnvironment {
-  /** The caller's KDCs ('host:port', 'tcp/host:port'), before krb5.conf and DNS. */
+  /**
+   * The caller's KDCs ('host:port', 'tcp/host:port') for the client's own realm, before krb5.conf
+   * and DNS; other realms' (a cross-realm service's) are found through krb5.conf and DNS.
+   */
   kdc?: readonly string[];
   config?: Krb5Config;
   /** KDCOptions of the AS-REQ (as-exchange's DEFAULT_AS_OPTIONS when not given). */
@@ -43,21 +46,22 @@ export async function asExchange(
 ): Promise<KdcCredential> {
   const exchange = new AsExchange({ ...options, client, secret });
   try {
-    return await runExchange(client.realm, exchange, options);
+    return await runExchange(client.realm, exchange, options, client.realm);
   } finally {
     exchange.dispose();
   }
 }
 
-/** Drive one exchange to its end with `realm`'s KDCs. */
+/** Drive one exchange to its end with `realm`'s KDCs (`options.kdc` when it is `homeRealm`). */
 export async function runExchange(
   realm: string,
   exchange: { start(): Buffer; receive(reply: Buffer): KdcStep },
   options: KdcCallOptions,
+  homeRealm: string,
 ): Promise<KdcCredential> {
   const send = options.send ?? sendToKdc;
   const sendOptions: SendOptions = {
-    configured: options.kdc,
+    configured: realm.toUpperCase() === homeRealm.toUpperCase() ? options.kdc : undefined,
     config: options.config,
     deadlineMs: options.deadlineMs,
     wantsTcp: isResponseTooBig,

@@ -7,7 +7,7 @@ import { copySecret, type SecretBuffer } from '../../../secret';
 import type { Krb5Config } from '../../kdc/krb5-conf';
 import type { ClientSecret } from '../../mechanisms/kerberos/kdc-exchange/client-keys';
 import { nameOf, type KdcCredential } from '../../mechanisms/kerberos/kdc-exchange/credential';
-import { parsePrincipalText, type RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
+import { principalTextParts, type RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
 import type { Ccache } from '../../mechanisms/kerberos/files/ccache';
 import { keysFor, type KeytabEntry } from '../../mechanisms/kerberos/files/keytab';
 import { NameType } from '../../mechanisms/kerberos/messages/constants';
@@ -29,7 +29,7 @@ export type TicketSource = SecretSource | { ccache: Ccache };
 
 /** The client principal (NT-PRINCIPAL) of a user name. */
 export function clientOf(user: string, realm: string, config: Krb5Config | undefined): RealmPrincipal {
-  const parsed = parsePrincipalText(user);
+  const parsed = principalTextParts(user);
   if (!parsed)
     throw sspiError(
       'SEC_E_UNKNOWN_CREDENTIALS',

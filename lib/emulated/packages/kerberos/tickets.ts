@@ -13,6 +13,8 @@ import type { ClientSecret } from '../../mechanisms/kerberos/kdc-exchange/client
 import {
   disposeCredential,
   nameOf,
+  referralRealm,
+  tgsRealmOf,
   type KdcCredential,
 } from '../../mechanisms/kerberos/kdc-exchange/credential';
 import {
@@ -22,6 +24,7 @@ import {
 } from '../../mechanisms/kerberos/kdc-exchange/request-parts';
 import { servicePrincipalOf, type RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
 import { TgsExchange, forwardedTgtExchange } from '../../mechanisms/kerberos/kdc-exchange/tgs-exchange';
+import { NameType } from '../../mechanisms/kerberos/messages/constants';
 import { asExchange, runExchange, type KdcCallOptions } from './kdc-calls';
 import { clientOf, credentialsOfCcache, secretOf, type TicketSource } from './ticket-sources';
 
@@ -30,6 +33,9 @@ export interface TicketStoreOptions extends KdcCallOptions {
   /** A ticket closer than this to its endtime is got again (ms; DEFAULT_MARGIN_MS when not given). */
   marginMs?: number;
 }
+
+/** Realms a service request may be referred through (MIT's KRB5_REFERRAL_MAXHOPS is 10). */
+export const MAX_REFERRALS = 10;
 
 /** Five minutes: the usual clockskew, so a ticket we hand out is still valid when the service checks it. */
 export const DEFAULT_MARGIN_MS = 5 * 60 * 1000;
@@ -140,13 +146,42 @@ export class TicketStore {
   }
 
   /**
-   * The TGS exchange for `server`. A TGT the KDC finds expired (SEC_E_CONTEXT_EXPIRED: our clock
-   * and the KDC's disagree, or the realm shortened it) is got again once, when we can.
+   * The TGS exchange for `server`. A service of another realm is reached as MIT's client does
+   * (RFC 4120 3.3.1, 1.2): first krbtgt/SERVICE-REALM from our realm's KDC, which gives that TGT
+   * or one for a realm on the way (a referral, RFC 6806 8), each kept and used with the next
+   * realm's KDC, up to MAX_REFERRALS hops; then the service from its own realm's KDC. A TGT the
+   * KDC finds expired (SEC_E_CONTEXT_EXPIRED: our clock and the KDC's disagree, or the realm
+   * shortened it) is got again once, when we can.
    */
   private async tgs(server: RealmPrincipal): Promise<KdcCredential> {
     const ask = async () => {
-      const tgt = await this.tgt();
-      return this.exchange(new TgsExchange({ ...this.env, tgt, server, allowRc4: this.options.allowRc4 }));
+      // A cross-realm TGT for the service's realm, from an earlier request, saves the hops.
+      const crossRealm = this.tickets.get(nameOf(tgtName(server.realm, this.client.realm)));
+      let tgt =
+        crossRealm && isFresh(crossRealm, this.env.now(), this.margin) ? crossRealm : await this.tgt();
+      for (let hop = 0; ; hop++) {
+        const kdcRealm = tgsRealmOf(tgt);
+        const sameRealm = kdcRealm.toUpperCase() === server.realm.toUpperCase();
+        const target = sameRealm ? server : tgtName(server.realm, kdcRealm);
+        const credential = await this.exchange(
+          new TgsExchange({
+            ...this.env,
+            tgt,
+            server: target,
+            allowRc4: this.options.allowRc4,
+            acceptReferrals: true,
+          }),
+        );
+        if (referralRealm(credential.server) === undefined) return credential;
+        if (hop + 1 >= MAX_REFERRALS) {
+          disposeCredential(credential);
+          throw sspiError(
+            'SEC_E_MAX_REFERRALS_EXCEEDED',
+            `The KDCs referred the request for ${nameOf(server)} on more than ${MAX_REFERRALS} times.`,
+          );
+        }
+        tgt = this.keepTicket(nameOf(credential.server), credential);
+      }
     };
     try {
       return await ask();
@@ -161,7 +196,7 @@ export class TicketStore {
   /** Run a TGS exchange; a ticket that arrives after dispose() is wiped at once. */
   private async exchange(exchange: TgsExchange): Promise<KdcCredential> {
     try {
-      const credential = await runExchange(exchange.kdcRealm, exchange, this.options);
+      const credential = await runExchange(exchange.kdcRealm, exchange, this.options, this.client.realm);
       if (this.disposed) {
         disposeCredential(credential);
         this.checkOpen();
@@ -194,6 +229,11 @@ export class TicketStore {
   private checkOpen(): void {
     if (this.disposed) throw sspiError('SEC_E_NO_CREDENTIALS', 'The Kerberos credential has been released.');
   }
+}
+
+/** krbtgt/REALM@ISSUER. */
+function tgtName(realm: string, issuer: string): RealmPrincipal {
+  return { name: { nameType: NameType.SRV_INST, nameString: ['krbtgt', realm] }, realm: issuer };
 }
 
 function isTgtOf(credential: KdcCredential, realm: string): boolean {

@@ -39,6 +39,11 @@ export interface ReplyExpectation {
   server: RealmPrincipal;
   /** The etypes the request offered. */
   etypes: readonly number[];
+  /**
+   * In a TGS exchange with this realm's KDC: a TGT of that KDC for another realm (krbtgt/OTHER@this)
+   * is accepted in place of the server, as a referral (RFC 4120 3.3.1 cross-realm, RFC 6806 8).
+   */
+  referralsFrom?: string;
 }
 
 /**
@@ -76,7 +81,10 @@ function checkReply(rep: KdcRep, encPart: EncKdcRepPart, expected: ReplyExpectat
   if (encPart.nonce !== expected.nonce)
     throw badReply(what, 'its nonce is not the one we sent: it answers another request (a replay?)');
   const server = { name: encPart.sname, realm: encPart.srealm };
-  if (!samePrincipal(server, expected.server))
+  const referral = expected.referralsFrom !== undefined && referralRealm(server) !== undefined;
+  if (referral && server.realm.toUpperCase() !== expected.referralsFrom!.toUpperCase())
+    throw badReply(what, `it refers us on with a TGT of ${nameOf(server)}, not one of the KDC we asked`);
+  if (!referral && !samePrincipal(server, expected.server))
     throw badReply(what, `it is for ${nameOf(server)}, not ${nameOf(expected.server)}, which we asked for`);
   const client = { name: rep.cname, realm: rep.crealm };
   if (!samePrincipal(client, expected.client))
@@ -86,6 +94,21 @@ function checkReply(rep: KdcRep, encPart: EncKdcRepPart, expected: ReplyExpectat
     throw badReply(what, `its session key is of etype ${keyType}, which we did not offer`);
   if (encPart.key.keyValue.length !== enctypeProfile(keyType).keyLength)
     throw badReply(what, `its session key is not a key of etype ${keyType}`);
+}
+
+/** The realm a TGT for another realm leads to (krbtgt/OTHER@REALM: OTHER); undefined for any other ticket. */
+export function referralRealm(server: RealmPrincipal): string | undefined {
+  const [service, other, ...rest] = server.name.nameString;
+  if (service !== 'krbtgt' || other === undefined || rest.length > 0) return undefined;
+  return other.toUpperCase() === server.realm.toUpperCase() ? undefined : other;
+}
+
+/** The realm whose KDC takes `tgt` (krbtgt/REALM@ISSUER: REALM); SEC_E_NO_CREDENTIALS for a ticket that is no TGT. */
+export function tgsRealmOf(tgt: KdcCredential): string {
+  const [service, realm, ...rest] = tgt.server.name.nameString;
+  if (service !== 'krbtgt' || realm === undefined || rest.length > 0)
+    throw sspiError('SEC_E_NO_CREDENTIALS', `${nameOf(tgt.server)} is not a ticket-granting ticket.`);
+  return realm;
 }
 
 /** Same components and name in the same realm (realm case aside). */

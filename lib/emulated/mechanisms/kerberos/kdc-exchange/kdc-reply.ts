@@ -11,6 +11,7 @@ import type { StatusName } from '../../../../constants';
 import { KrbErrorCode } from '../messages/constants';
 import { parseKdcRep } from '../messages/kdc-rep';
 import { isKrbError, krbErrorName, parseKrbError } from '../messages/krb-error';
+import { windowsStatusOf } from '../messages/ms-kile';
 import type { KdcRep, KrbError } from '../messages/types';
 
 /** A KDC's answer: the reply, or its refusal. */
@@ -157,8 +158,13 @@ export function refusalOf(error: KrbError, context: RefusalContext): SspiError {
     why = 'the KDC refused the request';
   }
   const eText = error.eText ? `, "${peerText(error.eText)}"` : '';
+  // A Windows KDC says more in an NTSTATUS (MS-KILE 2.2.1): STATUS_ACCOUNT_LOCKED_OUT and the like.
+  const ntStatus = windowsStatusOf(error);
+  const windows =
+    ntStatus === undefined ? '' : `, Windows status 0x${ntStatus.toString(16).padStart(8, '0')}`;
   return sspiError(
     status,
-    `Kerberos ${context.exchange} exchange for ${context.server} failed: ${why} (${krbErrorName(code)}${eText}).`,
+    `Kerberos ${context.exchange} exchange for ${context.server} failed: ${why} ` +
+      `(${krbErrorName(code)}${eText}${windows}).`,
   );
 }

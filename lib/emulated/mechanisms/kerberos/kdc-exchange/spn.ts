@@ -5,7 +5,7 @@
  *
  * A target name is either
  * - a Kerberos principal in the syntax MIT and Windows share, components split by '/', an
- *   optional '@REALM' last, '\' escaping '/', '@' and '\' (krb5_parse_name):
+ *   optional '@REALM' last, '\' escaping '/', '@' and '\' (krb5_parse_name, principal.ts):
  *   'TERMSRV/host', 'HTTP/host.example.com@EXAMPLE.COM', 'MSSQLSvc/db.example.com:1433'; or
  * - a GSS host-based service name 'service@host' (GSS_C_NT_HOSTBASED_SERVICE), which names
  *   service/host in the host's realm: 'HTTP@host.example.com'.
@@ -18,6 +18,7 @@
 import { sspiError } from '../../../../errors';
 import type { Krb5Config } from '../../../kdc/krb5-conf';
 import { NameType } from '../messages/constants';
+import { parsePrincipalText } from '../messages/principal';
 import type { PrincipalName } from '../messages/types';
 
 /** Longest target or user name taken; far above any real SPN (AD allows 1024 characters). */
@@ -38,38 +39,24 @@ export interface PrincipalText {
 }
 
 /**
- * Split `text` in the principal syntax of krb5_parse_name: components by unescaped '/', the realm
- * after the first unescaped '@'; '\/', '\@' and '\\' stand for themselves. Undefined when the
- * text is not one (an empty component or realm, a trailing '\', too long, too many parts).
+ * The components of `text` and the realm it names, if any, read as MIT's krb5_parse_name does
+ * (messages/principal.ts). Undefined when the text is not a principal: malformed, longer than
+ * MAX_NAME_LENGTH, with an empty component or more than MAX_COMPONENTS.
  */
-export function parsePrincipalText(text: string): PrincipalText | undefined {
+export function principalTextParts(text: string): PrincipalText | undefined {
   if (text.length === 0 || text.length > MAX_NAME_LENGTH) return undefined;
-  const components: string[] = [];
-  let current = '';
-  let realm: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\') {
-      if (i + 1 >= text.length) return undefined;
-      current += text[++i];
-    } else if (c === '/' && realm === undefined) {
-      components.push(current);
-      current = '';
-    } else if (c === '@' && realm === undefined) {
-      components.push(current);
-      current = '';
-      realm = '';
-    } else if ((c === '@' || c === '/') && realm !== undefined) {
-      return undefined; // a second '@', or a '/' inside the realm
-    } else {
-      current += c;
-    }
+  const explicitRealm = firstUnescaped(text, '@') >= 0;
+  let parsed: { name: PrincipalName; realm: string };
+  try {
+    // Without an '@REALM' the realm is chosen later; the placeholder only keeps the parser going.
+    parsed = parsePrincipalText(text, { defaultRealm: explicitRealm ? undefined : '-' });
+  } catch (err) {
+    if (err instanceof TypeError) return undefined;
+    throw err;
   }
-  if (realm === undefined) components.push(current);
-  else realm = current;
+  const components = parsed.name.nameString;
   if (components.length > MAX_COMPONENTS || components.some((part) => part === '')) return undefined;
-  if (realm === '') return undefined;
-  return { components, realm };
+  return { components, realm: explicitRealm ? parsed.realm : undefined };
 }
 
 /** What choosing a service's realm needs: the client's realm and, if loaded, krb5.conf. */
@@ -86,7 +73,7 @@ export function servicePrincipalOf(targetName: string, hints: RealmHints): Realm
   const slash = firstUnescaped(targetName, '/');
   const at = firstUnescaped(targetName, '@');
   if (slash >= 0 && (at < 0 || slash < at)) {
-    const parsed = parsePrincipalText(targetName);
+    const parsed = principalTextParts(targetName);
     if (!parsed) throw badTarget(targetName, 'it is not service/host[@REALM]');
     const host = parsed.components[1];
     return {

@@ -6,8 +6,10 @@
  * optionally a subkey. The TGS-REP's enc-part is decrypted with the subkey under usage 9 when we
  * sent one, else with the session key under usage 8 (3.3.4), and checked as the AS-REP is.
  *
- * The request goes to the KDC of the TGT's realm, for a service in that realm; cross-realm
- * referrals are not followed.
+ * The request goes to the KDC the TGT is for (krbtgt/REALM: REALM's). A service of another
+ * realm may come back as a referral, a TGT of that KDC for the next realm on the way
+ * (RFC 4120 3.3.1, RFC 6806 8); with `acceptReferrals` the exchange yields it, and the caller,
+ * seeing referralRealm(), asks that realm's KDC with it.
  */
 import { sspiError } from '../../../../errors';
 import { wipe, type SecretBuffer } from '../../../../secret';
@@ -20,7 +22,7 @@ import { parseEncKdcRepPart } from '../messages/kdc-rep';
 import { encodeKdcReq, encodeKdcReqBody } from '../messages/kdc-req';
 import type { EncryptionKey, KdcRep, KdcReqBody } from '../messages/types';
 import type { KdcStep } from './as-exchange';
-import { badReply, credentialOf, nameOf, type KdcCredential } from './credential';
+import { badReply, credentialOf, nameOf, tgsRealmOf, type KdcCredential } from './credential';
 import { readKdcReply, refusalOf } from './kdc-reply';
 import {
   environmentOf,
@@ -43,6 +45,8 @@ export interface TgsExchangeOptions extends ExchangeEnvironment {
   useSubkey?: boolean;
   /** Offer rc4-hmac session keys too. */
   allowRc4?: boolean;
+  /** Accept a referral (a TGT for another realm) in place of the service; see referralRealm(). */
+  acceptReferrals?: boolean;
 }
 
 /** One TGS exchange; single use. The caller disposes the ticket it yields. */
@@ -56,9 +60,9 @@ export class TgsExchange {
     this.env = environmentOf(options);
   }
 
-  /** The realm whose KDC the request goes to: the TGT's (krbtgt/REALM). */
+  /** The realm whose KDC the request goes to: the one the TGT is for (krbtgt/REALM). */
   get kdcRealm(): string {
-    return this.options.tgt.server.realm;
+    return tgsRealmOf(this.options.tgt);
   }
 
   /** The TGS-REQ. */
@@ -168,6 +172,7 @@ export class TgsExchange {
         client: this.options.tgt.client,
         server: this.options.server,
         etypes: offeredEtypes(this.options.allowRc4),
+        referralsFrom: this.options.acceptReferrals ? this.kdcRealm : undefined,
       });
     } finally {
       wipe(plaintext);
@@ -195,7 +200,7 @@ export function forwardedTgtExchange(
       'SEC_E_NO_CREDENTIALS',
       `The TGT of ${nameOf(tgt.client)} is not forwardable: it cannot be delegated.`,
     );
-  const realm = tgt.server.realm;
+  const realm = tgsRealmOf(tgt);
   return new TgsExchange({
     ...env,
     tgt,

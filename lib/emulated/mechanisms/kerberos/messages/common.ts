@@ -6,8 +6,9 @@
  * Each comes as a tree builder (`xxxTree`, for composing a message written in one allocation),
  * an element reader (`readXxx`, for reading inside a message) and, where a caller holds the
  * structure on its own, `encodeXxx`/`parseXxx` over a whole buffer. Keys read from a (decrypted)
- * peer message are copied into secret memory. PrincipalName lives in principal.ts and is
- * re-exported here.
+ * peer message are copied into secret memory. PrincipalName lives in principal.ts, and the
+ * primitive types (KerberosTime, KerberosFlags, KerberosString, Int32, UInt32, Microseconds) in
+ * fields.ts; both are re-exported here.
  */
 import { copySecret } from '../../../../secret';
 import {
@@ -49,6 +50,21 @@ import type {
   PaData,
 } from './types';
 
+/** The primitive types (RFC 4120 5.2.1-5.2.8), for codecs built outside this folder (PAC, FAST). */
+export {
+  int32,
+  kerberosFlags,
+  kerberosString,
+  kerberosTime,
+  microseconds,
+  readInt32,
+  readKerberosFlags,
+  readKerberosString,
+  readKerberosTime,
+  readMicroseconds,
+  readUInt32,
+  uint32,
+} from './fields';
 export {
   encodePrincipalName,
   parsePrincipalName,
@@ -101,6 +117,16 @@ export function readAuthorizationData(element: DerElement): AuthorizationDataEnt
       adData: Buffer.from(readOctetString(required(f, 1, 'ad-data'))),
     };
   });
+}
+
+/** The DER of an AuthorizationData (what AD-IF-RELEVANT's ad-data holds, RFC 4120 5.2.6.1). */
+export function encodeAuthorizationData(list: AuthorizationDataEntry[]): Buffer {
+  return encodeTree(authorizationDataTree(list));
+}
+
+/** A whole buffer holding an AuthorizationData: the ad-data of AD-IF-RELEVANT, for one. */
+export function parseAuthorizationData(buf: Buffer): AuthorizationDataEntry[] {
+  return parseAs('AuthorizationData', () => readAuthorizationData(parseDer(buf)));
 }
 
 // ---- EncryptedData, EncryptionKey, Checksum (5.2.9) ----

@@ -32,6 +32,7 @@ import {
 import { identifierOf, treeElement } from '../../../asn1/der-tree';
 import { KRB5_PVNO } from './constants';
 
+/** The `[n]` fields of a SEQUENCE by tag number, each already taken out of its explicit tag. */
 export type Fields = Map<number, DerElement>;
 
 /**

@@ -26,20 +26,22 @@ import type { GssChecksum } from './types';
 
 export { GSS_CHECKSUM_TYPE } from './constants';
 
-const KRB5_OID_DER = oid(KRB5_OID);
+/** The two OIDs' DER, encoded once. */
+const OID_DER = new Map([KRB5_OID, MS_KRB5_OID].map((dotted) => [dotted, oid(dotted)]));
 
 /**
- * Frame a context token: [APPLICATION 0] around the krb5 OID, TOK_ID (GssTokenId) and `inner`.
- * MIT and Windows frame AP-REP and KRB-ERROR tokens too, and accept them framed.
+ * Frame a context token: [APPLICATION 0] around the mechanism OID, TOK_ID (GssTokenId) and
+ * `inner`. MIT and Windows frame AP-REP and KRB-ERROR tokens too, and accept them framed; an
+ * acceptor answers under the OID the initiator used (`mechOid`, the krb5 one by default).
  */
-export function wrapInitialContextToken(tokId: number, inner: Buffer): Buffer {
+export function wrapInitialContextToken(tokId: number, inner: Buffer, mechOid: string = KRB5_OID): Buffer {
   if (!Number.isInteger(tokId) || tokId < 0 || tokId > 0xffff) {
     throw invalidArgValue('tokId', tokId, 'must be a 16-bit TOK_ID');
   }
+  const oidDer = OID_DER.get(mechOid);
+  if (!oidDer) throw invalidArgValue('mechOid', mechOid, `must be ${KRB5_OID} or ${MS_KRB5_OID}`);
   const tokIdBytes = Buffer.from([tokId >> 8, tokId & 0xff]);
-  return encodeTree(
-    treeElement(identifierOf(TagClass.Application, true, 0), [KRB5_OID_DER, tokIdBytes, inner]),
-  );
+  return encodeTree(treeElement(identifierOf(TagClass.Application, true, 0), [oidDer, tokIdBytes, inner]));
 }
 
 /**
