@@ -29,6 +29,7 @@ const KERBEROS_FIGURES = [
   'kerberosApOverMit',
   'kerberosApOverMitFileRcache',
   'negotiateKerberosHandshakeMs',
+  'negotiateKerberosTicketsCachedMs',
   'negotiateKerberosHandshakesPerSec',
 ] as const;
 
