@@ -51,7 +51,7 @@ function mitReference(...args) {
 }
 
 /**
- * The Kerberos figures: `{ figures, realmNote }`, or every figure null and `unavailable` (why)
+ * The Kerberos figures: `{ figures }`, or every figure null and `unavailable` (why)
  * when MIT's tools are missing. `sspi` is the public API (dist); `measure` holds bench.js's
  * helpers: median, warmUp, interleavedMs, ratePerSec.
  */
@@ -213,6 +213,10 @@ async function negotiateFigures(sspi, realm, { quick, measure }) {
   };
   const kept = () => negotiate(sspi, keptCred, serverCred, realm.service);
   try {
+    const probe = await kept();
+    const { packageInfo } = await sspi.queryContextAttributes(probe.server, 'negotiationInfo');
+    await probe.destroy();
+    if (packageInfo.name !== 'Kerberos') throw new Error(`Negotiate ran ${packageInfo.name}, not Kerberos`);
     const n = quick ? 5 : 200;
     const timed = await measure.interleavedMs(n, [{ run: fresh }, { run: kept }]);
     return {
@@ -253,6 +257,7 @@ async function negotiate(sspi, clientCred, serverCred, targetName) {
       `the Negotiate handshake ended with client ${client.statusName}, server ${server?.statusName}`,
     );
   return {
+    server: server.context,
     async destroy() {
       await sspi.deleteSecurityContext(client.context);
       await sspi.deleteSecurityContext(server.context);
