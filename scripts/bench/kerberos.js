@@ -8,7 +8,7 @@
  *   one wrap/unwrap each way, all aes256-cts-hmac-sha1-96; divided by MIT's own C doing the same
  *   (mit-ap-exchange.c) in the same realm, rounds of each taking turns. It divides by MIT without
  *   a replay cache (KRB5RCACHETYPE=none): ours is in memory, while MIT's default file cache
- *   writes and syncs a file per AP-REQ, which measures the disk. The figure over MIT's file cache
+ *   reads and writes a file per AP-REQ, a file system's cost. The figure over MIT's file cache
  *   (`kerberosApOverMitFileRcache`) is printed beside it.
  * - `negotiateKerberosHandshakeMs`: a whole Negotiate handshake through the public API from a
  *   password: the AS exchange (string-to-key included) and the TGS exchange with the realm's KDC,

@@ -4,7 +4,7 @@
 # in a temp dir on 127.0.0.1 (krb5-kdc, krb5-admin-server, krb5-user, libkrb5-dev, gcc): alice
 # (password in DIR/alice.password) with a TGT and a ticket for HTTP/bench.test in DIR/ccache
 # (kinit, kvno), the service's keys in DIR/http.keytab, aes256-cts-hmac-sha1-96 only.
-# MIT's file replay cache syncs to disk on every AP-REQ; it is measured with it (the default) and
+# MIT's file replay cache reads and writes a file on every AP-REQ; it is measured with it (the default) and
 # without (KRB5RCACHETYPE=none, closer to an in-memory cache).
 #
 # usage: mit-reference.sh [ITERATIONS]     a realm, both figures (two JSON lines), torn down
