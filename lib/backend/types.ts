@@ -50,7 +50,10 @@ export interface EmulatedKerberosOptions {
    * realm → list. Absent: krb5.conf (KRB5_CONFIG, else /etc/krb5.conf), then DNS SRV records.
    */
   kdc?: string | string[] | Record<string, string | string[]>;
-  /** Acceptor: the service's keys, an MIT keytab (a path, or the file's bytes). */
+  /**
+   * An MIT keytab (a path, or the file's bytes): an acceptor's service keys; a client without
+   * `identity` or `ccache` logs on with its first principal's keys.
+   */
   keytab?: string | Buffer;
   /** Initiator without `identity`: an MIT credential cache ('FILE:/path', a path, or the bytes); default KRB5CCNAME. */
   ccache?: string | Buffer;

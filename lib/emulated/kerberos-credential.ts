@@ -3,8 +3,9 @@
  * - acceptor: the service's keys, read from the keytab at acquireCredentialsHandle (the file's
  *   bytes wiped once parsed), and the replay cache every context of the handle shares;
  * - initiator: the client's realm, whether Kerberos is configured for it (Negotiate tries Kerberos
- *   only then), and its TicketStore, made on first use from the password or the ccache (single
- *   sign-on) and disposed with the handle.
+ *   only then), and its TicketStore, made on first use from the password, the ccache (single
+ *   sign-on) or, without either, the keytab's keys of its first principal (MIT's client keytab),
+ *   and disposed with the handle.
  * Secrets (keys, the password's UTF-8 copy) live in secret memory and are wiped by dispose().
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -48,10 +49,11 @@ export function clientNameOf(identity: KerberosIdentity): { user: string; realm:
 }
 
 export class KerberosCredential {
-  /** The service's keytab entries (acceptor), in secret memory. */
+  /** The keytab's entries, in secret memory: the service's keys, or a client's own (no identity). */
   private readonly keytab: KeytabEntry[] | undefined;
   /** One per handle, as MIT keeps one per service: every context's authenticators (RFC 4120 3.2.3). */
-  readonly replayCache = new ReplayCache();
+  readonly replayCache: ReplayCache;
+  private readonly inboundToo: boolean;
   private config: { value?: Krb5Config; error?: SspiError } | undefined;
   private store: Promise<TicketStore> | undefined;
   private disposed = false;
@@ -61,12 +63,22 @@ export class KerberosCredential {
     private readonly identity: KerberosIdentity | undefined,
     use: 'outbound' | 'inbound' | 'both',
   ) {
-    if (settings.keytab !== undefined && use !== 'outbound') this.keytab = readKeytab(settings.keytab);
+    if (settings.keytab !== undefined) this.keytab = readKeytab(settings.keytab);
+    this.inboundToo = use !== 'outbound';
+    this.replayCache = new ReplayCache({ clockSkewMs: settings.clockSkewMs });
   }
 
   /** The acceptor has service keys: Kerberos can be accepted. */
   get hasServiceKeys(): boolean {
-    return (this.keytab?.length ?? 0) > 0;
+    return this.inboundToo && (this.keytab?.length ?? 0) > 0;
+  }
+
+  /**
+   * A client without identity or `ccache` option whose keytab holds its own keys (MIT's client
+   * keytab): its first entry's principal logs on with them.
+   */
+  private get clientKeytab(): KeytabEntry | undefined {
+    return this.identity || this.settings.ccache !== undefined ? undefined : this.keytab?.[0];
   }
 
   /** The service key lookup a KerberosAcceptor takes; rc4-hmac keys only with allowRc4. */
@@ -77,9 +89,9 @@ export class KerberosCredential {
     };
   }
 
-  /** The client realm: the identity's, else (no identity: single sign-on) unknown until the ccache is read. */
+  /** The client realm: the identity's or the client keytab's, else unknown until the ccache is read. */
   get clientRealm(): string | undefined {
-    return this.identity ? clientNameOf(this.identity)?.realm : undefined;
+    return this.identity ? clientNameOf(this.identity)?.realm : this.clientKeytab?.realm;
   }
 
   /**
@@ -88,7 +100,7 @@ export class KerberosCredential {
    * Negotiate try Kerberos; nothing is looked up in DNS to decide.
    */
   get configured(): boolean {
-    if (!this.identity) return this.ccacheInUse();
+    if (!this.identity) return this.clientKeytab !== undefined || this.ccacheInUse();
     const realm = this.clientRealm;
     if (realm === undefined) return false;
     if (this.settings.kdc.has(realm) || this.settings.kdc.has('*')) return true;
@@ -150,6 +162,10 @@ export class KerberosCredential {
       } finally {
         wipe(password);
       }
+    } else if (this.clientKeytab) {
+      const { principal, realm: keytabRealm } = this.clientKeytab;
+      const user = principal.nameString.join('/');
+      store = new TicketStore({ user, realm: keytabRealm, keytab: this.keytab! }, options);
     } else {
       const bytes = await readCcache(this.settings.ccache);
       const cache = (() => {

@@ -215,6 +215,22 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       await wrapBothWays(client.context, peer);
     });
 
+    test('a client keytab (kadmin ktadd of alice): no identity, her keys log on', async () => {
+      const path = join(realm.dir, 'alice-client.keytab');
+      await realm.ktadd('alice', path);
+      const credential = await acquire({
+        package: 'Kerberos',
+        use: 'outbound',
+        emulated: { kerberos: { kdc: realm.kdc, keytab: path } },
+      });
+      const client = ours('initiator', credential);
+      const peer = mitAcceptor('krb5');
+      const mit = mitSide(peer);
+      await peer.start();
+      await handshake(client.side, mit);
+      expect(mit.last?.peer).toBe(`alice@${REALM}`);
+    });
+
     test('MIT’s initiator → our acceptor (keytab path): names, mutual, wraps both ways', async () => {
       const server = ours('acceptor', await service('Kerberos'));
       const peer = mitInitiator('krb5');
@@ -296,6 +312,13 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       const peer = mitInitiator('spnego');
       await handshake(mitSide(peer), server.side);
       expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+      await wrapBothWays(server.context, peer);
+    });
+
+    test('MIT’s bare Kerberos → our Negotiate acceptor, as Windows’ Negotiate takes it', async () => {
+      const server = ours('acceptor', await service('Negotiate'));
+      const peer = mitInitiator('krb5');
+      await handshake(mitSide(peer), server.side);
       await wrapBothWays(server.context, peer);
     });
 
@@ -398,6 +421,19 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       await expect(handshake(fallback.side, server2.side)).rejects.toMatchObject({
         code: 'SEC_E_MUTUAL_AUTH_FAILED',
       });
+    });
+
+    test('single sign-on: no identity, Kerberos from the ccache; names say whom it logged on as', async () => {
+      const credential = await acquire({
+        package: 'CredSSP',
+        use: 'outbound',
+        emulated: { credssp: { inner: 'spnego' }, kerberos: { kdc: realm.kdc, ccache: `FILE:${ccache}` } },
+      });
+      const client = ours('initiator', credential, TARGET, 0);
+      const server = ours('acceptor', await rdpServer(), undefined, 0);
+      await handshake(client.side, server.side);
+      expect(await queryContextAttributes(client.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+      expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
     });
 
     test('the NTLM-only list does not allow delegation once Kerberos authenticated the server', async () => {

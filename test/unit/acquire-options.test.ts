@@ -3,6 +3,9 @@
  * checked before a credential exists, and a credential does not change when the caller later
  * mutates what it passed.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ISC_REQ,
   acquireCredentialsHandle,
@@ -13,6 +16,8 @@ import {
 } from '../../lib';
 
 const identity = { user: 'alice', domain: 'LAB', password: 'Passw0rd!' };
+const afterAllCleanups: Array<() => void> = [];
+afterAll(() => afterAllCleanups.forEach((cleanup) => cleanup()));
 
 function credssp(extra: Record<string, unknown>): AcquireCredentialsOptions {
   return { package: 'CredSSP', use: 'outbound', identity, ...extra } as AcquireCredentialsOptions;
@@ -210,12 +215,17 @@ describe('emulated.kerberos', () => {
   });
 
   it('takes every documented shape', async () => {
+    // A keytab path is read at acquireCredentialsHandle: an empty keytab (version 0x502) of our own.
+    const dir = mkdtempSync(join(tmpdir(), 'keytab-'));
+    const keytabPath = join(dir, 'krb5.keytab');
+    writeFileSync(keytabPath, Buffer.from([5, 2]));
+    afterAllCleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     for (const k of [
       {},
       { kdc: 'kdc.example.com' },
       { kdc: ['tcp/127.0.0.1:8888', '[::1]:88'] },
       { kdc: { 'example.com': 'kdc1.example.com:88', OTHER: ['a', 'b'] } },
-      { keytab: '/etc/krb5.keytab', ccache: 'FILE:/tmp/krb5cc_0', allowRc4: true, clockSkew: 0 },
+      { keytab: keytabPath, ccache: 'FILE:/tmp/krb5cc_0', allowRc4: true, clockSkew: 0 },
       { keytab: Buffer.from([5, 2]), ccache: Buffer.from([5, 4]) },
     ]) {
       await freeCredentialsHandle(await acquireCredentialsHandle(kerberos(k)));

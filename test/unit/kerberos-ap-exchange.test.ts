@@ -13,6 +13,10 @@ import {
 } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { encodeDelegation } from '../../lib/emulated/mechanisms/kerberos/delegation';
 import {
+  encodeEncKrbCredPart,
+  encodeKrbCred,
+} from '../../lib/emulated/mechanisms/kerberos/messages/krb-cred';
+import {
   channelBindingsHash,
   parseGssChecksum,
   unwrapInitialContextToken,
@@ -242,6 +246,24 @@ describe('delegation (RFC 4121 4.1.1.1)', () => {
     acceptor.step(initiator.step(null).output);
     expect(initiator.gssFlags & GssFlag.DELEG).toBe(0);
     expect(acceptor.delegated).toBeUndefined();
+  });
+
+  it('a KRB-CRED sent in clear (etype 0, as Heimdal may) is taken too', () => {
+    const tgt = issueTicket(
+      makeService(Enctype.AES256_CTS_HMAC_SHA1_96, { nameType: 2, nameString: ['krbtgt', REALM] }),
+    );
+    const clear = encodeKrbCred({
+      tickets: [tgt.ticket],
+      encPart: {
+        etype: 0,
+        cipher: encodeEncKrbCredPart({ ticketInfo: [{ key: tgt.sessionKey, pname: CNAME }] }),
+      },
+    });
+    const { initiator, acceptor } = makePair(service, MUTUAL | GssFlag.DELEG, {
+      initiator: { delegation: clear },
+    });
+    acceptor.step(initiator.step(null).output);
+    expect(acceptor.delegated!.ticketInfo[0].key.keyValue).toEqual(tgt.sessionKey.keyValue);
   });
 
   it('a KRB-CRED under another key is refused', () => {

@@ -430,3 +430,12 @@ it('a refusal of a token under the Microsoft OID is framed under it too', () => 
   expect(err.code).toBe('SEC_E_TIME_SKEW');
   expect(unwrapInitialContextToken(err.output!).oid).toBe('1.2.840.48018.1.2.2');
 });
+
+it('an acceptor refuses a replay cache made for a smaller skew than its own', () => {
+  const service = makeService(AES);
+  const replayCache = new ReplayCache({ clockSkewMs: 60_000 });
+  expect(() => new KerberosAcceptor({ keys: service.keys, replayCache })).toThrow(
+    expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+  );
+  expect(() => new KerberosAcceptor({ keys: service.keys, replayCache, clockSkewMs: 60_000 })).not.toThrow();
+});

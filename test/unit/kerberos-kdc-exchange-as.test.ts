@@ -76,7 +76,7 @@ describe('pre-authentication', () => {
     expect(body.sname!.nameString).toEqual(['krbtgt', 'FAKE.TEST']);
     expect(body.kdcOptions).toBe(KdcOption.FORWARDABLE | KdcOption.RENEWABLE_OK);
     expect(body.etype).toEqual([18, 17, 20, 19]);
-    expect(tgt.sessionKey.keyValue).toEqual(kdc.sessionKeys[0]);
+    expect(tgt.key.keyValue).toEqual(kdc.sessionKeys[0]);
     expect(tgt.server.name.nameString).toEqual(['krbtgt', 'FAKE.TEST']);
     expect(tgt.client.name.nameString).toEqual(['alice']);
     // The ticket is the KDC's: it decrypts with the krbtgt key and names alice.
@@ -90,7 +90,7 @@ describe('pre-authentication', () => {
     const params = Buffer.from([0, 0, 0x10, 0]);
     const kdc = kdcWithAlice({ salt: 'CUSTOM.SALTalice-renamed', s2kParams: params });
     const tgt = runAs(kdc, options(kdc));
-    expect(tgt.sessionKey.keyValue).toEqual(kdc.sessionKeys[0]);
+    expect(tgt.key.keyValue).toEqual(kdc.sessionKeys[0]);
   });
 
   test('takes the first ETYPE-INFO2 entry in an etype it offered', () => {
@@ -135,14 +135,14 @@ describe('without pre-authentication', () => {
     kdc.requirePreauth = false;
     const tgt = runAs(kdc, options(kdc));
     expect(kdc.requests).toHaveLength(1);
-    expect(tgt.sessionKey.keyValue).toEqual(kdc.sessionKeys[0]);
+    expect(tgt.key.keyValue).toEqual(kdc.sessionKeys[0]);
   });
 
   test('the salt comes from PA-PW-SALT', () => {
     const kdc = kdcWithAlice({ salt: 'PWSALT' });
     kdc.requirePreauth = false;
     kdc.bend.pwSalt = 'PWSALT';
-    expect(runAs(kdc, options(kdc)).sessionKey.keyValue).toEqual(kdc.sessionKeys[0]);
+    expect(runAs(kdc, options(kdc)).key.keyValue).toEqual(kdc.sessionKeys[0]);
   });
 
   test('a wrong password is SEC_E_LOGON_DENIED: the reply does not decrypt', () => {
@@ -197,7 +197,7 @@ describe('etypes and keys', () => {
     expect(statusOf(() => runAs(kdc, options(kdc)))).toBe('SEC_E_KDC_UNKNOWN_ETYPE');
     const tgt = runAs(kdc, options(kdc, { allowRc4: true }));
     expect(kdc.requests.at(-1)!.reqBody.etype).toEqual([18, 17, 20, 19, 23]);
-    expect(tgt.sessionKey.keyValue).toEqual(kdc.sessionKeys.at(-1));
+    expect(tgt.key.keyValue).toEqual(kdc.sessionKeys.at(-1));
   });
 
   test('with keytab keys it offers only their etypes and uses them as they are', () => {
@@ -205,8 +205,14 @@ describe('etypes and keys', () => {
     const key = kdc.userKey('alice', 17);
     const tgt = runAs(kdc, options(kdc, { secret: { keys: [{ keyType: 17, keyValue: key }] } }));
     expect(kdc.requests[0].reqBody.etype).toEqual([17]);
-    expect(tgt.sessionKey.keyValue).toEqual(kdc.sessionKeys[0]);
+    expect(tgt.key.keyValue).toEqual(kdc.sessionKeys[0]);
     expect(key.equals(kdc.userKey('alice', 17))).toBe(true); // the keytab's key is not wiped
+  });
+
+  test('a keytab key of the wrong length is SEC_E_NO_CREDENTIALS', () => {
+    const kdc = kdcWithAlice();
+    const keys = [{ keyType: 18, keyValue: Buffer.alloc(16) }];
+    expect(statusOf(() => runAs(kdc, options(kdc, { secret: { keys } })))).toBe('SEC_E_NO_CREDENTIALS');
   });
 
   test('keytab keys in no etype we support are SEC_E_NO_CREDENTIALS', () => {

@@ -8,7 +8,7 @@ import { isResponseTooBig } from '../../lib/emulated/mechanisms/kerberos/kdc-exc
 import { KrbErrorCode } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { encodeKrbError } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
 import type { Ccache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
-import { acquireTgt } from '../../lib/emulated/packages/kerberos/kdc-calls';
+import { acquireTgt, runExchange } from '../../lib/emulated/packages/kerberos/kdc-calls';
 import { TicketStore, type TicketStoreOptions } from '../../lib/emulated/packages/kerberos/tickets';
 import { FakeKdc } from './support/fake-kdc';
 
@@ -51,7 +51,20 @@ test('a service ticket is got once per SPN and kept until near its endtime', asy
   const renewed = await store.serviceTicket('HTTP/web.fake.test');
   expect(renewed).not.toBe(first);
   expect(kdc.requests.map((r) => r.msgType)).toEqual([10, 10, 12, 12, 10, 10, 12]);
-  expect(first.sessionKey.keyValue.every((b) => b === 0)).toBe(true); // the old one was wiped
+  expect(first.key.keyValue.every((b) => b === 0)).toBe(true); // the old one was wiped
+  store.dispose();
+});
+
+test('SPNs that differ only after the first 128 characters get tickets of their own', async () => {
+  const { kdc, options } = world();
+  const long = 'x'.repeat(150);
+  kdc.services.set(`HTTP/${long}a`, Buffer.alloc(32, 1));
+  kdc.services.set(`HTTP/${long}b`, Buffer.alloc(32, 2));
+  const store = new TicketStore(alice(), options);
+  const a = await store.serviceTicket(`HTTP/${long}a`);
+  const b = await store.serviceTicket(`HTTP/${long}b`);
+  expect(b).not.toBe(a);
+  expect(b.server.name.nameString[1]).toBe(`${long}b`);
   store.dispose();
 });
 
@@ -97,7 +110,7 @@ function ccacheOf(...tgts: KdcCredential[]): Ccache {
     credentials: tgts.map((tgt) => ({
       client: tgt.client,
       server: tgt.server,
-      key: tgt.sessionKey,
+      key: tgt.key,
       authtime: tgt.authtime,
       endtime: tgt.endtime,
       isSkey: false,
@@ -117,8 +130,8 @@ test('a ccache TGT is used as it is; expired it is SEC_E_CONTEXT_EXPIRED, absent
   const asRequests = kdc.requests.length;
   const store = new TicketStore({ ccache: ccacheOf(tgt) }, options);
   const held = await store.tgt();
-  expect(held.sessionKey.keyValue).toEqual(tgt.sessionKey.keyValue);
-  expect(held.sessionKey.keyValue).not.toBe(tgt.sessionKey.keyValue); // a copy of its own
+  expect(held.key.keyValue).toEqual(tgt.key.keyValue);
+  expect(held.key.keyValue).not.toBe(tgt.key.keyValue); // a copy of its own
   expect(held.ticket.encoded).toEqual(tgt.ticket.encoded);
   await store.serviceTicket('HTTP/web.fake.test');
   expect(kdc.requests.slice(asRequests).map((r) => r.msgType)).toEqual([12]);
@@ -130,8 +143,8 @@ test('a ccache TGT is used as it is; expired it is SEC_E_CONTEXT_EXPIRED, absent
   const empty = new TicketStore({ ccache: { ...ccacheOf(tgt), credentials: [] } }, options);
   await expect(empty.tgt()).rejects.toMatchObject({ code: 'SEC_E_NO_CREDENTIALS' });
   store.dispose();
-  expect(held.sessionKey.keyValue.every((b) => b === 0)).toBe(true);
-  expect(tgt.sessionKey.keyValue.every((b) => b === 0)).toBe(false); // the caller's stays the caller's
+  expect(held.key.keyValue.every((b) => b === 0)).toBe(true);
+  expect(tgt.key.keyValue.every((b) => b === 0)).toBe(false); // the caller's stays the caller's
 });
 
 test('of two TGTs in a ccache the one that lasts longer is used', async () => {
@@ -152,7 +165,7 @@ test('dispose wipes the password copy and every session key, and the store is cl
   const tickets: KdcCredential[] = [await store.tgt(), await store.serviceTicket('HTTP/web.fake.test')];
   const captured = (store as unknown as { secret: { password: Buffer } }).secret.password;
   store.dispose();
-  for (const t of tickets) expect(t.sessionKey.keyValue.every((b) => b === 0)).toBe(true);
+  for (const t of tickets) expect(t.key.keyValue.every((b) => b === 0)).toBe(true);
   expect(captured.every((b) => b === 0)).toBe(true);
   expect(password.toString()).toBe('pw-alice'); // the caller's own stays the caller's
   await expect(store.serviceTicket('HTTP/web.fake.test')).rejects.toMatchObject({
@@ -167,6 +180,40 @@ test('an unknown service through the store is SEC_E_TARGET_UNKNOWN', async () =>
     code: 'SEC_E_TARGET_UNKNOWN',
   });
   store.dispose();
+});
+
+test('an exchange that never ends is cut after three round trips', async () => {
+  let sent = 0;
+  const endless = { start: () => Buffer.from([1]), receive: () => ({ request: Buffer.from([2]) }) };
+  const send = async () => {
+    sent++;
+    return Buffer.alloc(0);
+  };
+  await expect(runExchange('R.TEST', endless, { send }, 'R.TEST')).rejects.toMatchObject({
+    code: 'SEC_E_INTERNAL_ERROR',
+  });
+  expect(sent).toBe(3);
+});
+
+test('the kdc option names the KDCs of the client realm only', async () => {
+  const configured: Array<[string, readonly string[] | undefined]> = [];
+  const exchange = () => ({
+    start: () => Buffer.from([1]),
+    receive: () => ({ credential: {} as KdcCredential }),
+  });
+  const options: TicketStoreOptions = {
+    kdc: ['127.0.0.1:88'],
+    send: async (realm, _, o) => {
+      configured.push([realm, o.configured]);
+      return Buffer.alloc(0);
+    },
+  };
+  await runExchange('HOME.TEST', exchange(), options, 'HOME.TEST');
+  await runExchange('AWAY.TEST', exchange(), options, 'HOME.TEST');
+  expect(configured).toEqual([
+    ['HOME.TEST', ['127.0.0.1:88']],
+    ['AWAY.TEST', undefined],
+  ]);
 });
 
 test('isResponseTooBig recognises KRB_ERR_RESPONSE_TOO_BIG only', () => {

@@ -70,12 +70,12 @@ test.each([false, true])('gets a service ticket the service key decrypts (subkey
   expect(request.reqBody.sname).toEqual(WEB.name);
   expect(request.reqBody.kdcOptions & KdcOption.FORWARDABLE).toBeTruthy(); // the TGT is forwardable
   expect(ticket.server.name.nameString).toEqual(['HTTP', 'web.fake.test']);
-  expect(ticket.sessionKey.keyValue).toEqual(kdc.sessionKeys.at(-1));
+  expect(ticket.key.keyValue).toEqual(kdc.sessionKeys.at(-1));
   const part = parseEncTicketPart(
     enctypeProfile(18).decrypt(Buffer.alloc(32, 7), KeyUsage.KDC_REP_TICKET, ticket.ticket.encPart.cipher),
   );
   expect(part.cname.nameString).toEqual(['alice']);
-  expect(part.key.keyValue).toEqual(ticket.sessionKey.keyValue);
+  expect(part.key.keyValue).toEqual(ticket.key.keyValue);
 });
 
 test('the authenticator checksum covers the body: a KDC that gets another body refuses', () => {
@@ -155,7 +155,7 @@ test('a forwarded TGT: kdc-option FORWARDED, a krbtgt ticket flagged FORWARDED',
   expect(kdc.requests.at(-1)!.reqBody.kdcOptions & KdcOption.FORWARDED).toBeTruthy();
   expect(forwarded.server.name.nameString).toEqual(['krbtgt', 'FAKE.TEST']);
   expect(forwarded.flags & TicketFlag.FORWARDED).toBeTruthy();
-  expect(forwarded.sessionKey.keyValue).not.toEqual(tgt.sessionKey.keyValue);
+  expect(forwarded.key.keyValue).not.toEqual(tgt.key.keyValue);
 });
 
 test('a TGT that is not forwardable cannot be forwarded', () => {
@@ -165,8 +165,18 @@ test('a TGT that is not forwardable cannot be forwarded', () => {
   expect(statusOf(() => forwardedTgtExchange(plain))).toBe('SEC_E_NO_CREDENTIALS');
 });
 
+test.each([
+  ['an etype we do not run (DES)', { keyType: 3, keyValue: Buffer.alloc(8) }],
+  ['a key of the wrong length', { keyType: 18, keyValue: Buffer.alloc(16) }],
+])('a TGT whose session key is %s is SEC_E_NO_CREDENTIALS', (_, key) => {
+  const { tgt } = setup();
+  expect(statusOf(() => new TgsExchange({ tgt: { ...tgt, key }, server: WEB }).start())).toBe(
+    'SEC_E_NO_CREDENTIALS',
+  );
+});
+
 test('disposeCredential wipes the session key', () => {
   const { tgt } = setup();
   disposeCredential(tgt);
-  expect(tgt.sessionKey.keyValue.every((b) => b === 0)).toBe(true);
+  expect(tgt.key.keyValue.every((b) => b === 0)).toBe(true);
 });

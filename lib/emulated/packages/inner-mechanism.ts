@@ -8,6 +8,7 @@ import { sspiError } from '../../errors';
 import type { EmulatedCredential } from '../credential';
 import type { MechanismContext } from '../mechanisms/mechanism-context';
 import { KerberosAcceptor } from '../mechanisms/kerberos/acceptor';
+import { unwrapInitialContextToken } from '../mechanisms/kerberos/messages/gss-token';
 import { NtlmAcceptor } from '../mechanisms/ntlm/acceptor';
 import { NtlmInitiator } from '../mechanisms/ntlm/initiator';
 import { SpnegoAcceptor } from '../mechanisms/spnego/acceptor';
@@ -114,6 +115,20 @@ export function createAcceptorMechanism(
   const candidates = acceptorCandidates(credential, made);
   if (kind === 'spnego') return new SpnegoAcceptor(candidates);
   return candidateOf(candidates, kind).make();
+}
+
+/**
+ * A bare Kerberos context token (RFC 4121 4.1, either OID), which Windows' Negotiate acceptor
+ * takes as it takes bare NTLMSSP: the client ran the Kerberos package against it.
+ */
+export function isRawKerberos(token: Buffer): boolean {
+  if (token[0] !== 0x60) return false;
+  try {
+    unwrapInitialContextToken(token);
+    return true;
+  } catch {
+    return false; // SPNEGO's own framing, or no token at all: SPNEGO judges it
+  }
 }
 
 /** The candidate a package runs bare. */

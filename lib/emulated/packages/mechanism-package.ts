@@ -4,13 +4,19 @@
  * wrap/unwrap. An initiator's Kerberos needs its service ticket before its first token: that
  * first step waits for the KDC (kerberos/client-start.ts), then runs synchronously like the rest.
  */
-import { ASC_REQ, ISC_REQ, SEC } from '../../constants';
+import { ASC_REQ, ASC_RET, ISC_REQ, SEC } from '../../constants';
 import { sspiError } from '../../errors';
 import { wipe } from '../../secret';
 import type { EmulatedCredential } from '../credential';
 import type { MechanismContext } from '../mechanisms/mechanism-context';
 import { KerberosAcceptor } from '../mechanisms/kerberos/acceptor';
-import { createAcceptorMechanism, createInitiatorMechanism, type InnerKind } from './inner-mechanism';
+import { GssFlag } from '../mechanisms/kerberos/messages/constants';
+import {
+  createAcceptorMechanism,
+  createInitiatorMechanism,
+  isRawKerberos,
+  type InnerKind,
+} from './inner-mechanism';
 import { delegationOf, type KerberosDelegation } from './kerberos/delegated-ccache';
 import { kerberosForNegotiate, startKerberos, type KerberosStart } from './kerberos/client-start';
 import { packageInfo } from './package-info';
@@ -35,9 +41,6 @@ const ASC_SUPPORTED =
   ASC_REQ.EXTENDED_ERROR |
   ASC_REQ.INTEGRITY |
   ASC_REQ.IDENTIFY;
-
-/** What Kerberos adds: mutual authentication (the AP-REP) and delegation (a forwarded TGT). */
-const KERBEROS_EXTRA = ISC_REQ.MUTUAL_AUTH | ISC_REQ.DELEGATE;
 
 /** Context lifetime Windows reports for NTLM: effectively unbounded; we say 10 hours. */
 const LIFETIME_MS = 10 * 60 * 60 * 1000;
@@ -78,7 +81,9 @@ export class MechanismPackage implements PackageContext {
         input = null;
       } else {
         input = requireToken(token);
-        this.mechanism = createAcceptorMechanism(this.credential, this.kind, (made) => {
+        // Negotiate takes a bare Kerberos token as it takes bare NTLMSSP (Windows does both).
+        const kind = this.kind === 'spnego' && isRawKerberos(input) ? 'kerberos' : this.kind;
+        this.mechanism = createAcceptorMechanism(this.credential, kind, (made) => {
           if (made instanceof KerberosAcceptor) this.kerberosAcceptor = made;
         });
       }
@@ -86,17 +91,32 @@ export class MechanismPackage implements PackageContext {
       input = requireToken(token);
     }
     const { output, complete } = this.mechanism.step(input);
-    let supported = this.role === 'initiator' ? ISC_SUPPORTED : ASC_SUPPORTED;
-    if (this.mechanism.mechanism === 'Kerberos') {
-      if (complete && this.kerberosAcceptor?.delegated) this.delegated = true;
-      supported |= KERBEROS_EXTRA & ~(this.delegated ? 0 : ISC_REQ.DELEGATE);
-    }
     return {
       status: complete ? SEC.E_OK : SEC.I_CONTINUE_NEEDED,
       output,
-      attributes: request.flags & supported,
+      attributes: this.attributes(request.flags, complete),
       expiry: new Date(this.started.getTime() + LIFETIME_MS),
     };
+  }
+
+  /**
+   * The REQ bits granted (REQ and RET share positions). With Kerberos an initiator is granted
+   * mutual authentication (the AP-REP) and delegation when a TGT went; an acceptor reports
+   * ASC_RET_DELEGATE when one came and ASC_RET_MUTUAL_AUTH when it sent the AP-REP, asked or not,
+   * as Windows does (credentialsDelegated() reads the former).
+   */
+  private attributes(flags: number, complete: boolean): number {
+    if (this.role === 'initiator') {
+      const kerberos = this.mechanism?.mechanism === 'Kerberos';
+      const extra = kerberos ? ISC_REQ.MUTUAL_AUTH | (this.delegated ? ISC_REQ.DELEGATE : 0) : 0;
+      return flags & (ISC_SUPPORTED | extra);
+    }
+    const acceptor = complete ? this.kerberosAcceptor : undefined;
+    if (acceptor?.delegated) this.delegated = true;
+    let granted = flags & ASC_SUPPORTED;
+    if (acceptor && acceptor.gssFlags & GssFlag.MUTUAL) granted |= ASC_RET.MUTUAL_AUTH;
+    if (this.delegated) granted |= ASC_RET.DELEGATE;
+    return granted >>> 0;
   }
 
   private get kind(): InnerKind {

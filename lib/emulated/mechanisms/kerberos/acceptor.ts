@@ -6,7 +6,7 @@
  * MIT and Windows do, and throws the status Windows' acceptor reports.
  */
 import { randomBytes } from 'node:crypto';
-import { SspiError } from '../../../errors';
+import { SspiError, invalidArgValue } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
 import type { MechanismContext, MechanismStep } from '../mechanism-context';
 import {
@@ -15,11 +15,10 @@ import {
   checkTicketTimes,
   decryptAuthenticator,
   decryptTicket,
-  readDelegation,
-  type DelegatedCredentials,
   type ServiceKeyLookup,
 } from './ap-req-checks';
 import { KerberosContextBase, identityOf } from './context';
+import { readDelegation, type DelegatedCredentials } from './delegation';
 import { Enctype, enctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
 import { ApFailure, asSspiError } from './errors';
@@ -27,10 +26,10 @@ import { encodeApRep, encodeEncApRepPart, parseApReq } from './messages/ap';
 import { principalToString } from './messages/common';
 import { ApOption, GssFlag, GssTokenId, KRB5_OID, KrbErrorCode } from './messages/constants';
 import { encodeKrbError } from './messages/krb-error';
-import type { ChannelBindings } from './messages/gss-token';
+import { wrapInitialContextToken, type ChannelBindings } from './messages/gss-token';
 import type { ApReq, Authenticator, EncTicketPart, EncryptionKey } from './messages/types';
 import type { ReplayCache } from './replay-cache';
-import { frameContextToken, readContextToken } from './token-framing';
+import { readContextToken } from './token-framing';
 
 /** The clock skew RFC 4120 1.7 suggests and MIT and Windows default to. */
 export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
@@ -38,7 +37,7 @@ export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 export interface KerberosAcceptorOptions {
   /** The service's long-term keys (a keytab's entries). */
   keys: ServiceKeyLookup;
-  /** Shared by every acceptor of the service. */
+  /** Shared by every acceptor of the service; made for at least `clockSkewMs`. */
   replayCache: ReplayCache;
   /** The clock skew allowed; default 5 minutes. */
   clockSkewMs?: number;
@@ -57,6 +56,15 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
 
   constructor(private readonly options: KerberosAcceptorOptions) {
     super();
+    const skewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+    // A cache made for a smaller skew would forget authenticators this acceptor still takes.
+    if (options.replayCache.clockSkewMs < skewMs) {
+      throw invalidArgValue(
+        'replayCache',
+        options.replayCache.clockSkewMs,
+        `must be made for a clock skew of at least the acceptor's ${skewMs} ms`,
+      );
+    }
   }
 
   /** The credentials the client forwarded (GSS_C_DELEG_FLAG), once complete. */
@@ -212,7 +220,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       },
       'acceptor',
     );
-    return frameContextToken(
+    return wrapInitialContextToken(
       GssTokenId.AP_REP,
       encodeApRep({ encPart: { etype: sessionKey.keyType, cipher } }),
       this.mechOid,
@@ -230,7 +238,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       realm: apReq?.ticket.realm ?? '',
       sname: apReq?.ticket.sname ?? { nameType: 0, nameString: [] },
     });
-    err.output = frameContextToken(GssTokenId.KRB_ERROR, krbError, this.mechOid);
+    err.output = wrapInitialContextToken(GssTokenId.KRB_ERROR, krbError, this.mechOid);
     return err;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The acceptor's checks of an AP-REQ (RFC 4120 3.2.3; RFC 4121 4.1.1), one function each, in the
  * order the acceptor runs them. Each refusal is an ApFailure: the status our caller sees and the
- * KRB-ERROR code the initiator is sent. Decrypted keys come back in secret memory the caller owns;
+ * KRB-ERROR code the initiator is sent (the forwarded KRB-CRED is read in delegation.ts). Decrypted keys come back in secret memory the caller owns;
  * every decrypted plaintext is wiped before returning.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -15,7 +15,6 @@ import { ApFailure, asSspiError } from './errors';
 import { parseAuthenticator } from './messages/ap';
 import { principalToString } from './messages/common';
 import { GSS_CHECKSUM_TYPE, KrbErrorCode, TicketFlag } from './messages/constants';
-import { parseEncKrbCredPart, parseKrbCred } from './messages/krb-cred';
 import { channelBindingsHash, parseGssChecksum, type ChannelBindings } from './messages/gss-token';
 import { parseEncTicketPart } from './messages/ticket';
 import type {
@@ -24,7 +23,6 @@ import type {
   EncryptedData,
   EncryptionKey,
   GssChecksum,
-  KrbCredInfo,
   PrincipalName,
   Ticket,
 } from './messages/types';
@@ -39,8 +37,11 @@ export type ServiceKeyLookup = (
   etype: number,
 ) => EncryptionKey | undefined;
 
-/** Decrypt `what` (an EncryptedData) under `key`, `usage`; an integrity failure is `onAltered`. */
-function decryptPart<T>(
+/**
+ * Decrypt `what` (an EncryptedData) under `key`, `usage`, and parse the plaintext, which is wiped
+ * after; an integrity failure is the ApFailure `onAltered` names, anything else asSspiError's.
+ */
+export function decryptPart<T>(
   profile: EnctypeProfile,
   key: Uint8Array,
   usage: number,
@@ -66,7 +67,8 @@ function decryptPart<T>(
   }
 }
 
-function profileOf(etype: number, what: string): EnctypeProfile {
+/** The profile of `etype`; an ApFailure (KDC_ERR_ETYPE_NOSUPP) for one we do not implement. */
+export function profileOf(etype: number, what: string): EnctypeProfile {
   try {
     return enctypeProfile(etype);
   } catch {
@@ -238,58 +240,4 @@ export function checkGssChecksum(auth: Authenticator, policy: ChannelBindingPoli
     }
   }
   return checksum;
-}
-
-/** Credentials the initiator forwarded (RFC 4121 4.1.1.1): tickets and their keys, in secret memory. */
-export interface DelegatedCredentials {
-  tickets: Ticket[];
-  ticketInfo: KrbCredInfo[];
-}
-
-/**
- * The KRB-CRED of a delegation, decrypted (RFC 4120 5.8): under the session key, or the
- * initiator's subkey, as MIT tries them; etype 0 is a KRB-CRED sent in clear (Heimdal's and
- * MIT's rd_cred take those too, inside the encrypted authenticator).
- */
-export function readDelegation(krbCred: Buffer, keys: EncryptionKey[]): DelegatedCredentials {
-  let cred: ReturnType<typeof parseKrbCred>;
-  try {
-    cred = parseKrbCred(krbCred);
-  } catch (err) {
-    throw asSspiError(err, 'The delegated KRB-CRED');
-  }
-  const parse = (plain: Buffer): DelegatedCredentials => ({
-    tickets: cred.tickets,
-    ticketInfo: parseEncKrbCredPart(plain).ticketInfo,
-  });
-  if (cred.encPart.etype === 0) return wrapParse(() => parse(cred.encPart.cipher));
-  const candidates = keys.filter((key) => key.keyType === cred.encPart.etype);
-  for (const [i, key] of candidates.entries()) {
-    try {
-      return decryptPart(
-        profileOf(key.keyType, 'The delegated KRB-CRED'),
-        key.keyValue,
-        KeyUsage.KRB_CRED_ENC_PART,
-        cred.encPart,
-        'The delegated KRB-CRED',
-        ['SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_BAD_INTEGRITY],
-        parse,
-      );
-    } catch (err) {
-      if (i === candidates.length - 1) throw err;
-    }
-  }
-  throw new ApFailure(
-    'SEC_E_INVALID_TOKEN',
-    C.KRB_AP_ERR_BAD_INTEGRITY,
-    `The delegated KRB-CRED is encrypted with etype ${cred.encPart.etype}, which no key of this context has.`,
-  );
-}
-
-function wrapParse<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    throw asSspiError(err, 'The delegated KRB-CRED');
-  }
 }

@@ -2,13 +2,18 @@
  * The KRB-CRED an initiator forwards in its authenticator checksum (RFC 4121 4.1.1.1, RFC 4120
  * 5.8): a TGT (normally one the KDC issued with the FORWARDED flag) and what the acceptor needs
  * to use it, encrypted under the service ticket's session key (key usage 14), as MIT and Windows
- * send it. The acceptor's side is readDelegation() in ap-req-checks.ts.
+ * send it; and the acceptor's side, reading one (readDelegation).
  */
 import { wipe } from '../../../secret';
 import { enctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
-import { encodeEncKrbCredPart, encodeKrbCred } from './messages/krb-cred';
-import type { EncryptionKey, PrincipalName, Ticket } from './messages/types';
+import { ApFailure, asSspiError } from './errors';
+import { decryptPart, profileOf } from './ap-req-checks';
+import { KrbErrorCode } from './messages/constants';
+import { encodeEncKrbCredPart, encodeKrbCred, parseEncKrbCredPart, parseKrbCred } from './messages/krb-cred';
+import type { EncryptionKey, KrbCredInfo, PrincipalName, Ticket } from './messages/types';
+
+const C = KrbErrorCode;
 
 /** The ticket to forward and what the KDC said of it (a ccache credential holds all of it). */
 export interface ForwardedTicket {
@@ -57,5 +62,59 @@ export function encodeDelegation(forwarded: ForwardedTicket, sessionKey: Encrypt
     return encodeKrbCred({ tickets: [forwarded.ticket], encPart: { etype: sessionKey.keyType, cipher } });
   } finally {
     wipe(plain);
+  }
+}
+
+/** Credentials the initiator forwarded (RFC 4121 4.1.1.1): tickets and their keys, in secret memory. */
+export interface DelegatedCredentials {
+  tickets: Ticket[];
+  ticketInfo: KrbCredInfo[];
+}
+
+/**
+ * The KRB-CRED of a delegation, decrypted (RFC 4120 5.8): under the session key, or the
+ * initiator's subkey, as MIT tries them; etype 0 is a KRB-CRED sent in clear (Heimdal's and
+ * MIT's rd_cred take those too, inside the encrypted authenticator).
+ */
+export function readDelegation(krbCred: Buffer, keys: EncryptionKey[]): DelegatedCredentials {
+  let cred: ReturnType<typeof parseKrbCred>;
+  try {
+    cred = parseKrbCred(krbCred);
+  } catch (err) {
+    throw asSspiError(err, 'The delegated KRB-CRED');
+  }
+  const parse = (plain: Buffer): DelegatedCredentials => ({
+    tickets: cred.tickets,
+    ticketInfo: parseEncKrbCredPart(plain).ticketInfo,
+  });
+  if (cred.encPart.etype === 0) return wrapParse(() => parse(cred.encPart.cipher));
+  const candidates = keys.filter((key) => key.keyType === cred.encPart.etype);
+  for (const [i, key] of candidates.entries()) {
+    try {
+      return decryptPart(
+        profileOf(key.keyType, 'The delegated KRB-CRED'),
+        key.keyValue,
+        KeyUsage.KRB_CRED_ENC_PART,
+        cred.encPart,
+        'The delegated KRB-CRED',
+        ['SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_BAD_INTEGRITY],
+        parse,
+      );
+    } catch (err) {
+      if (i === candidates.length - 1) throw err;
+    }
+  }
+  throw new ApFailure(
+    'SEC_E_INVALID_TOKEN',
+    C.KRB_AP_ERR_BAD_INTEGRITY,
+    `The delegated KRB-CRED is encrypted with etype ${cred.encPart.etype}, which no key of this context has.`,
+  );
+}
+
+function wrapParse<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    throw asSspiError(err, 'The delegated KRB-CRED');
   }
 }

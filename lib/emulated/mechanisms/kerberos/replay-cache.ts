@@ -44,9 +44,12 @@ export class ReplayCache {
   private readonly entries = new Map<string, number>();
   private readonly lifetimeMs: number;
   private readonly maxEntries: number;
+  /** The skew the cache was made for: acceptors allowing more would outlive its entries. */
+  readonly clockSkewMs: number;
 
   constructor(options: ReplayCacheOptions = {}) {
-    this.lifetimeMs = 2 * (options.clockSkewMs ?? 5 * 60_000);
+    this.clockSkewMs = options.clockSkewMs ?? 5 * 60_000;
+    this.lifetimeMs = 2 * this.clockSkewMs;
     this.maxEntries = options.maxEntries ?? 100_000;
   }
 

@@ -1,14 +1,12 @@
 /**
- * Context tokens on the wire: the GSS InitialContextToken framing (RFC 2743 3.1, RFC 4121 4.1)
+ * Reading a peer's context token: the GSS InitialContextToken framing (RFC 2743 3.1, RFC 4121 4.1)
  * under either Kerberos OID (Windows offers Microsoft's), or a bare AP-REQ, AP-REP or KRB-ERROR,
  * which MIT and Windows also accept (DCE style and old peers send them unframed). Bounded: a token
  * over 64 KiB is refused before it is parsed (Windows' Kerberos MaxTokenSize is at most 65535).
  */
 import { sspiError } from '../../../errors';
-import { TagClass, encodeTree, oid } from '../../asn1/der';
-import { identifierOf, treeElement } from '../../asn1/der-tree';
-import { GssTokenId, KRB5_OID, MS_KRB5_OID } from './messages/constants';
-import { unwrapInitialContextToken, wrapInitialContextToken } from './messages/gss-token';
+import { GssTokenId, KRB5_OID } from './messages/constants';
+import { unwrapInitialContextToken } from './messages/gss-token';
 
 /** The longest context token read. */
 export const MAX_CONTEXT_TOKEN_LENGTH = 64 * 1024;
@@ -19,8 +17,6 @@ const BARE_TOKEN_IDS = new Map<number, number>([
   [0x6f, GssTokenId.AP_REP],
   [0x7e, GssTokenId.KRB_ERROR],
 ]);
-
-const MS_KRB5_OID_DER = oid(MS_KRB5_OID);
 
 /** A peer's context token: the mechanism OID it came under, its TOK_ID (GssTokenId) and the Kerberos message. */
 export interface ContextToken {
@@ -42,16 +38,4 @@ export function readContextToken(token: Buffer, what: string): ContextToken {
   if (bare !== undefined) return { oid: KRB5_OID, tokId: bare, inner: token };
   // Either Kerberos OID; another mechanism is SEC_E_INVALID_TOKEN.
   return unwrapInitialContextToken(token);
-}
-
-/**
- * Frame a reply under the OID the peer's token came under, as MIT's acceptor does (MIT's
- * initiator checks the reply's OID against its own).
- */
-export function frameContextToken(tokId: number, inner: Buffer, mechOid: string): Buffer {
-  if (mechOid !== MS_KRB5_OID) return wrapInitialContextToken(tokId, inner);
-  const tokIdBytes = Buffer.from([tokId >> 8, tokId & 0xff]);
-  return encodeTree(
-    treeElement(identifierOf(TagClass.Application, true, 0), [MS_KRB5_OID_DER, tokIdBytes, inner]),
-  );
 }

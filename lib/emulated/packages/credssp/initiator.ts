@@ -112,7 +112,8 @@ export class CredsspInitiator extends CredsspContext {
   override query(attribute: string): unknown {
     if (attribute === 'names') {
       this.established();
-      const identity = this.credential.identity;
+      // The credential's identity, or (single sign-on) whom Kerberos logged on as.
+      const identity = this.credential.identity ?? this.mechanism?.identity;
       return { user: formatName(identity && { user: identity.user, domain: identity.domain }) };
     }
     return super.query(attribute);

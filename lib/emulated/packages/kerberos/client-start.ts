@@ -9,18 +9,15 @@
  * know, or no Kerberos credentials make Negotiate go on with NTLM alone; the Kerberos package
  * reports them as errors.
  */
-import { randomBytes } from 'node:crypto';
 import { ISC_REQ } from '../../../constants';
 import { isSspiError, sspiError } from '../../../errors';
-import { copySecret, wipe, type SecretBuffer } from '../../../secret';
+import { copySecret, wipe } from '../../../secret';
 import type { EmulatedCredential } from '../../credential';
-import { enctypeProfile } from '../../mechanisms/kerberos/crypto/enctypes';
-import { KeyUsage } from '../../mechanisms/kerberos/crypto/key-usage';
+import { encodeDelegation } from '../../mechanisms/kerberos/delegation';
 import { KerberosInitiator } from '../../mechanisms/kerberos/initiator';
 import { disposeCredential } from '../../mechanisms/kerberos/kdc-exchange/credential';
 import { canForward } from '../../mechanisms/kerberos/kdc-exchange/tgs-exchange';
 import { GssFlag } from '../../mechanisms/kerberos/messages/constants';
-import { encodeEncKrbCredPart, encodeKrbCred } from '../../mechanisms/kerberos/messages/krb-cred';
 import type { EncryptionKey, PrincipalName, Ticket } from '../../mechanisms/kerberos/messages/types';
 import type { TicketStore } from './tickets';
 
@@ -90,8 +87,8 @@ export async function startKerberos(
   const service = await store.serviceTicket(request.targetName);
   // Copied at once: the store wipes a ticket's key when it replaces the ticket.
   const sessionKey = {
-    keyType: service.sessionKey.keyType,
-    keyValue: copySecret(service.sessionKey.keyValue),
+    keyType: service.key.keyType,
+    keyValue: copySecret(service.key.keyValue),
   };
   let gssFlags = gssFlagsOf(request.flags) | (request.mutual ? GssFlag.MUTUAL : 0);
   let delegation: Buffer | undefined;
@@ -140,39 +137,16 @@ function gssFlagsOf(flags: number): number {
 }
 
 /**
- * A forwarded TGT as the KRB-CRED the authenticator carries, encrypted in the service ticket's
- * session key (RFC 4120 5.8, key usage 14), as MIT's krb5_fwd_tgt_creds does. Undefined when the
- * TGT is not forwardable: Windows then simply does not delegate.
+ * A forwarded TGT as the KRB-CRED the authenticator carries (mechanisms/kerberos/delegation.ts),
+ * under the service ticket's session key. Undefined when the TGT is not forwardable: Windows
+ * then simply does not delegate.
  */
-async function forwardedTgtCred(store: TicketStore, key: EncryptionKey): Promise<Buffer | undefined> {
+async function forwardedTgtCred(store: TicketStore, sessionKey: EncryptionKey): Promise<Buffer | undefined> {
   if (!canForward(await store.tgt())) return undefined;
   const tgt = await store.forwardedTgt();
-  let plain: SecretBuffer | undefined;
   try {
-    const now = new Date();
-    plain = encodeEncKrbCredPart({
-      ticketInfo: [
-        {
-          key: tgt.sessionKey,
-          prealm: tgt.client.realm,
-          pname: tgt.client.name,
-          flags: tgt.flags,
-          authtime: tgt.authtime,
-          starttime: tgt.starttime,
-          endtime: tgt.endtime,
-          renewTill: tgt.renewTill,
-          srealm: tgt.server.realm,
-          sname: tgt.server.name,
-        },
-      ],
-      nonce: randomBytes(4).readUInt32BE(0) & 0x7fffffff,
-      timestamp: new Date(Math.floor(now.getTime() / 1000) * 1000),
-      usec: (now.getTime() % 1000) * 1000,
-    });
-    const cipher = enctypeProfile(key.keyType).encrypt(key.keyValue, KeyUsage.KRB_CRED_ENC_PART, plain);
-    return encodeKrbCred({ tickets: [tgt.ticket], encPart: { etype: key.keyType, cipher } });
+    return encodeDelegation(tgt, sessionKey, new Date());
   } finally {
-    wipe(plain);
     disposeCredential(tgt);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { sspiError } from '../../../errors';
 import type { SecretBuffer } from '../../../secret';
-import type { DelegatedCredentials } from '../../mechanisms/kerberos/ap-req-checks';
+import type { DelegatedCredentials } from '../../mechanisms/kerberos/delegation';
 import { encodeCcache, type CcacheCredential } from '../../mechanisms/kerberos/files/ccache';
 import { principalToString } from '../../mechanisms/kerberos/messages/common';
 

@@ -68,7 +68,7 @@ export function credentialsOfCcache(ccache: Ccache): KdcCredential[] {
       client: c.client,
       server: c.server,
       ticket: parseTicket(c.ticket),
-      sessionKey: { keyType: c.key.keyType, keyValue: copySecret(c.key.keyValue) },
+      key: { keyType: c.key.keyType, keyValue: copySecret(c.key.keyValue) },
       flags: c.ticketFlags,
       authtime: c.authtime,
       starttime: c.starttime,

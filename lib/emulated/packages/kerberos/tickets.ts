@@ -25,6 +25,7 @@ import {
 import { servicePrincipalOf, type RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
 import { TgsExchange, forwardedTgtExchange } from '../../mechanisms/kerberos/kdc-exchange/tgs-exchange';
 import { NameType } from '../../mechanisms/kerberos/messages/constants';
+import { principalToString } from '../../mechanisms/kerberos/messages/principal';
 import { asExchange, runExchange, type KdcCallOptions } from './kdc-calls';
 import { clientOf, credentialsOfCcache, secretOf, type TicketSource } from './ticket-sources';
 
@@ -61,7 +62,7 @@ export class TicketStore {
     if ('ccache' in source) {
       this.client = source.ccache.defaultPrincipal;
       for (const credential of credentialsOfCcache(source.ccache)) {
-        if (!isTgtOf(credential, this.client.realm)) this.keepTicket(nameOf(credential.server), credential);
+        if (!isTgtOf(credential, this.client.realm)) this.keepTicket(cacheKey(credential.server), credential);
         else if (this.current && this.current.endtime >= credential.endtime) disposeCredential(credential);
         else {
           if (this.current) disposeCredential(this.current);
@@ -110,7 +111,7 @@ export class TicketStore {
       typeof target === 'string'
         ? servicePrincipalOf(target, { clientRealm: this.client.realm, config: this.options.config })
         : target;
-    const key = nameOf(server);
+    const key = cacheKey(server);
     const held = this.tickets.get(key);
     if (held && isFresh(held, this.env.now(), this.margin)) return held;
     let pending = this.pending.get(key);
@@ -156,7 +157,7 @@ export class TicketStore {
   private async tgs(server: RealmPrincipal): Promise<KdcCredential> {
     const ask = async () => {
       // A cross-realm TGT for the service's realm, from an earlier request, saves the hops.
-      const crossRealm = this.tickets.get(nameOf(tgtName(server.realm, this.client.realm)));
+      const crossRealm = this.tickets.get(cacheKey(tgtName(server.realm, this.client.realm)));
       let tgt =
         crossRealm && isFresh(crossRealm, this.env.now(), this.margin) ? crossRealm : await this.tgt();
       for (let hop = 0; ; hop++) {
@@ -180,7 +181,7 @@ export class TicketStore {
             `The KDCs referred the request for ${nameOf(server)} on more than ${MAX_REFERRALS} times.`,
           );
         }
-        tgt = this.keepTicket(nameOf(credential.server), credential);
+        tgt = this.keepTicket(cacheKey(credential.server), credential);
       }
     };
     try {
@@ -229,6 +230,11 @@ export class TicketStore {
   private checkOpen(): void {
     if (this.disposed) throw sspiError('SEC_E_NO_CREDENTIALS', 'The Kerberos credential has been released.');
   }
+}
+
+/** A principal's whole text form: the key tickets are kept under (nameOf() is shortened for messages). */
+function cacheKey(principal: RealmPrincipal): string {
+  return principalToString(principal.name, principal.realm);
 }
 
 /** krbtgt/REALM@ISSUER. */

@@ -49,6 +49,12 @@ export class ClientKeys {
           'SEC_E_NO_CREDENTIALS',
           `The keytab holds no key of etype ${info.etype} for the client.`,
         );
+      const keyLength = enctypeProfile(info.etype).keyLength;
+      if (key.keyValue.length !== keyLength)
+        throw sspiError(
+          'SEC_E_NO_CREDENTIALS',
+          `The keytab's key of etype ${info.etype} is ${key.keyValue.length} bytes, not ${keyLength}.`,
+        );
       return key.keyValue;
     }
     const salt = info.salt ?? defaultSalt(this.client);

@@ -15,8 +15,8 @@ export interface KdcCredential {
   client: RealmPrincipal;
   server: RealmPrincipal;
   ticket: Ticket;
-  /** The session key; `keyValue` is in secret memory and wiped by {@link disposeCredential}. */
-  sessionKey: EncryptionKey;
+  /** The session key (EncKDCRepPart key); `keyValue` is in secret memory and wiped by {@link disposeCredential}. */
+  key: EncryptionKey;
   /** TicketFlags (RFC 4120 5.3) as the KDC reported them. */
   flags: number;
   authtime: Date;
@@ -27,7 +27,7 @@ export interface KdcCredential {
 
 /** Wipe the credential's session key; the credential is unusable afterwards. Idempotent. */
 export function disposeCredential(credential: KdcCredential): void {
-  wipe(credential.sessionKey.keyValue);
+  wipe(credential.key.keyValue);
 }
 
 /** What a reply must match: the request's nonce, its client and the server it asked for. */
@@ -67,7 +67,7 @@ export function credentialOf(rep: KdcRep, encPart: EncKdcRepPart, expected: Repl
     client: { name: rep.cname, realm: rep.crealm },
     server: { name: encPart.sname, realm: encPart.srealm },
     ticket: rep.ticket,
-    sessionKey: encPart.key,
+    key: encPart.key,
     flags: encPart.flags,
     authtime: encPart.authtime,
     starttime: encPart.starttime,

@@ -13,7 +13,7 @@
  */
 import { sspiError } from '../../../../errors';
 import { wipe, type SecretBuffer } from '../../../../secret';
-import { enctypeProfile } from '../crypto/enctypes';
+import { enctypeProfile, type EnctypeProfile } from '../crypto/enctypes';
 import { isKerberosCryptoError } from '../crypto/crypto-error';
 import { KeyUsage } from '../crypto/key-usage';
 import { encodeApReq, encodeAuthenticator } from '../messages/ap';
@@ -116,8 +116,8 @@ export class TgsExchange {
   /** PA-TGS-REQ's AP-REQ (RFC 4120 5.5.1) over the body's bytes. */
   private apReq(bodyBytes: Buffer): Buffer {
     const { tgt } = this.options;
-    const sessionKey = tgt.sessionKey;
-    const profile = enctypeProfile(sessionKey.keyType);
+    const sessionKey = tgt.key;
+    const profile = sessionKeyProfile(tgt);
     if (this.options.useSubkey) {
       const random = this.env.randomBytes(profile.keyLength);
       this.subkey = { keyType: sessionKey.keyType, keyValue: profile.randomToKey(random) };
@@ -150,7 +150,7 @@ export class TgsExchange {
 
   /** Decrypt and check the TGS-REP (RFC 4120 3.3.4). */
   private credentialOf(rep: KdcRep): KdcCredential {
-    const key = this.subkey ?? this.options.tgt.sessionKey;
+    const key = this.subkey ?? this.options.tgt.key;
     const usage = this.subkey ? KeyUsage.TGS_REP_ENC_PART_SUBKEY : KeyUsage.TGS_REP_ENC_PART_SESSION_KEY;
     if (rep.encPart.etype !== key.keyType)
       throw badReply(
@@ -178,6 +178,26 @@ export class TgsExchange {
       wipe(plaintext);
     }
   }
+}
+
+/** The enctype of the TGT's session key; SEC_E_NO_CREDENTIALS for one we do not run (an old ccache's DES). */
+function sessionKeyProfile(tgt: KdcCredential): EnctypeProfile {
+  let profile: EnctypeProfile;
+  try {
+    profile = enctypeProfile(tgt.key.keyType);
+  } catch (err) {
+    if (!isKerberosCryptoError(err, 'unsupported')) throw err;
+    throw sspiError(
+      'SEC_E_NO_CREDENTIALS',
+      `The session key of ${nameOf(tgt.server)} is of etype ${tgt.key.keyType}, which we do not support.`,
+    );
+  }
+  if (tgt.key.keyValue.length !== profile.keyLength)
+    throw sspiError(
+      'SEC_E_NO_CREDENTIALS',
+      `The session key of ${nameOf(tgt.server)} is not a key of its etype.`,
+    );
+  return profile;
 }
 
 /** Whether `tgt` may be forwarded (its FORWARDABLE flag, RFC 4120 2.6). */
