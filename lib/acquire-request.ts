@@ -10,6 +10,7 @@ import type {
   CredsspSettings,
   DelegationPolicy,
   EmulatedAcquireRequest,
+  KerberosSettings,
   NativeAcquireRequest,
   NativeTlsRequest,
   UsersOption,
@@ -20,7 +21,7 @@ import { optionalString, requireObject, requireOneOf } from './validate';
 
 export type BackendName = AcquireRequest['backend'];
 
-const PACKAGES: readonly PackageName[] = ['CredSSP', 'Negotiate', 'NTLM'];
+const PACKAGES: readonly PackageName[] = ['CredSSP', 'Negotiate', 'NTLM', 'Kerberos'];
 const USES = ['outbound', 'inbound', 'both'] as const;
 const BACKENDS: readonly BackendName[] = ['native', 'emulated'];
 
@@ -95,6 +96,7 @@ function emulatedRequest(base: RequestBase, value: unknown): EmulatedAcquireRequ
           'tls',
           'policy',
           'credssp',
+          'kerberos',
         ]);
   return {
     ...base,
@@ -103,6 +105,7 @@ function emulatedRequest(base: RequestBase, value: unknown): EmulatedAcquireRequ
     tls: e.tls === undefined ? undefined : acceptorTlsOf(e.tls),
     policy: policyOf(e.policy),
     credssp: credsspOf(e.credssp),
+    kerberos: kerberosOf(e.kerberos),
   };
 }
 
@@ -285,6 +288,77 @@ function caOf(name: string, value: unknown): NonNullable<CredsspSettings['ca']> 
   return Array.isArray(value)
     ? (Object.freeze([...value]) as Array<string | Buffer>)
     : (value as string | Buffer);
+}
+
+/** A KDC address as the kdc option and krb5.conf take it: [tcp/|udp/]host[:port], host a name, IPv4 or [IPv6]. */
+const KDC_ADDRESS = /^(?:(?:tcp|udp)\/)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
+
+function kerberosOf(value: unknown): Readonly<KerberosSettings> {
+  const name = 'options.emulated.kerberos';
+  const k =
+    value === undefined
+      ? {}
+      : knownKeys(name, requireObject(name, value), ['kdc', 'keytab', 'ccache', 'allowRc4', 'clockSkew']);
+  for (const key of ['keytab', 'ccache'] as const) {
+    const v = k[key];
+    if (v !== undefined && typeof v !== 'string' && !Buffer.isBuffer(v)) {
+      throw invalidArgType(`${name}.${key}`, 'of type string or an instance of Buffer', v);
+    }
+    if (v === '' || (Buffer.isBuffer(v) && v.length === 0)) {
+      throw invalidArgValue(`${name}.${key}`, v, 'must name a file or hold its bytes');
+    }
+  }
+  if (k.allowRc4 !== undefined && typeof k.allowRc4 !== 'boolean') {
+    throw invalidArgType(`${name}.allowRc4`, 'of type boolean', k.allowRc4);
+  }
+  let clockSkewMs = 300_000;
+  if (k.clockSkew !== undefined) {
+    if (typeof k.clockSkew !== 'number')
+      throw invalidArgType(`${name}.clockSkew`, 'of type number', k.clockSkew);
+    if (!Number.isInteger(k.clockSkew) || k.clockSkew < 0 || k.clockSkew > 86_400) {
+      throw invalidArgValue(
+        `${name}.clockSkew`,
+        k.clockSkew,
+        'must be a whole number of seconds from 0 to 86400',
+      );
+    }
+    clockSkewMs = k.clockSkew * 1000;
+  }
+  return Object.freeze({
+    kdc: kdcListsOf(`${name}.kdc`, k.kdc),
+    keytab: k.keytab as string | Buffer | undefined,
+    ccache: k.ccache as string | Buffer | undefined,
+    allowRc4: k.allowRc4 === true,
+    clockSkewMs,
+  });
+}
+
+/** `kerberos.kdc`: one address or a list for every realm ('*'), or a record realm → address(es). */
+function kdcListsOf(name: string, value: unknown): ReadonlyMap<string, readonly string[]> {
+  const lists = new Map<string, readonly string[]>();
+  if (value === undefined) return lists;
+  const addresses = (at: string, v: unknown): readonly string[] => {
+    const list = Array.isArray(v) ? v : [v];
+    if (list.length === 0) throw invalidArgValue(at, v, 'must hold at least one KDC address');
+    list.forEach((address: unknown, i) => {
+      const where = Array.isArray(v) ? `${at}[${i}]` : at;
+      if (typeof address !== 'string') throw invalidArgType(where, 'of type string', address);
+      if (!KDC_ADDRESS.test(address)) {
+        throw invalidArgValue(where, address, "must be 'host', 'host:port' or 'tcp/host:port'");
+      }
+    });
+    return Object.freeze([...(list as string[])]);
+  };
+  if (typeof value === 'string' || Array.isArray(value)) {
+    lists.set('*', addresses(name, value));
+    return lists;
+  }
+  for (const [realm, v] of Object.entries(requireObject(name, value))) {
+    if (realm === '' || /[\s/@]/.test(realm))
+      throw invalidArgValue(name, realm, 'must have realm names as keys');
+    lists.set(realm.toUpperCase(), addresses(`${name}[${JSON.stringify(realm)}]`, v));
+  }
+  return lists;
 }
 
 function nativeTlsOf(value: unknown): NativeTlsRequest {

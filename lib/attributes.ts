@@ -40,6 +40,16 @@ export type DelegatedCredentials =
       type: 'remoteGuard';
       logonCred: { packageName?: string; credBuffer: Buffer };
       supplementalCreds?: Array<{ packageName?: string; credBuffer: Buffer }>;
+    }
+  | {
+      /**
+       * Emulated Kerberos/Negotiate acceptor: the TGT the client forwarded (ISC_REQ_DELEGATE), as
+       * an MIT credential cache file (version 4) for KRB5CCNAME or `emulated.kerberos.ccache`.
+       */
+      type: 'kerberos';
+      /** The client principal, 'user@REALM'. */
+      client: string;
+      ccache: Buffer;
     };
 
 export interface ContextAttributes {
@@ -65,7 +75,7 @@ export interface ContextAttributes {
     packageInfo: PackageInfo;
     state: number;
     credsspVersion?: number;
-    innerPackage?: 'NTLM' | 'Negotiate';
+    innerPackage?: 'NTLM' | 'Negotiate' | 'Kerberos';
   };
   lifespan: { start: Date; expiry: Date };
   /** CredSSP: the peer's TLS certificate. */
@@ -73,7 +83,8 @@ export interface ContextAttributes {
   /** CredSSP (Schannel): the distinguished names of the issuers the server trusts. */
   issuerListEx: { issuers: Buffer[] };
   /**
-   * Emulated CredSSP acceptor: what the client delegated, as it sent it. CredSSP does not tie it
+   * Emulated CredSSP acceptor: what the client delegated, as it sent it; emulated Kerberos and
+   * Negotiate acceptors: the forwarded TGT. CredSSP does not tie it
    * to the authenticated account (`names`), and neither does Windows: it may name another user.
    */
   delegatedCredentials: DelegatedCredentials;

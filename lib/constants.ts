@@ -259,4 +259,4 @@ export const SECURITY_NATIVE_DREP = 0x10;
 export const SECURITY_NETWORK_DREP = 0x0;
 
 /** Package names accepted by acquireCredentialsHandle. */
-export type PackageName = 'CredSSP' | 'Negotiate' | 'NTLM';
+export type PackageName = 'CredSSP' | 'Negotiate' | 'NTLM' | 'Kerberos';

@@ -12,7 +12,10 @@
  * - the longest event-loop stall (perf_hooks.monitorEventLoopDelay) while 1,000 run at once;
  * - encryptMessage + decryptMessage throughput vs. a TLSSocket pair moving the same messages;
  * - heap per established context: heapUsed after GC with 1,000 live context pairs, minus the
- *   same for 1,000 bare TLS socket pairs.
+ *   same for 1,000 bare TLS socket pairs;
+ * - Kerberos, when MIT's tools are installed (bench/kerberos.js, against a throwaway MIT realm):
+ *   our AP exchange with a wrap/unwrap each way over MIT's own C doing the same, and a whole
+ *   Negotiate handshake with the AS and TGS exchanges against MIT's KDC.
  *
  * Runs against dist/ (the build). Re-spawns itself with --expose-gc. With --json the last line
  * of output is one JSON object with the figures.
@@ -42,6 +45,7 @@ const dist = path.join(__dirname, '..', 'dist');
 const sspi = require(dist);
 const { generateSelfSignedCertificate } = require(path.join(dist, 'emulated', 'tls', 'certificate'));
 const { TlsEngine } = require(path.join(dist, 'emulated', 'tls', 'engine'));
+const { kerberosFigures } = require('./bench/kerberos');
 
 const args = new Set(process.argv.slice(2));
 /** --ecdsa: a P-256 certificate instead of RSA-2048 (for the TLS floor and CredSSP alike). */
@@ -449,17 +453,27 @@ async function main() {
   await sspi.freeCredentialsHandle(clientCred);
   await sspi.freeCredentialsHandle(serverCred);
 
+  const kerberos = await kerberosFigures({
+    sspi,
+    dist,
+    quick,
+    measure: { median, warmUp, interleavedMs, ratePerSec },
+  });
+  Object.assign(results, kerberos.figures);
+
   const goals = {
     credsspOverTls: (v) => v <= 1.25,
     encryptOverTls: (v) => v >= 0.9,
     maxEventLoopDelayMs: (v) => v < 50,
     heapPerContextKiB: (v) => v < 64,
+    kerberosApOverMit: (v) => v <= 1.5,
   };
   const goalText = {
     credsspOverTls: '≤ 1.25',
     encryptOverTls: '≥ 0.9',
     maxEventLoopDelayMs: '< 50',
     heapPerContextKiB: '< 64',
+    kerberosApOverMit: '≤ 1.5',
   };
   const rows = [
     ['TLS handshake (the floor), median', 'tlsHandshakeMs', 'ms'],
@@ -481,18 +495,50 @@ async function main() {
     ['heap per live CredSSP context pair', 'credsspHeapPerPairKiB', 'KiB'],
     ['heap per CredSSP context beyond TLS', 'heapPerContextKiB', 'KiB'],
     ['external memory per context beyond TLS (informative)', 'externalPerContextKiB', 'KiB'],
+    ['Kerberos AP exchange + wrap/unwrap each way, ours, median', 'kerberosApUs', 'µs'],
+    ['the same, MIT C, no replay cache (KRB5RCACHETYPE=none)', 'mitApUs', 'µs'],
+    ['the same, MIT C, file replay cache (its default)', 'mitApFileRcacheUs', 'µs'],
+    ['ours / MIT without replay cache (ours is in memory)', 'kerberosApOverMit', '×'],
+    ['ours / MIT with its file replay cache', 'kerberosApOverMitFileRcache', '×'],
+    ['Negotiate (Kerberos) handshake with AS + TGS, median', 'negotiateKerberosHandshakeMs', 'ms'],
+    [
+      'Negotiate (Kerberos) handshake, tickets cached (same credential), median',
+      'negotiateKerberosTicketsCachedMs',
+      'ms',
+    ],
+    [
+      'Negotiate (Kerberos) handshakes/s with AS + TGS, concurrency 1',
+      'negotiateKerberosHandshakesPerSec',
+      '/s',
+    ],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   log('');
   for (const [label, key, unit] of rows) {
     const value = results[key];
+    if (value === null) {
+      log(`${label.padEnd(width)}  ${'n/a'.padStart(9)} ${unit}`);
+      continue;
+    }
     const shown = Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
     const goal = goals[key] ? `  goal ${goalText[key]}: ${goals[key](value) ? 'met' : 'NOT MET'}` : '';
     log(`${label.padEnd(width)}  ${shown.padStart(9)} ${unit}${goal}`);
   }
+  if (kerberos.unavailable) log(`Kerberos figures: none (${kerberos.unavailable})`);
   if (json) {
-    const rounded = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(v.toFixed(3))]));
-    log(JSON.stringify({ ...rounded, tlsVersion, keyType, node: process.version, cpus: os.cpus().length }));
+    const rounded = Object.fromEntries(
+      Object.entries(results).map(([k, v]) => [k, v === null ? null : Number(v.toFixed(3))]),
+    );
+    log(
+      JSON.stringify({
+        ...rounded,
+        ...(kerberos.unavailable && { kerberosUnavailable: kerberos.unavailable }),
+        tlsVersion,
+        keyType,
+        node: process.version,
+        cpus: os.cpus().length,
+      }),
+    );
   }
 }
 

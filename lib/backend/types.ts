@@ -43,6 +43,26 @@ export interface EmulatedCredsspOptions {
   ca?: string | Buffer | Array<string | Buffer>;
 }
 
+/** Emulated Kerberos settings (docs/API.md lists each value and default). */
+export interface EmulatedKerberosOptions {
+  /**
+   * The KDCs: 'host', 'host:port' or 'tcp/host:port', one or a list for every realm, or a record
+   * realm → list. Absent: krb5.conf (KRB5_CONFIG, else /etc/krb5.conf), then DNS SRV records.
+   */
+  kdc?: string | string[] | Record<string, string | string[]>;
+  /**
+   * An MIT keytab (a path, or the file's bytes): an acceptor's service keys; a client without
+   * `identity` or `ccache` logs on with its first principal's keys.
+   */
+  keytab?: string | Buffer;
+  /** Initiator without `identity`: an MIT credential cache ('FILE:/path', a path, or the bytes); default KRB5CCNAME. */
+  ccache?: string | Buffer;
+  /** Offer and accept rc4-hmac (RFC 4757), which Windows is retiring; default false. */
+  allowRc4?: boolean;
+  /** The clock skew tolerated, in seconds; default 300 (RFC 4120's and Windows' five minutes). */
+  clockSkew?: number;
+}
+
 /** Options only the emulated backend reads. */
 export interface EmulatedOptions {
   /** Acceptor: who may log on. */
@@ -52,6 +72,7 @@ export interface EmulatedOptions {
   /** CredSSP client: the delegation policy (Windows reads its group policy instead). */
   policy?: DelegationPolicy;
   credssp?: EmulatedCredsspOptions;
+  kerberos?: EmulatedKerberosOptions;
 }
 
 /** The certificate a native CredSSP acceptor presents: one from a certificate store, or a PFX. */
@@ -85,6 +106,16 @@ export interface CredsspSettings {
   ca: string | Buffer | Array<string | Buffer> | undefined;
 }
 
+/** `emulated.kerberos` after validation, defaults filled in. */
+export interface KerberosSettings {
+  /** KDCs per realm (upper case); '*' holds the list given for every realm. */
+  kdc: ReadonlyMap<string, readonly string[]>;
+  keytab: string | Buffer | undefined;
+  ccache: string | Buffer | undefined;
+  allowRc4: boolean;
+  clockSkewMs: number;
+}
+
 interface AcquireRequestBase {
   package: PackageName;
   use: 'outbound' | 'inbound' | 'both';
@@ -98,6 +129,7 @@ export interface EmulatedAcquireRequest extends AcquireRequestBase {
   tls: { cert: string | Buffer; key: string | Buffer } | undefined;
   policy: Readonly<Required<DelegationPolicy>>;
   credssp: Readonly<CredsspSettings>;
+  kerberos: Readonly<KerberosSettings>;
 }
 
 /** What the native backend is asked to acquire: validated once (acquire-request.ts), trusted below. */

@@ -5,11 +5,17 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
-import type { CredsspSettings, DelegationPolicy, EmulatedAcquireRequest } from '../backend/types';
+import type {
+  CredsspSettings,
+  DelegationPolicy,
+  EmulatedAcquireRequest,
+  KerberosSettings,
+} from '../backend/types';
 import type { PackageName } from '../constants';
 import { invalidArgValue } from '../errors';
 import { secretOfString, wipe, type SecretBuffer } from '../secret';
 import { utf16leOfUtf8 } from '../secret-text';
+import { KerberosCredential } from './kerberos-credential';
 import { ntHashOf } from './mechanisms/ntlm/keys';
 import { TlsSessionCache } from './tls/session-cache';
 import { makeUserTable, type NtHashLookup, type UserTable } from './users';
@@ -42,6 +48,10 @@ export class EmulatedCredential {
   readonly policy: Readonly<Required<DelegationPolicy>>;
   /** CredSSP settings, validated with the request (acquire-request.ts). */
   readonly credssp: Readonly<CredsspSettings>;
+  /** Kerberos settings, validated with the request (acquire-request.ts). */
+  readonly kerberos: Readonly<KerberosSettings>;
+  /** The handle's Kerberos state: service keys and replay cache, the client's tickets. */
+  readonly krb: KerberosCredential;
   /**
    * The acceptor's TLS identity, made on first use and kept with the credential: not per context,
    * since making an RSA key takes time and a server's key should not change between connections.
@@ -73,6 +83,13 @@ export class EmulatedCredential {
     this.tls = opts.tls;
     this.policy = opts.policy;
     this.credssp = opts.credssp;
+    this.kerberos = opts.kerberos;
+    try {
+      this.krb = new KerberosCredential(opts.kerberos, this.identity, opts.use);
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
   }
 
   get isDisposed(): boolean {
@@ -103,6 +120,7 @@ export class EmulatedCredential {
       wipe(this.identity.passwordUtf16, this.identity.ntHash);
     }
     this.userTable?.dispose();
+    this.krb?.dispose();
     this.tlsSessions.clear();
   }
 }

@@ -113,6 +113,7 @@ const SECUR32_PACKAGE: Record<PackageName, string> = {
   CredSSP: 'CREDSSP',
   Negotiate: 'Negotiate',
   NTLM: 'NTLM',
+  Kerberos: 'Kerberos',
 };
 
 /** SECPKG_CRED_INBOUND = 1, SECPKG_CRED_OUTBOUND = 2, SECPKG_CRED_BOTH = 3 (sspi.h). */

@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
 # MIT Kerberos' own figure for an AP exchange with one wrap/unwrap each way, in one process
-# (mit-ap-exchange.c): the reference `kerberosApOverMit` divides by. A throwaway realm in a temp
-# dir on 127.0.0.1 (krb5-kdc, krb5-admin-server, krb5-user, libkrb5-dev), torn down at the end.
-# MIT's file replay cache syncs to disk on every AP-REQ; it is measured with it (the default) and
+# (mit-ap-exchange.c): the reference `kerberosApOverMit` divides by. A throwaway realm BENCH.TEST
+# in a temp dir on 127.0.0.1 (krb5-kdc, krb5-admin-server, krb5-user, libkrb5-dev, gcc): alice
+# (password in DIR/alice.password) with a TGT and a ticket for HTTP/bench.test in DIR/ccache
+# (kinit, kvno), the service's keys in DIR/http.keytab, aes256-cts-hmac-sha1-96 only.
+# MIT's file replay cache reads and writes a file on every AP-REQ; it is measured with it (the default) and
 # without (KRB5RCACHETYPE=none, closer to an in-memory cache).
-# usage: scripts/bench/mit-reference.sh [ITERATIONS]   prints two JSON lines
+#
+# usage: mit-reference.sh [ITERATIONS]     a realm, both figures (two JSON lines), torn down
+#        mit-reference.sh up DIR           a realm in the empty DIR, its KDC left running; prints
+#                                          one JSON line: {"realm","kdc","service","dir"}
+#        mit-reference.sh measure DIR ITERATIONS file|none   one JSON line, with that rcache
+#        mit-reference.sh down DIR         stop DIR's KDC and remove DIR
+# Exits 3 with the reason on stderr when a tool is missing (npm run bench then reports null).
 set -euo pipefail
-iterations=${1:-2000}
-dir=$(mktemp -d)
-kdc_pid=
-cleanup() {
-  [ -n "$kdc_pid" ] && kill "$kdc_pid" 2>/dev/null || true
-  rm -rf "$dir"
+here=$(cd "$(dirname "$0")" && pwd)
+export PATH="$PATH:/usr/sbin:/sbin"
+
+missing() {
+  local tool
+  for tool in kdb5_util kadmin.local krb5kdc kinit kvno gcc python3 ss; do
+    command -v "$tool" >/dev/null || {
+      echo "$tool"
+      return
+    }
+  done
+  [ -f /usr/include/gssapi/gssapi_krb5.h ] || echo "gssapi/gssapi_krb5.h (libkrb5-dev)"
 }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$dir/krb5.conf" <<CONF
+
+use_realm() {
+  export KRB5_CONFIG="$1/krb5.conf" KRB5_KDC_PROFILE="$1/kdc.conf"
+  export KRB5CCNAME="FILE:$1/ccache" KRB5_KTNAME="FILE:$1/http.keytab" KRB5RCACHEDIR="$1"
+}
+
+up() {
+  local dir=$1 port master
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat >"$dir/krb5.conf" <<CONF
 [libdefaults]
  default_realm = BENCH.TEST
  dns_lookup_kdc = false
@@ -26,7 +47,7 @@ cat >"$dir/krb5.conf" <<CONF
   kdc = 127.0.0.1:$port
  }
 CONF
-cat >"$dir/kdc.conf" <<CONF
+  cat >"$dir/kdc.conf" <<CONF
 [kdcdefaults]
  kdc_listen = 127.0.0.1:$port
  kdc_tcp_listen = 127.0.0.1:$port
@@ -38,18 +59,52 @@ cat >"$dir/kdc.conf" <<CONF
   supported_enctypes = aes256-cts-hmac-sha1-96:normal
  }
 CONF
-export KRB5_CONFIG="$dir/krb5.conf" KRB5_KDC_PROFILE="$dir/kdc.conf"
-export KRB5CCNAME="FILE:$dir/ccache" KRB5_KTNAME="FILE:$dir/http.keytab" KRB5RCACHEDIR="$dir"
-master=$(head -c 24 /dev/urandom | base64)
-user=$(head -c 24 /dev/urandom | base64)
-kdb5_util create -s -r BENCH.TEST -P "$master" >/dev/null
-kadmin.local -q "addprinc -pw $user alice" >/dev/null 2>&1
-kadmin.local -q "addprinc -randkey HTTP/bench.test" >/dev/null 2>&1
-kadmin.local -q "ktadd -k $dir/http.keytab HTTP/bench.test" >/dev/null
-krb5kdc -n -P "$dir/kdc.pid" 2>/dev/null &
-kdc_pid=$!
-for _ in $(seq 50); do ss -ltn | grep -q ":$port " && break; sleep 0.1; done
-echo "$user" | kinit alice >/dev/null
-gcc -O2 -Wall -o "$dir/mit-ap-exchange" "$(dirname "$0")/mit-ap-exchange.c" -lgssapi_krb5
-"$dir/mit-ap-exchange" HTTP@bench.test "$iterations"
-KRB5RCACHETYPE=none "$dir/mit-ap-exchange" HTTP@bench.test "$iterations"
+  use_realm "$dir"
+  master=$(head -c 24 /dev/urandom | base64)
+  (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '\n' >"$dir/alice.password")
+  kdb5_util create -s -r BENCH.TEST -P "$master" >/dev/null
+  kadmin.local -q "addprinc -pw $(cat "$dir/alice.password") alice" >/dev/null 2>&1
+  kadmin.local -q "addprinc -randkey HTTP/bench.test" >/dev/null 2>&1
+  kadmin.local -q "ktadd -k $dir/http.keytab HTTP/bench.test" >/dev/null
+  # Its output away from ours: a caller reading our stdout to its end would wait for the KDC.
+  krb5kdc -n </dev/null >/dev/null 2>&1 &
+  echo $! >"$dir/kdc.pid"
+  for _ in $(seq 50); do ss -ltn | grep -q ":$port " && break; sleep 0.1; done
+  kinit alice <"$dir/alice.password" >/dev/null
+  kvno HTTP/bench.test >/dev/null
+  gcc -O2 -Wall -o "$dir/mit-ap-exchange" "$here/mit-ap-exchange.c" -lgssapi_krb5
+  echo "{\"realm\":\"BENCH.TEST\",\"kdc\":\"127.0.0.1:$port\",\"service\":\"HTTP/bench.test\",\"dir\":\"$dir\"}"
+}
+
+measure() {
+  use_realm "$1"
+  case $3 in
+  file) "$1/mit-ap-exchange" HTTP@bench.test "$2" ;;
+  none) KRB5RCACHETYPE=none "$1/mit-ap-exchange" HTTP@bench.test "$2" ;;
+  *) echo "measure: the replay cache is 'file' or 'none', not '$3'" >&2 && exit 2 ;;
+  esac
+}
+
+down() {
+  [ -f "$1/kdc.pid" ] && kill "$(cat "$1/kdc.pid")" 2>/dev/null || true
+  rm -rf "$1"
+}
+
+lacking=$(missing)
+if [ -n "$lacking" ]; then
+  echo "MIT Kerberos reference unavailable: no $lacking" >&2
+  exit 3
+fi
+case ${1:-} in
+up) up "$2" ;;
+measure) measure "$2" "$3" "$4" ;;
+down) down "$2" ;;
+*)
+  iterations=${1:-2000}
+  dir=$(mktemp -d)
+  trap 'down "$dir"' EXIT
+  up "$dir" >/dev/null
+  measure "$dir" "$iterations" file
+  measure "$dir" "$iterations" none
+  ;;
+esac

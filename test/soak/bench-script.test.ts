@@ -1,10 +1,13 @@
 /**
  * `npm run bench` is not a test (its figures depend on the machine), but issue 5's contract is
  * that `--json` prints every figure: a smoke run checks the script still runs end to end and its
- * last line carries each of them as a finite number.
+ * last line carries each of them as a finite number. The Kerberos figures (issue 12) need MIT's
+ * tools for the realm they measure against; without them they are null and the line says why.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { peerMissing } from '../interop/peers/availability';
 import { ensureBuilt, root } from './dist';
 
 const FIGURES = [
@@ -18,6 +21,23 @@ const FIGURES = [
   'encryptOverTls',
   'heapPerContextKiB',
 ] as const;
+
+const KERBEROS_FIGURES = [
+  'kerberosApUs',
+  'mitApUs',
+  'mitApFileRcacheUs',
+  'kerberosApOverMit',
+  'kerberosApOverMitFileRcache',
+  'negotiateKerberosHandshakeMs',
+  'negotiateKerberosTicketsCachedMs',
+  'negotiateKerberosHandshakesPerSec',
+] as const;
+
+/** What scripts/bench/mit-reference.sh needs beyond MIT's KDC and tools: a C compiler and GSSAPI's headers. */
+const mitReferenceUsable =
+  peerMissing('mit-krb5') === null &&
+  existsSync('/usr/include/gssapi/gssapi_krb5.h') &&
+  ['/usr/bin/gcc', '/usr/local/bin/gcc'].some((gcc) => existsSync(gcc));
 
 describe('npm run bench -- --quick --json', () => {
   beforeAll(() => ensureBuilt(), 300_000);
@@ -44,5 +64,20 @@ describe('npm run bench -- --quick --json', () => {
     ] as const)
       expect(figures[name] as number).toBeGreaterThan(0);
     expect(figures.keyType).toBe('rsa');
+    if (mitReferenceUsable) {
+      expect(figures.kerberosUnavailable).toBeUndefined();
+      for (const name of KERBEROS_FIGURES) {
+        const value = figures[name];
+        expect([name, typeof value === 'number' && Number.isFinite(value) && value > 0]).toEqual([
+          name,
+          true,
+        ]);
+      }
+    } else {
+      expect(figures.kerberosUnavailable).toEqual(
+        expect.stringContaining('MIT Kerberos reference unavailable'),
+      );
+      for (const name of KERBEROS_FIGURES) expect([name, figures[name]]).toEqual([name, null]);
+    }
   }, 150_000);
 });

@@ -3,6 +3,9 @@
  * checked before a credential exists, and a credential does not change when the caller later
  * mutates what it passed.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ISC_REQ,
   acquireCredentialsHandle,
@@ -13,6 +16,8 @@ import {
 } from '../../lib';
 
 const identity = { user: 'alice', domain: 'LAB', password: 'Passw0rd!' };
+const afterAllCleanups: Array<() => void> = [];
+afterAll(() => afterAllCleanups.forEach((cleanup) => cleanup()));
 
 function credssp(extra: Record<string, unknown>): AcquireCredentialsOptions {
   return { package: 'CredSSP', use: 'outbound', identity, ...extra } as AcquireCredentialsOptions;
@@ -179,5 +184,57 @@ describe('a credential keeps what it was given', () => {
     } finally {
       await freeCredentialsHandle(cred);
     }
+  });
+});
+
+describe('emulated.kerberos', () => {
+  const kerberos = (k: unknown) => credssp({ emulated: { kerberos: k } });
+
+  it.each([
+    ['kdc', 42, 'ERR_INVALID_ARG_TYPE'],
+    ['kdc', [], 'ERR_INVALID_ARG_VALUE'],
+    ['kdc', 'kdc.example.com:88:88', 'ERR_INVALID_ARG_VALUE'],
+    ['kdc', 'http://kdc.example.com', 'ERR_INVALID_ARG_VALUE'],
+    ['kdc', { 'EXAMPLE.COM': [7] }, 'ERR_INVALID_ARG_TYPE'],
+    ['kdc', { 'BAD REALM': 'kdc' }, 'ERR_INVALID_ARG_VALUE'],
+    ['kdc', null, 'ERR_INVALID_ARG_TYPE'],
+    ['keytab', 7, 'ERR_INVALID_ARG_TYPE'],
+    ['keytab', '', 'ERR_INVALID_ARG_VALUE'],
+    ['ccache', Buffer.alloc(0), 'ERR_INVALID_ARG_VALUE'],
+    ['allowRc4', 'yes', 'ERR_INVALID_ARG_TYPE'],
+    ['allowRc4', null, 'ERR_INVALID_ARG_TYPE'],
+    ['clockSkew', '300', 'ERR_INVALID_ARG_TYPE'],
+    ['clockSkew', -1, 'ERR_INVALID_ARG_VALUE'],
+    ['clockSkew', 1.5, 'ERR_INVALID_ARG_VALUE'],
+    ['clockSkew', 86_401, 'ERR_INVALID_ARG_VALUE'],
+    ['kdcs', 'kdc.example.com', 'ERR_INVALID_ARG_VALUE'],
+  ])('refuses kerberos.%s = %p (%s), naming the option', async (key, value, code) => {
+    const err = await rejection(kerberos({ [key]: value }));
+    expect(err.code).toBe(code);
+    expect(err.message).toContain(`options.emulated.kerberos.${key}`);
+  });
+
+  it('takes every documented shape', async () => {
+    // A keytab path is read at acquireCredentialsHandle: an empty keytab (version 0x502) of our own.
+    const dir = mkdtempSync(join(tmpdir(), 'keytab-'));
+    const keytabPath = join(dir, 'krb5.keytab');
+    writeFileSync(keytabPath, Buffer.from([5, 2]));
+    afterAllCleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    for (const k of [
+      {},
+      { kdc: 'kdc.example.com' },
+      { kdc: ['tcp/127.0.0.1:8888', '[::1]:88'] },
+      { kdc: { 'example.com': 'kdc1.example.com:88', OTHER: ['a', 'b'] } },
+      { keytab: keytabPath, ccache: 'FILE:/tmp/krb5cc_0', allowRc4: true, clockSkew: 0 },
+      { keytab: Buffer.from([5, 2]), ccache: Buffer.from([5, 4]) },
+    ]) {
+      await freeCredentialsHandle(await acquireCredentialsHandle(kerberos(k)));
+    }
+  });
+
+  it('is refused on the native backend', async () => {
+    const err = await rejection({ ...kerberos({ kdc: 'kdc' }), backend: 'native' });
+    expect(err.code).toBe('ERR_INVALID_ARG_VALUE');
+    expect(err.message).toContain('options.emulated');
   });
 });

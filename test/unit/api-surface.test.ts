@@ -103,7 +103,7 @@ describe('argument checking', () => {
 
   it('rejects an unknown package with SEC_E_SECPKG_NOT_FOUND and accepts any case', async () => {
     await expect(
-      acquireCredentialsHandle({ package: 'Kerberos' as never, use: 'outbound' }),
+      acquireCredentialsHandle({ package: 'WDigest' as never, use: 'outbound' }),
     ).rejects.toMatchObject({
       code: 'SEC_E_SECPKG_NOT_FOUND',
       status: SEC.E_SECPKG_NOT_FOUND,
@@ -115,6 +115,9 @@ describe('argument checking', () => {
     });
     expect(cred.package).toBe('NTLM');
     await freeCredentialsHandle(cred);
+    const kerberos = await acquireCredentialsHandle({ package: 'kerberos' as never, use: 'outbound' });
+    expect(kerberos.package).toBe('Kerberos');
+    await freeCredentialsHandle(kerberos);
   });
 });
 

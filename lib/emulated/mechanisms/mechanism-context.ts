@@ -1,5 +1,5 @@
 /**
- * The contract every emulated inner mechanism meets (NTLM, and SPNEGO around it): a sans-IO,
+ * The contract every emulated inner mechanism meets (NTLM, Kerberos, and SPNEGO around them): a sans-IO,
  * synchronous GSS-style context. Bytes in, bytes out, no sockets, no timers. Mechanisms are what
  * packages carry (packages/package-context.ts): Negotiate and NTLM hand their tokens through,
  * CredSSP wraps them in TSRequests.
@@ -28,15 +28,19 @@ export interface MechanismContext {
   step(input: Buffer | null): MechanismStep;
   /** True after the last leg on this side. */
   readonly complete: boolean;
-  /** The mechanism that actually ran: 'NTLM' (also when wrapped in SPNEGO). */
+  /** The mechanism that actually ran, also when wrapped in SPNEGO. */
   readonly mechanism: 'NTLM' | 'Kerberos';
   /** The identity once known. */
   readonly identity: MechanismIdentity | undefined;
-  /** The exported session key once complete (NTLM: ExportedSessionKey), for SECPKG_ATTR_SESSION_KEY. */
+  /**
+   * The session key once complete, for SECPKG_ATTR_SESSION_KEY (NTLM: ExportedSessionKey;
+   * Kerberos: the key in force, the acceptor's subkey or else the initiator's).
+   */
   readonly sessionKey: Buffer | undefined;
   /**
-   * Seal and sign one message (SSPI EncryptMessage / GSS_WrapEx): returns the 16-byte signature
-   * followed by the sealed bytes, the concatenation CredSSP puts on the wire.
+   * Seal and sign one message (SSPI EncryptMessage / GSS_WrapEx): returns the concatenation
+   * CredSSP puts on the wire (NTLM: the 16-byte signature, then the sealed bytes; Kerberos: the
+   * RFC 4121 Wrap token, header first).
    */
   wrap(plaintext: Buffer): Buffer;
   /** The reverse of the peer's wrap. Throws SEC_E_MESSAGE_ALTERED on a bad signature, SEC_E_INVALID_TOKEN when too short. */

@@ -3,7 +3,15 @@ import type { PackageInfo } from '../../attributes';
 
 export type { PackageInfo };
 
-const INFO: Record<'NTLM' | 'Negotiate' | 'CredSSP', PackageInfo> = {
+/** The packages the emulated backend runs. */
+export type EmulatedPackageName = 'NTLM' | 'Negotiate' | 'Kerberos' | 'CredSSP';
+
+/**
+ * Windows 10's values, without the two bits it adds for AppContainer and restricted-token checks
+ * (SECPKG_FLAG_APPCONTAINER_CHECKS, SECPKG_FLAG_RESTRICTED_TOKENS), which say nothing here.
+ * Kerberos' maxToken is 48000 since Windows 8 (12000 before).
+ */
+const INFO: Record<EmulatedPackageName, PackageInfo> = {
   NTLM: {
     name: 'NTLM',
     comment: 'NTLM Security Package',
@@ -20,6 +28,14 @@ const INFO: Record<'NTLM' | 'Negotiate' | 'CredSSP', PackageInfo> = {
     rpcid: 9,
     maxToken: 48256,
   },
+  Kerberos: {
+    name: 'Kerberos',
+    comment: 'Microsoft Kerberos V1.0',
+    capabilities: 0x000f3bbf,
+    version: 1,
+    rpcid: 16,
+    maxToken: 48000,
+  },
   CredSSP: {
     name: 'CredSSP',
     comment: 'Microsoft CredSSP Security Provider',
@@ -30,6 +46,6 @@ const INFO: Record<'NTLM' | 'Negotiate' | 'CredSSP', PackageInfo> = {
   },
 };
 
-export function packageInfo(name: 'NTLM' | 'Negotiate' | 'CredSSP'): PackageInfo {
+export function packageInfo(name: EmulatedPackageName): PackageInfo {
   return { ...INFO[name] };
 }

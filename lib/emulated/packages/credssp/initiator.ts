@@ -21,6 +21,7 @@ import { copySecret, wipe } from '../../../secret';
 import type { CredsspSettings } from '../../../backend/types';
 import type { MechanismContext } from '../../mechanisms/mechanism-context';
 import { createInitiatorMechanism } from '../inner-mechanism';
+import { kerberosForNegotiate, type KerberosStart } from '../kerberos/client-start';
 import type { PackageStepRequest } from '../package-context';
 import { subjectPublicKeyOf } from '../../tls/certificate';
 import { TlsEngine } from '../../tls/engine';
@@ -111,7 +112,8 @@ export class CredsspInitiator extends CredsspContext {
   override query(attribute: string): unknown {
     if (attribute === 'names') {
       this.established();
-      const identity = this.credential.identity;
+      // The credential's identity, or (single sign-on) whom Kerberos logged on as.
+      const identity = this.credential.identity ?? this.mechanism?.identity;
       return { user: formatName(identity && { user: identity.user, domain: identity.domain }) };
     }
     return super.query(attribute);
@@ -122,13 +124,27 @@ export class CredsspInitiator extends CredsspContext {
     this.bound = { targetName: targetName ?? '', flags };
     this.options = this.credential.credssp;
     const mutualAuth = (flags & ISC_REQ.MUTUAL_AUTH) !== 0;
+    // Kerberos inside SPNEGO, when configured: its service ticket is asked for now, while TLS
+    // runs, and waited for before the inner mechanism starts (exchangeLegs). Delegation, which
+    // is not Kerberos' here (the password goes in TSCredentials), is not asked of the KDC.
+    const kerberos =
+      this.options.inner === 'spnego'
+        ? kerberosForNegotiate(this.credential, { targetName, flags: flags & ~ISC_REQ.DELEGATE })
+        : undefined;
+    kerberos?.catch(() => undefined); // observed in exchangeLegs; never an unhandled rejection
     // Policy before anything leaves (reference: "Delegation policies are still enforced").
-    // Only real credentials are gated; without ISC_REQ_DELEGATE an empty set is sent.
-    if (flags & ISC_REQ.DELEGATE) checkDelegationPolicy(this.credential.policy, targetName, mutualAuth);
-    this.mechanism = createInitiatorMechanism(this.credential, {
-      spnego: this.options.inner === 'spnego',
-      targetName,
-    });
+    // Only real credentials are gated; without ISC_REQ_DELEGATE an empty set is sent. With
+    // Kerberos under way, whether the server will be authenticated is known once the KDC has
+    // answered: the policy is then checked before the first mechanism token (exchangeLegs).
+    if (flags & ISC_REQ.DELEGATE && !kerberos)
+      checkDelegationPolicy(this.credential.policy, targetName, mutualAuth);
+    // Without Kerberos the mechanism is made at once, as it always was (no credentials fail here).
+    const makeMechanism = (start?: KerberosStart): MechanismContext =>
+      (this.mechanism = createInitiatorMechanism(this.credential, this.options.inner, {
+        targetName,
+        kerberos: start,
+      }));
+    const mech = kerberos ? undefined : makeMechanism();
     const host = targetName ? parseSpn(targetName).host : '';
     this.tlsEngine = TlsEngine.client({
       servername: host && !isIP(host) ? host : undefined,
@@ -137,37 +153,91 @@ export class CredsspInitiator extends CredsspContext {
       ca: this.options.ca,
     });
     const link = new TsRequestLink(new CredsspChannel(this.tlsEngine), this.options.version, 'server');
-    return { link, legs: this.exchangeLegs(link, this.mechanism, mutualAuth) };
+    return {
+      link,
+      legs: this.exchangeLegs(link, mutualAuth, mech ?? { kerberos: kerberos!, make: makeMechanism }),
+    };
   }
 
-  private *exchangeLegs(link: TsRequestLink, mech: MechanismContext, mutualAuth: boolean): Exchange {
+  /**
+   * The exchange over `inner`: the mechanism, or (Kerberos configured) the promise of its service
+   * ticket and how to make the mechanism once it has come.
+   */
+  private *exchangeLegs(
+    link: TsRequestLink,
+    mutualAuth: boolean,
+    inner:
+      | MechanismContext
+      | {
+          kerberos: Promise<KerberosStart | undefined>;
+          make: (start?: KerberosStart) => MechanismContext;
+        },
+  ): Exchange {
     const channel = link.channel;
+    let start: KerberosStart | undefined;
+    let closed = false;
+    try {
+      // Step 1: the TLS handshake.
+      const started = channel.tls.startNow();
+      if (started) yield started;
+      while (!(yield* channel.handshake())) yield channel.takeOutput();
+      if (channel.tls.protocol === 'TLSv1.3') {
+        // TLS 1.3 ends with our Finished. It travels alone, and the first TSRequest follows once
+        // the server has answered it (with its session tickets, RFC 8446 4.6.1): an acceptor that
+        // ends its handshake step at our Finished, reading nothing after it in the token, would
+        // never see a TSRequest sent along. (TLS 1.2 ends with the server's Finished; resumed, with
+        // ours, which the TSRequest then joins: a TLS 1.2 server has nothing to answer it with.)
+        yield channel.takeOutput();
+      }
+      const certificate = this.serverCertificate;
+      if (!certificate) throw sspiError('SEC_E_INTERNAL_ERROR', 'TLS finished without a server certificate.');
+      // ISC_REQ_MUTUAL_AUTH: Kerberos' AP-REP authenticates the server, and pubKeyAuth binds
+      // its TLS key to it; without Kerberos the certificate must be trusted and name the host.
+      if (mutualAuth && !('kerberos' in inner)) this.authenticateServer(certificate);
+      const subjectPublicKey = subjectPublicKeyOf(certificate.raw);
 
-    // Step 1: the TLS handshake.
-    const started = channel.tls.startNow();
-    if (started) yield started;
-    while (!(yield* channel.handshake())) yield channel.takeOutput();
-    if (channel.tls.protocol === 'TLSv1.3') {
-      // TLS 1.3 ends with our Finished. It travels alone, and the first TSRequest follows once
-      // the server has answered it (with its session tickets, RFC 8446 4.6.1): an acceptor that
-      // ends its handshake step at our Finished, reading nothing after it in the token, would
-      // never see a TSRequest sent along. (TLS 1.2 ends with the server's Finished; resumed, with
-      // ours, which the TSRequest then joins: a TLS 1.2 server has nothing to answer it with.)
-      yield channel.takeOutput();
+      // Step 2: the inner mechanism, Kerberos first when its ticket came (else NTLM alone).
+      let mech: MechanismContext;
+      if ('kerberos' in inner) {
+        yield inner.kerberos.then((got) => {
+          if (closed) got?.dispose();
+          else start = got;
+        });
+        if (mutualAuth && !start) this.authenticateServer(certificate);
+        if (this.bound.flags & ISC_REQ.DELEGATE)
+          checkDelegationPolicy(
+            this.credential.policy,
+            this.bound.targetName,
+            mutualAuth || start !== undefined,
+          );
+        mech = inner.make(start);
+        start?.dispose();
+      } else {
+        mech = inner;
+      }
+      // Its legs, until it has produced its last token (and has keys).
+      let outgoing = mech.step(null).output;
+      while (!mech.complete && mech.sessionKey === undefined) {
+        const reply = yield* link.roundTrip({ negoTokens: [outgoing] });
+        this.refuseOldServer(link.peerVersion);
+        outgoing = mech.step(negoTokenOf(reply)).output;
+      }
+      return yield* this.finishLegs(link, mech, outgoing, subjectPublicKey, mutualAuth);
+    } finally {
+      closed = true;
+      start?.dispose();
     }
-    const certificate = this.serverCertificate;
-    if (!certificate) throw sspiError('SEC_E_INTERNAL_ERROR', 'TLS finished without a server certificate.');
-    if (mutualAuth) this.authenticateServer(certificate);
-    const subjectPublicKey = subjectPublicKeyOf(certificate.raw);
+  }
 
-    // Step 2: the inner mechanism's legs, until it has produced its last token (and has keys).
-    let outgoing = mech.step(null).output;
-    while (!mech.complete && mech.sessionKey === undefined) {
-      const reply = yield* link.roundTrip({ negoTokens: [outgoing] });
-      this.refuseOldServer(link.peerVersion);
-      outgoing = mech.step(negoTokenOf(reply)).output;
-    }
-
+  /** Steps 3 to 5: pubKeyAuth both ways, then the credentials. */
+  private *finishLegs(
+    link: TsRequestLink,
+    mech: MechanismContext,
+    outgoing: Buffer,
+    subjectPublicKey: Buffer,
+    mutualAuth: boolean,
+  ): Exchange {
+    const channel = link.channel;
     // Step 3: the last token travels with pubKeyAuth (and clientNonce from version 5).
     const version = link.negotiatedVersion;
     // Random but not secret (the server learns it, MS-CSSP 2.2.1): a pooled nonce, sparing a CSPRNG call.
@@ -190,8 +260,9 @@ export class CredsspInitiator extends CredsspContext {
     // Step 4: verify the server's answer before any credential is encrypted.
     this.verifyServerBinding(mech, reply, serverPubKeyAuth(version, subjectPublicKey, clientNonce));
 
-    // Step 5: the credentials.
-    const credentials = this.credentialsToDelegate(mutualAuth);
+    // Step 5: the credentials. A server Kerberos authenticated (its AP-REP, which we always ask
+    // for) counts as authenticated for the policy, as a trusted certificate does.
+    const credentials = this.credentialsToDelegate(mutualAuth || mech.mechanism === 'Kerberos');
     const plaintext = encodeTsCredentials(credentials);
     wipeTsCredentials(credentials);
     const authInfo = mech.wrap(plaintext);
@@ -261,10 +332,10 @@ export class CredsspInitiator extends CredsspContext {
    * checked here too, against the request in force, so the gate stands where the password is
    * encrypted and not only where the exchange began.
    */
-  private credentialsToDelegate(mutualAuth: boolean): TsCredentials {
+  private credentialsToDelegate(serverAuthenticated: boolean): TsCredentials {
     const identity = this.credential.identity;
     const delegate = (this.bound.flags & ISC_REQ.DELEGATE) !== 0 && identity;
-    if (delegate) checkDelegationPolicy(this.credential.policy, this.bound.targetName, mutualAuth);
+    if (delegate) checkDelegationPolicy(this.credential.policy, this.bound.targetName, serverAuthenticated);
     return {
       credType: CRED_TYPE_PASSWORD,
       password: {

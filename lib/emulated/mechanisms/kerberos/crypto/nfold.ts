@@ -16,8 +16,25 @@ function bitAt(bytes: Uint8Array, index: number): number {
   return (bytes[index >> 3] >> (7 - (index & 7))) & 1;
 }
 
-/** The `outputLength`-byte n-fold of `input` (RFC 3961 5.1); `input` must not be empty. */
+/**
+ * n-folds already made, by output length and input. Every key derivation n-folds its constant
+ * (RFC 3961 5.3: a usage number and a purpose byte), and a bit at a time that was a tenth of an AP
+ * exchange's CPU time; the constants are few and public, and past MEMO_LIMIT the table stops growing.
+ */
+const memo = new Map<string, Buffer>();
+const MEMO_LIMIT = 1024;
+
+/** The `outputLength`-byte n-fold of `input` (RFC 3961 5.1), a Buffer of the caller's; `input` must not be empty. */
 export function nfold(input: Uint8Array, outputLength: number): Buffer {
+  const key = `${outputLength}:${Buffer.from(input.buffer, input.byteOffset, input.length).toString('hex')}`;
+  const known = memo.get(key);
+  if (known) return Buffer.from(known);
+  const folded = computeNfold(input, outputLength);
+  if (memo.size < MEMO_LIMIT) memo.set(key, Buffer.from(folded));
+  return folded;
+}
+
+function computeNfold(input: Uint8Array, outputLength: number): Buffer {
   const inputLength = input.length;
   if (inputLength === 0 || outputLength <= 0)
     throw new RangeError('n-fold needs a non-empty input and output');

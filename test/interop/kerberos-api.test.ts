@@ -1,0 +1,452 @@
+/**
+ * Kerberos through the public API (lib/index.ts), in one throwaway MIT realm (API.TEST):
+ * - package Kerberos, our client (password; the ccache kinit wrote: single sign-on) → MIT's
+ *   GSSAPI acceptor, and MIT's initiator → our acceptor with the keytab; wraps both ways, names,
+ *   a forwarded TGT as an MIT ccache that MIT's klist reads; a wrong password, an unknown service;
+ * - Negotiate ours ↔ MIT's SPNEGO choosing Kerberos, and ours ↔ ours choosing Kerberos, or NTLM
+ *   when the KDC is down or does not know the service;
+ * - CredSSP with Kerberos inside ours ↔ ours, delegating the password, under the policy
+ *   allowFreshCredentials (the NTLM-only list does not count with Kerberos).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import {
+  ASC_REQ,
+  ISC_REQ,
+  acceptSecurityContext,
+  acquireCredentialsHandle,
+  decryptMessage,
+  deleteSecurityContext,
+  encryptMessage,
+  freeCredentialsHandle,
+  initializeSecurityContext,
+  queryContextAttributes,
+  type AcquireCredentialsOptions,
+  type CredentialsHandle,
+  type SecurityContext,
+} from '../../lib';
+import { describeWithPeers } from './peers/availability';
+import { JsonPeer, type PeerStep } from './peers/json-peer';
+import { startMitRealm, type MitRealm } from './peers/mit-realm';
+
+const REALM = 'API.TEST';
+const HOST = 'svc.api.test';
+const PASSWORD = 'Alice-Api-1';
+const KRB5_OID = '1.2.840.113554.1.2.2';
+const ISC_FLAGS = ISC_REQ.MUTUAL_AUTH | ISC_REQ.CONFIDENTIALITY | ISC_REQ.INTEGRITY | ISC_REQ.SEQUENCE_DETECT;
+const ASC_FLAGS = ASC_REQ.CONFIDENTIALITY | ASC_REQ.INTEGRITY | ASC_REQ.SEQUENCE_DETECT;
+
+/** One side of a handshake: a token in (null first for the initiator), a token out. */
+type Side = (input: Buffer | null) => Promise<{ token: Buffer; done: boolean }>;
+
+/** Run the legs until both sides are done; each token goes to the other side. */
+async function handshake(client: Side, server: Side): Promise<void> {
+  let c = await client(null);
+  let s: { token: Buffer; done: boolean } = { token: Buffer.alloc(0), done: false };
+  for (let leg = 0; leg < 8; leg++) {
+    if (c.token.length === 0) break;
+    s = await server(c.token);
+    if (s.token.length === 0) break;
+    c = await client(s.token);
+  }
+  expect({ client: c.done, server: s.done }).toEqual({ client: true, server: true });
+}
+
+function ours(
+  role: 'initiator' | 'acceptor',
+  credential: CredentialsHandle,
+  target = `HTTP/${HOST}`,
+  flags?: number,
+) {
+  let context: SecurityContext | null = null;
+  const side: Side = async (input) => {
+    const result =
+      role === 'initiator'
+        ? await initializeSecurityContext({
+            credential,
+            context,
+            targetName: target,
+            flags: flags ?? ISC_FLAGS,
+            input: input ?? undefined,
+          })
+        : await acceptSecurityContext({ credential, context, flags: flags ?? ASC_FLAGS, input: input! });
+    context = result.context;
+    return { token: result.output, done: result.statusName === 'SEC_E_OK', attributes: result.attributes };
+  };
+  return {
+    side,
+    get context(): SecurityContext {
+      if (!context) throw new Error('no context yet');
+      return context;
+    },
+  };
+}
+
+/** MIT's end as a Side; `last` is its latest answer (with `peer` and `mech` once complete). */
+function mitSide(peer: JsonPeer): Side & { last?: PeerStep } {
+  const side: Side & { last?: PeerStep } = async (input) => {
+    const step = input === null ? await peer.start() : await peer.step(input);
+    side.last = step;
+    return { token: step.token ?? Buffer.alloc(0), done: step.complete };
+  };
+  return side;
+}
+
+/** Three messages each way through encryptMessage/decryptMessage and MIT's wrap/unwrap. */
+async function wrapBothWays(context: SecurityContext, mit: JsonPeer): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    const toMit = Buffer.from(`sealed by us, #${i}`);
+    expect(await mit.unwrap(await encryptMessage(context, toMit))).toEqual({
+      data: toMit,
+      confidential: true,
+    });
+    const toUs = Buffer.from(`sealed by MIT, #${i}`);
+    expect(await decryptMessage(context, await mit.wrap(toUs))).toEqual(toUs);
+  }
+}
+
+/** Messages each way between two of our contexts. */
+async function wrapBetween(a: SecurityContext, b: SecurityContext): Promise<void> {
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ]) {
+    const message = Buffer.from('between our two ends');
+    expect(await decryptMessage(to, await encryptMessage(from, message))).toEqual(message);
+  }
+}
+
+/** A port nothing listens on (UDP or TCP), for a KDC that is down. */
+async function deadPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `127.0.0.1:${port}`;
+}
+
+describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public API, with MIT', () => {
+  let realm: MitRealm;
+  let httpKeytab = '';
+  let rdpKeytab = '';
+  let ccache = '';
+  const handles: CredentialsHandle[] = [];
+  const peers: JsonPeer[] = [];
+
+  const acquire = async (opts: AcquireCredentialsOptions): Promise<CredentialsHandle> => {
+    const handle = await acquireCredentialsHandle(opts);
+    handles.push(handle);
+    return handle;
+  };
+  const alice = (
+    pkg: 'Kerberos' | 'Negotiate' | 'CredSSP',
+    extra: AcquireCredentialsOptions['emulated'] = {},
+  ) =>
+    acquire({
+      package: pkg,
+      use: 'outbound',
+      identity: { user: 'alice', domain: REALM.toLowerCase(), password: PASSWORD },
+      emulated: { ...extra, kerberos: { kdc: realm.kdc, ...extra.kerberos } },
+    });
+  const service = (
+    pkg: 'Kerberos' | 'Negotiate' | 'CredSSP',
+    extra: AcquireCredentialsOptions['emulated'] = {},
+  ) => acquire({ package: pkg, use: 'inbound', emulated: { kerberos: { keytab: httpKeytab }, ...extra } });
+  const mitAcceptor = (mech: 'krb5' | 'spnego') => {
+    const peer = JsonPeer.mitAcceptor(mech, { env: { ...realm.env, KRB5_KTNAME: `FILE:${httpKeytab}` } });
+    peers.push(peer);
+    return peer;
+  };
+  const mitInitiator = (mech: 'krb5' | 'spnego', deleg = false) => {
+    const peer = JsonPeer.mitInitiator(mech, {
+      env: { ...realm.env, KRB5CCNAME: `FILE:${ccache}` },
+      target: `HTTP@${HOST}`,
+      deleg,
+    });
+    peers.push(peer);
+    return peer;
+  };
+
+  beforeAll(async () => {
+    realm = await startMitRealm({ realm: REALM });
+    await realm.addUser('alice', PASSWORD);
+    httpKeytab = await realm.addService(`HTTP/${HOST}`);
+    rdpKeytab = await realm.addService(`TERMSRV/${HOST}`);
+    ccache = await realm.kinit('alice', PASSWORD);
+  });
+  afterEach(async () => {
+    await Promise.all(peers.splice(0).map((peer) => peer.close()));
+    await Promise.all(handles.splice(0).map((handle) => freeCredentialsHandle(handle)));
+  });
+  afterAll(async () => {
+    await realm?.stop();
+  });
+
+  describe('package Kerberos', () => {
+    test('our client (password) → MIT’s acceptor: mutual, MIT sees alice@API.TEST, wraps both ways', async () => {
+      const client = ours('initiator', await alice('Kerberos'));
+      const peer = mitAcceptor('krb5');
+      const mit = mitSide(peer);
+      await peer.start();
+      await handshake(client.side, mit);
+      expect(mit.last).toMatchObject({ complete: true, peer: `alice@${REALM}`, mech: KRB5_OID });
+      expect(await queryContextAttributes(client.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+      expect(await queryContextAttributes(client.context, 'packageInfo')).toMatchObject({
+        name: 'Kerberos',
+        maxToken: 48000,
+      });
+      await wrapBothWays(client.context, peer);
+      await deleteSecurityContext(client.context);
+    });
+
+    test('single sign-on: no identity, the ccache kinit wrote → MIT’s acceptor', async () => {
+      const credential = await acquire({
+        package: 'Kerberos',
+        use: 'outbound',
+        emulated: { kerberos: { kdc: realm.kdc, ccache: `FILE:${ccache}` } },
+      });
+      const client = ours('initiator', credential);
+      const peer = mitAcceptor('krb5');
+      const mit = mitSide(peer);
+      await peer.start();
+      await handshake(client.side, mit);
+      expect(mit.last?.peer).toBe(`alice@${REALM}`);
+      await wrapBothWays(client.context, peer);
+    });
+
+    test('a client keytab (kadmin ktadd of alice): no identity, her keys log on', async () => {
+      const path = join(realm.dir, 'alice-client.keytab');
+      await realm.ktadd('alice', path);
+      const credential = await acquire({
+        package: 'Kerberos',
+        use: 'outbound',
+        emulated: { kerberos: { kdc: realm.kdc, keytab: path } },
+      });
+      const client = ours('initiator', credential);
+      const peer = mitAcceptor('krb5');
+      const mit = mitSide(peer);
+      await peer.start();
+      await handshake(client.side, mit);
+      expect(mit.last?.peer).toBe(`alice@${REALM}`);
+    });
+
+    test('MIT’s initiator → our acceptor (keytab path): names, mutual, wraps both ways', async () => {
+      const server = ours('acceptor', await service('Kerberos'));
+      const peer = mitInitiator('krb5');
+      await handshake(mitSide(peer), server.side);
+      expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+      await wrapBothWays(server.context, peer);
+    });
+
+    test('a forwarded TGT arrives as an MIT ccache that klist reads', async () => {
+      const server = ours('acceptor', await service('Kerberos'));
+      const peer = mitInitiator('krb5', true);
+      await handshake(mitSide(peer), server.side);
+      const delegated = await queryContextAttributes(server.context, 'delegatedCredentials');
+      expect(delegated).toMatchObject({ type: 'kerberos', client: `alice@${REALM}` });
+      const path = join(realm.dir, 'cc_delegated');
+      writeFileSync(path, (delegated as { ccache: Buffer }).ccache);
+      const { stdout } = await realm.run('klist', ['-c', `FILE:${path}`]);
+      expect(stdout).toContain(`Default principal: alice@${REALM}`);
+      expect(stdout).toContain(`krbtgt/${REALM}@${REALM}`);
+    });
+
+    test('our client delegating (ISC_REQ_DELEGATE) → our acceptor gets the TGT; a keytab Buffer works too', async () => {
+      const client = ours('initiator', await alice('Kerberos'), `HTTP/${HOST}`, ISC_FLAGS | ISC_REQ.DELEGATE);
+      const server = ours(
+        'acceptor',
+        await acquire({
+          package: 'Kerberos',
+          use: 'inbound',
+          emulated: { kerberos: { keytab: readFileSync(httpKeytab) } },
+        }),
+      );
+      await handshake(client.side, server.side);
+      const delegated = await queryContextAttributes(server.context, 'delegatedCredentials');
+      expect(delegated).toMatchObject({ type: 'kerberos', client: `alice@${REALM}` });
+      await wrapBetween(client.context, server.context);
+    });
+
+    test('a wrong password is SEC_E_LOGON_DENIED', async () => {
+      const credential = await acquire({
+        package: 'Kerberos',
+        use: 'outbound',
+        identity: { user: 'alice', domain: REALM, password: 'not-the-password' },
+        emulated: { kerberos: { kdc: realm.kdc } },
+      });
+      await expect(
+        initializeSecurityContext({ credential, targetName: `HTTP/${HOST}`, flags: ISC_FLAGS }),
+      ).rejects.toMatchObject({ code: 'SEC_E_LOGON_DENIED' });
+    });
+
+    test('a service the KDC does not know is SEC_E_TARGET_UNKNOWN', async () => {
+      const credential = await alice('Kerberos');
+      await expect(
+        initializeSecurityContext({
+          credential,
+          targetName: `HTTP/nowhere.${REALM.toLowerCase()}`,
+          flags: ISC_FLAGS,
+        }),
+      ).rejects.toMatchObject({ code: 'SEC_E_TARGET_UNKNOWN' });
+    });
+  });
+
+  describe('Negotiate', () => {
+    test('ours → MIT’s SPNEGO: Kerberos chosen, wraps both ways', async () => {
+      const client = ours('initiator', await alice('Negotiate'));
+      const peer = mitAcceptor('spnego');
+      const mit = mitSide(peer);
+      await peer.start();
+      await handshake(client.side, mit);
+      expect(mit.last).toMatchObject({ peer: `alice@${REALM}`, mech: KRB5_OID });
+      expect(await queryContextAttributes(client.context, 'negotiationInfo')).toMatchObject({
+        packageInfo: { name: 'Kerberos' },
+        state: 0,
+      });
+      await wrapBothWays(client.context, peer);
+    });
+
+    test('MIT’s SPNEGO → our Negotiate acceptor with only a keytab', async () => {
+      const server = ours('acceptor', await service('Negotiate'));
+      const peer = mitInitiator('spnego');
+      await handshake(mitSide(peer), server.side);
+      expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+      await wrapBothWays(server.context, peer);
+    });
+
+    test('MIT’s bare Kerberos → our Negotiate acceptor, as Windows’ Negotiate takes it', async () => {
+      const server = ours('acceptor', await service('Negotiate'));
+      const peer = mitInitiator('krb5');
+      await handshake(mitSide(peer), server.side);
+      await wrapBothWays(server.context, peer);
+    });
+
+    describe('ours ↔ ours (server with a keytab and NTLM users)', () => {
+      const server = () =>
+        service('Negotiate', {
+          kerberos: { keytab: httpKeytab },
+          users: { [`${REALM}\\alice`]: PASSWORD },
+        });
+      const negotiated = async (client: CredentialsHandle, target = `HTTP/${HOST}`) => {
+        const c = ours('initiator', client, target);
+        const s = ours('acceptor', await server());
+        await handshake(c.side, s.side);
+        await wrapBetween(c.context, s.context);
+        const info = await queryContextAttributes(s.context, 'negotiationInfo');
+        // NTLM names the domain as the client gave it (here 'api.test'), Kerberos the realm.
+        const { user } = await queryContextAttributes(s.context, 'names');
+        expect(user.toUpperCase()).toBe(`${REALM}\\ALICE`);
+        return info.packageInfo.name;
+      };
+
+      test('Kerberos when the KDC answers', async () => {
+        expect(await negotiated(await alice('Negotiate'))).toBe('Kerberos');
+      });
+
+      test('NTLM when no KDC answers', async () => {
+        const down = await alice('Negotiate', { kerberos: { kdc: await deadPort() } });
+        expect(await negotiated(down)).toBe('NTLM');
+      });
+
+      test('NTLM when the KDC does not know the service', async () => {
+        expect(await negotiated(await alice('Negotiate'), `HTTP/unknown.${REALM.toLowerCase()}`)).toBe(
+          'NTLM',
+        );
+      });
+
+      test('NTLM, and no KDC asked, when Kerberos is not configured for the realm', async () => {
+        const unconfigured = await acquire({
+          package: 'Negotiate',
+          use: 'outbound',
+          identity: { user: 'alice', domain: REALM, password: PASSWORD },
+        });
+        const kdcLog = join(realm.dir, 'kdc.log');
+        const before = readFileSync(kdcLog, 'utf8').length;
+        expect(await negotiated(unconfigured)).toBe('NTLM');
+        expect(readFileSync(kdcLog, 'utf8').length).toBe(before);
+      });
+    });
+  });
+
+  describe('CredSSP with Kerberos inside (ours ↔ ours, MIT’s KDC)', () => {
+    const TARGET = `TERMSRV/${HOST}`;
+    const credssp = (policy: {
+      allowFreshCredentials: string[];
+      allowFreshCredentialsWhenNTLMOnly: string[];
+    }) => alice('CredSSP', { credssp: { inner: 'spnego' }, policy });
+    const rdpServer = () =>
+      acquire({
+        package: 'CredSSP',
+        use: 'inbound',
+        // An ECDSA key: made in milliseconds, where RSA takes most of a second.
+        emulated: { kerberos: { keytab: rdpKeytab }, credssp: { keyType: 'ecdsa' } },
+      });
+
+    test('delegates the password to a server Kerberos authenticated (allowFreshCredentials)', async () => {
+      const client = ours(
+        'initiator',
+        await credssp({ allowFreshCredentials: [TARGET], allowFreshCredentialsWhenNTLMOnly: [] }),
+        TARGET,
+        ISC_REQ.DELEGATE,
+      );
+      const server = ours('acceptor', await rdpServer(), undefined, 0);
+      await handshake(client.side, server.side);
+      expect(await queryContextAttributes(server.context, 'negotiationInfo')).toMatchObject({
+        innerPackage: 'Kerberos',
+      });
+      expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+      const delegated = await queryContextAttributes(server.context, 'delegatedCredentials');
+      expect(delegated).toMatchObject({ type: 'password', user: 'alice' });
+      expect((delegated as { password: Buffer }).password.toString()).toBe(PASSWORD);
+    });
+
+    test('ISC_REQ_MUTUAL_AUTH is met by Kerberos (the AP-REP), not the untrusted certificate', async () => {
+      const policy = { allowFreshCredentials: [TARGET], allowFreshCredentialsWhenNTLMOnly: [] };
+      const flags = ISC_REQ.DELEGATE | ISC_REQ.MUTUAL_AUTH;
+      const client = ours('initiator', await credssp(policy), TARGET, flags);
+      const server = ours('acceptor', await rdpServer(), undefined, 0);
+      await handshake(client.side, server.side);
+      expect(await queryContextAttributes(client.context, 'negotiationInfo')).toMatchObject({
+        innerPackage: 'Kerberos',
+      });
+      // No KDC: NTLM, and the self-signed certificate must then authenticate the server; it cannot.
+      const down = await alice('CredSSP', {
+        credssp: { inner: 'spnego' },
+        policy,
+        kerberos: { kdc: await deadPort() },
+      });
+      const fallback = ours('initiator', down, TARGET, flags);
+      const server2 = ours('acceptor', await rdpServer(), undefined, 0);
+      await expect(handshake(fallback.side, server2.side)).rejects.toMatchObject({
+        code: 'SEC_E_MUTUAL_AUTH_FAILED',
+      });
+    });
+
+    test('single sign-on: no identity, Kerberos from the ccache; names say whom it logged on as', async () => {
+      const credential = await acquire({
+        package: 'CredSSP',
+        use: 'outbound',
+        emulated: { credssp: { inner: 'spnego' }, kerberos: { kdc: realm.kdc, ccache: `FILE:${ccache}` } },
+      });
+      const client = ours('initiator', credential, TARGET, 0);
+      const server = ours('acceptor', await rdpServer(), undefined, 0);
+      await handshake(client.side, server.side);
+      expect(await queryContextAttributes(client.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+      expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
+    });
+
+    test('the NTLM-only list does not allow delegation once Kerberos authenticated the server', async () => {
+      const client = ours(
+        'initiator',
+        await credssp({ allowFreshCredentials: [], allowFreshCredentialsWhenNTLMOnly: [TARGET] }),
+        TARGET,
+        ISC_REQ.DELEGATE,
+      );
+      const server = ours('acceptor', await rdpServer(), undefined, 0);
+      await expect(handshake(client.side, server.side)).rejects.toMatchObject({
+        code: 'SEC_E_DELEGATION_POLICY',
+      });
+    });
+  });
+});
