@@ -15,7 +15,8 @@ export const AES_BLOCK_SIZE = 16;
 
 const ZERO_IV = Buffer.alloc(AES_BLOCK_SIZE);
 
-function cbcCipherName(key: Uint8Array): 'aes-128-cbc' | 'aes-256-cbc' {
+/** node:crypto's name of AES-CBC for a key of this length; `bad-key` for any other length. */
+export function cbcCipherName(key: Uint8Array): 'aes-128-cbc' | 'aes-256-cbc' {
   if (key.length === 16) return 'aes-128-cbc';
   if (key.length === 32) return 'aes-256-cbc';
   throw new KerberosCryptoError('bad-key', `an AES key is 16 or 32 bytes, not ${key.length}`);
