@@ -5,7 +5,6 @@
  * once per message. The derived keys live in secret memory and dispose() wipes them with the base
  * key's copy.
  */
-import { randomBytes } from 'node:crypto';
 import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
 import {
   CONFOUNDER_LENGTH,
@@ -16,6 +15,7 @@ import {
   type AesCtsHmacSuite,
 } from './aes-cts-hmac';
 import { KerberosCryptoError } from './crypto-error';
+import { randomConfounder } from './random-pool';
 import { KeyPurpose, checkUsage, type KeyDeriver, type KeyPurposeByte } from './key-derivation';
 
 /** An enctype's operations bound to one key (RFC 3961 3), the key's derived keys kept. */
@@ -77,7 +77,7 @@ export function bindAesKey(suite: AesCtsHmacSuite, key: Uint8Array): BoundKey {
   return {
     encrypt(usage, plaintext) {
       const keys = usageKeys(usage);
-      const confounder = randomBytes(CONFOUNDER_LENGTH);
+      const confounder = randomConfounder(CONFOUNDER_LENGTH);
       try {
         return sealAesCtsHmac(suite, keys, plaintext, confounder);
       } finally {

@@ -71,6 +71,20 @@ export function deriveKeyAes(baseKey: Uint8Array, constant: Uint8Array): SecretB
   return deriveRandomAes(baseKey, constant, baseKey.length);
 }
 
+/** n-fold(usage constant) to a block, for the usages seen so far (public values, a handful in use). */
+const FOLDED = new Map<number, Buffer>();
+const FOLDED_CAP = 256;
+
+function foldedUsageConstant(usage: number, purpose: KeyPurposeByte): Buffer {
+  const id = usage * 256 + purpose;
+  let folded = FOLDED.get(id);
+  if (!folded) {
+    folded = nfold(usageConstant(usage, purpose), AES_BLOCK_SIZE);
+    if (FOLDED.size < FOLDED_CAP) FOLDED.set(id, folded);
+  }
+  return folded;
+}
+
 /**
  * DK() for AES (RFC 3961 5.1) over one base key for any number of constants, all through one
  * AES-CBC cipher object: each DR() is a CBC chain from a zero IV, and a cipher object that already
@@ -89,7 +103,7 @@ export function aesDkDeriver(baseKey: Uint8Array): KeyDeriver {
       if (disposed) throw new RangeError('the key deriver was disposed');
       const length = baseKey.length;
       const input = Buffer.alloc(Math.ceil(length / AES_BLOCK_SIZE) * AES_BLOCK_SIZE);
-      nfold(usageConstant(usage, purpose), AES_BLOCK_SIZE).copy(input);
+      foldedUsageConstant(usage, purpose).copy(input);
       for (let i = 0; i < AES_BLOCK_SIZE; i++) input[i] ^= chain[i];
       const stream = cipher.update(input);
       chain.set(stream.subarray(stream.length - AES_BLOCK_SIZE));
