@@ -25,7 +25,9 @@ export function cbcCipherName(key: Uint8Array): 'aes-128-cbc' | 'aes-256-cbc' {
 /** AES-CBC of whole blocks under a zero IV, no padding. */
 export function aesCbcEncrypt(key: Uint8Array, blocks: Uint8Array): Buffer {
   const cipher = createCipheriv(cbcCipherName(key), key, ZERO_IV).setAutoPadding(false);
-  return Buffer.concat([cipher.update(blocks), cipher.final()]);
+  const out = cipher.update(blocks);
+  cipher.final(); // whole blocks and no padding: nothing more comes out; it frees the key schedule
+  return out;
 }
 
 /** AES-CBC decryption of whole blocks under a zero IV, into memory of its own (it is plaintext). */
