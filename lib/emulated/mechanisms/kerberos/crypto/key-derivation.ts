@@ -71,7 +71,10 @@ export function deriveKeyAes(baseKey: Uint8Array, constant: Uint8Array): SecretB
   return deriveRandomAes(baseKey, constant, baseKey.length);
 }
 
-/** n-fold(usage constant) to a block, for the usages seen so far (public values, a handful in use). */
+/**
+ * n-fold(usage constant) to a block, for the usages seen so far (public values, a handful in use),
+ * by number: nfold()'s own memo keys by hex text and hands out a copy, which showed in the profile.
+ */
 const FOLDED = new Map<number, Buffer>();
 const FOLDED_CAP = 256;
 
