@@ -4,7 +4,7 @@ import type { AesCtsHmacSuite } from '../../lib/emulated/mechanisms/kerberos/cry
 import { DERIVED_KEY_CAP } from '../../lib/emulated/mechanisms/kerberos/crypto/bound-key';
 import { Enctype, enctypeProfile } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import { KeyPurpose } from '../../lib/emulated/mechanisms/kerberos/crypto/key-derivation';
-import { cfxCipherOf, KG_USAGE } from '../../lib/emulated/mechanisms/kerberos/cfx';
+import { CfxProtection, cfxCipherOf, KG_USAGE } from '../../lib/emulated/mechanisms/kerberos/cfx';
 
 const KEY256 = Buffer.from('fe697b52bc0d3ce14432ba036a92e65bbb52280990a2fa27883998d72af30161', 'hex');
 const KEY128 = Buffer.from('3705d96080c17728a0e800eab6e0d23c', 'hex');
@@ -112,5 +112,24 @@ describe('cfxCipherOf', () => {
     expect(calls).toHaveLength(2);
     cipher.dispose();
     expect(calls.every(({ key: derived }) => derived.every((byte) => byte === 0))).toBe(true);
+  });
+});
+
+describe('CfxProtection.dispose', () => {
+  it('wipes its cipher’s derived keys', () => {
+    const calls = countDerivations(AES256_CTS_HMAC_SHA1_96);
+    const protection = new CfxProtection({
+      role: 'initiator',
+      cipher: cfxCipherOf(enctypeProfile(Enctype.AES256_CTS_HMAC_SHA1_96), KEY256),
+      acceptorSubkey: false,
+      sendSequence: 0n,
+      receiveSequence: 0n,
+    });
+    protection.wrap(MESSAGE);
+    protection.getMic(MESSAGE);
+    expect(calls).toHaveLength(3);
+    protection.dispose();
+    expect(calls.every(({ key: derived }) => derived.every((byte) => byte === 0))).toBe(true);
+    expect(() => protection.wrap(MESSAGE)).toThrow(expect.objectContaining({ reason: 'bad-key' }));
   });
 });
