@@ -38,14 +38,17 @@ export interface CfxCipher {
   decrypt(usage: number, ciphertext: Buffer): Buffer;
   checksum(usage: number, data: Buffer): Buffer;
   readonly checksumLength: number;
+  /** Wipe the key's copy and the keys derived from it. Idempotent. */
+  dispose(): void;
 }
 
 /**
- * The cipher of one context key: an enctype profile bound to the key, its refusals mapped to the
- * statuses per-message tokens report (integrity: SEC_E_MESSAGE_ALTERED; malformed:
- * SEC_E_INVALID_TOKEN).
+ * The cipher of one context key: an enctype profile bound to a copy of the key (its derived keys
+ * made once, kept until dispose()), its refusals mapped to the statuses per-message tokens report
+ * (integrity: SEC_E_MESSAGE_ALTERED; malformed: SEC_E_INVALID_TOKEN).
  */
 export function cfxCipherOf(profile: EnctypeProfile, key: Buffer): CfxCipher {
+  const bound = profile.bind(key);
   const mapped = <T>(work: () => T): T => {
     try {
       return work();
@@ -58,10 +61,11 @@ export function cfxCipherOf(profile: EnctypeProfile, key: Buffer): CfxCipher {
     }
   };
   return {
-    encrypt: (usage, plaintext) => profile.encrypt(key, usage, plaintext),
-    decrypt: (usage, ciphertext) => mapped(() => profile.decrypt(key, usage, ciphertext)),
-    checksum: (usage, data) => profile.checksum(key, usage, data),
+    encrypt: (usage, plaintext) => bound.encrypt(usage, plaintext),
+    decrypt: (usage, ciphertext) => mapped(() => bound.decrypt(usage, ciphertext)),
+    checksum: (usage, data) => bound.checksum(usage, data),
     checksumLength: profile.checksumLength,
+    dispose: () => bound.dispose(),
   };
 }
 
@@ -178,6 +182,11 @@ export class CfxProtection {
     }
     this.takeReceiveSequence(header);
     return plaintext;
+  }
+
+  /** Wipe the cipher's keys; the protection takes no more tokens. */
+  dispose(): void {
+    this.options.cipher.dispose();
   }
 
   private readHeader(token: Buffer, tokId: number): Buffer {

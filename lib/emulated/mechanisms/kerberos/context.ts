@@ -140,6 +140,7 @@ export abstract class KerberosContextBase {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.protection?.dispose();
     this.protection = undefined;
     wipe(this.key, ...this.secrets);
   }

@@ -7,10 +7,10 @@
  * checks integrity before it decrypts anything.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
+import { allocSecret, copySecret, wipe, type SecretBuffer } from '../../../../secret';
 import { AES_BLOCK_SIZE, aesCtsDecrypt, aesCtsEncrypt } from './aes-cts';
 import { KerberosCryptoError } from './crypto-error';
-import { KeyPurpose, type KeyPurposeByte } from './key-derivation';
+import { KeyPurpose, type KeyDeriver } from './key-derivation';
 
 /** One AES enctype's parameters and its key derivation. */
 export interface AesCtsHmacSuite {
@@ -24,8 +24,8 @@ export interface AesCtsHmacSuite {
   readonly macLength: number;
   /** True where the integrity HMAC covers IV | ciphertext (RFC 8009 5), false where it covers the plaintext. */
   readonly macCoversCiphertext: boolean;
-  /** Kc, Ke or Ki of `baseKey` for `usage` (the caller wipes it). */
-  deriveKey(baseKey: Uint8Array, usage: number, purpose: KeyPurposeByte): SecretBuffer;
+  /** A deriver of Kc, Ke and Ki of `baseKey` (borrowed), which the caller disposes. */
+  keyDeriver(baseKey: Uint8Array): KeyDeriver;
 }
 
 /** The confounder is one block of random bytes (RFC 3962 6, RFC 8009 5). */
@@ -54,6 +54,26 @@ function macMatches(expected: Buffer, received: Uint8Array): boolean {
   return expected.length === received.length && timingSafeEqual(expected, received);
 }
 
+/** The Ke and Ki of one usage (RFC 3961 5.3), borrowed from whoever derived them. */
+export interface UsageKeys {
+  readonly ke: Uint8Array;
+  readonly ki: Uint8Array;
+}
+
+/** Ke and Ki of `baseKey` for `usage`, through one deriver; the caller wipes both. */
+function deriveUsageKeys(suite: AesCtsHmacSuite, baseKey: Uint8Array, usage: number): UsageKeys {
+  checkKey(suite, baseKey);
+  const deriver = suite.keyDeriver(baseKey);
+  try {
+    return {
+      ke: deriver.derive(usage, KeyPurpose.encryption),
+      ki: deriver.derive(usage, KeyPurpose.integrity),
+    };
+  } finally {
+    deriver.dispose();
+  }
+}
+
 /** Encryption of `plaintext` with the given confounder; ciphertext | truncated HMAC. */
 export function encryptAesCtsHmac(
   suite: AesCtsHmacSuite,
@@ -62,12 +82,26 @@ export function encryptAesCtsHmac(
   plaintext: Uint8Array,
   confounder: Uint8Array,
 ): Buffer {
-  checkKey(suite, baseKey);
+  const keys = deriveUsageKeys(suite, baseKey, usage);
+  try {
+    return sealAesCtsHmac(suite, keys, plaintext, confounder);
+  } finally {
+    wipe(keys.ke, keys.ki);
+  }
+}
+
+/** encryptAesCtsHmac() under Ke and Ki already derived. */
+export function sealAesCtsHmac(
+  suite: AesCtsHmacSuite,
+  { ke, ki }: UsageKeys,
+  plaintext: Uint8Array,
+  confounder: Uint8Array,
+): Buffer {
   if (confounder.length !== CONFOUNDER_LENGTH)
     throw new RangeError(`the confounder is ${CONFOUNDER_LENGTH} bytes`);
-  const ke = suite.deriveKey(baseKey, usage, KeyPurpose.encryption);
-  const ki = suite.deriveKey(baseKey, usage, KeyPurpose.integrity);
-  const confounded = Buffer.concat([confounder, plaintext]);
+  const confounded = allocSecret(CONFOUNDER_LENGTH + plaintext.length);
+  confounded.set(confounder);
+  confounded.set(plaintext, CONFOUNDER_LENGTH);
   try {
     const ciphertext = aesCtsEncrypt(ke, confounded);
     const mac = suite.macCoversCiphertext
@@ -75,7 +109,7 @@ export function encryptAesCtsHmac(
       : truncatedHmac(suite, ki, confounded);
     return Buffer.concat([ciphertext, mac]);
   } finally {
-    wipe(ke, ki, confounded);
+    wipe(confounded);
   }
 }
 
@@ -90,16 +124,32 @@ export function decryptAesCtsHmac(
   usage: number,
   input: Uint8Array,
 ): SecretBuffer {
-  checkKey(suite, baseKey);
+  checkLength(suite, input);
+  const keys = deriveUsageKeys(suite, baseKey, usage);
+  try {
+    return openAesCtsHmac(suite, keys, input);
+  } finally {
+    wipe(keys.ke, keys.ki);
+  }
+}
+
+function checkLength(suite: AesCtsHmacSuite, input: Uint8Array): void {
   if (input.length < CONFOUNDER_LENGTH + suite.macLength)
     throw new KerberosCryptoError(
       'malformed',
       `${suite.name} ciphertext is at least ${CONFOUNDER_LENGTH + suite.macLength} bytes, not ${input.length}`,
     );
+}
+
+/** decryptAesCtsHmac() under Ke and Ki already derived. */
+export function openAesCtsHmac(
+  suite: AesCtsHmacSuite,
+  { ke, ki }: UsageKeys,
+  input: Uint8Array,
+): SecretBuffer {
+  checkLength(suite, input);
   const ciphertext = input.subarray(0, input.length - suite.macLength);
   const receivedMac = input.subarray(input.length - suite.macLength);
-  const ke = suite.deriveKey(baseKey, usage, KeyPurpose.encryption);
-  const ki = suite.deriveKey(baseKey, usage, KeyPurpose.integrity);
   let confounded: SecretBuffer | undefined;
   try {
     if (suite.macCoversCiphertext && !macMatches(truncatedHmac(suite, ki, ZERO_IV, ciphertext), receivedMac))
@@ -109,7 +159,7 @@ export function decryptAesCtsHmac(
       throw integrityFailure(suite);
     return copySecret(confounded, CONFOUNDER_LENGTH);
   } finally {
-    wipe(ke, ki, confounded);
+    wipe(confounded);
   }
 }
 
@@ -125,12 +175,20 @@ export function checksumAesCtsHmac(
   data: Uint8Array,
 ): Buffer {
   checkKey(suite, baseKey);
-  const kc = suite.deriveKey(baseKey, usage, KeyPurpose.checksum);
+  const deriver = suite.keyDeriver(baseKey);
+  let kc: SecretBuffer | undefined;
   try {
-    return truncatedHmac(suite, kc, data);
+    kc = deriver.derive(usage, KeyPurpose.checksum);
+    return macAesCtsHmac(suite, kc, data);
   } finally {
+    deriver.dispose();
     wipe(kc);
   }
+}
+
+/** checksumAesCtsHmac() under Kc already derived. */
+export function macAesCtsHmac(suite: AesCtsHmacSuite, kc: Uint8Array, data: Uint8Array): Buffer {
+  return truncatedHmac(suite, kc, data);
 }
 
 /** Verifies a checksum in constant time; throws `integrity` when it does not match. */
@@ -141,6 +199,11 @@ export function verifyChecksumAesCtsHmac(
   data: Uint8Array,
   checksum: Uint8Array,
 ): void {
-  if (!macMatches(checksumAesCtsHmac(suite, baseKey, usage, data), checksum))
+  checkChecksum(suite, checksumAesCtsHmac(suite, baseKey, usage, data), checksum);
+}
+
+/** Throws `integrity` unless the checksum computed equals the one received, in constant time. */
+export function checkChecksum(suite: AesCtsHmacSuite, computed: Buffer, received: Uint8Array): void {
+  if (!macMatches(computed, received))
     throw new KerberosCryptoError('integrity', `the ${suite.name} checksum does not verify`);
 }

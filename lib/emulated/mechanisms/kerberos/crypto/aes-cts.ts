@@ -15,7 +15,8 @@ export const AES_BLOCK_SIZE = 16;
 
 const ZERO_IV = Buffer.alloc(AES_BLOCK_SIZE);
 
-function cbcCipherName(key: Uint8Array): 'aes-128-cbc' | 'aes-256-cbc' {
+/** node:crypto's name of AES-CBC for a key of this length; `bad-key` for any other length. */
+export function cbcCipherName(key: Uint8Array): 'aes-128-cbc' | 'aes-256-cbc' {
   if (key.length === 16) return 'aes-128-cbc';
   if (key.length === 32) return 'aes-256-cbc';
   throw new KerberosCryptoError('bad-key', `an AES key is 16 or 32 bytes, not ${key.length}`);
@@ -24,7 +25,9 @@ function cbcCipherName(key: Uint8Array): 'aes-128-cbc' | 'aes-256-cbc' {
 /** AES-CBC of whole blocks under a zero IV, no padding. */
 export function aesCbcEncrypt(key: Uint8Array, blocks: Uint8Array): Buffer {
   const cipher = createCipheriv(cbcCipherName(key), key, ZERO_IV).setAutoPadding(false);
-  return Buffer.concat([cipher.update(blocks), cipher.final()]);
+  const out = cipher.update(blocks);
+  cipher.final(); // whole blocks and no padding: nothing more comes out; it frees the key schedule
+  return out;
 }
 
 /** AES-CBC decryption of whole blocks under a zero IV, into memory of its own (it is plaintext). */
@@ -70,8 +73,8 @@ export function aesCtsEncrypt(key: Uint8Array, plaintext: Uint8Array): Buffer {
 }
 
 /**
- * AES-CTS decryption (RFC 3962 5) into memory of its own. Ciphertext shorter than one block cannot
- * have come from aesCtsEncrypt() and is refused as malformed.
+ * AES-CTS decryption (RFC 3962 5) into memory of its own, through one decipher object. Ciphertext
+ * shorter than one block cannot have come from aesCtsEncrypt() and is refused as malformed.
  */
 export function aesCtsDecrypt(key: Uint8Array, ciphertext: Uint8Array): SecretBuffer {
   if (ciphertext.length < AES_BLOCK_SIZE)
@@ -79,22 +82,28 @@ export function aesCtsDecrypt(key: Uint8Array, ciphertext: Uint8Array): SecretBu
   if (ciphertext.length === AES_BLOCK_SIZE) return aesCbcDecrypt(key, ciphertext);
   const { blocks, tail } = blockShape(ciphertext.length);
   const lastFull = (blocks - 2) * AES_BLOCK_SIZE;
-  // The block before the stolen tail is Cn. Decrypting it alone (ECB: a CBC block under a zero IV)
-  // gives C(n-1) xor (Pn||0), whose last 16 - tail bytes are the bytes of C(n-1) that were stolen.
+  const decipher = createDecipheriv(cbcCipherName(key), key, ZERO_IV).setAutoPadding(false);
+  // The block before the stolen tail is Cn. Decrypted first (a CBC block under the zero IV) it
+  // gives C(n-1) xor (Pn||0): its first `tail` bytes xor the stolen tail are Pn, its last
+  // 16 - tail bytes are the bytes of C(n-1) that were stolen.
   const lastBlock = ciphertext.subarray(lastFull, lastFull + AES_BLOCK_SIZE);
-  const mixed = aesCbcDecrypt(key, lastBlock);
-  // Put the ciphertext back in CBC order, C(n-1) whole again, and decrypt it as plain CBC.
-  const reordered = Buffer.alloc(blocks * AES_BLOCK_SIZE);
+  const mixed = decipher.update(lastBlock);
+  // C1 .. C(n-2), C(n-1) whole again, in CBC order; the decipher now chains from Cn, not the
+  // zero IV, so the first plaintext block comes out xor Cn and is corrected below.
+  const reordered = Buffer.alloc((blocks - 1) * AES_BLOCK_SIZE);
+  const stolen = ciphertext.subarray(lastFull + AES_BLOCK_SIZE);
+  reordered.set(ciphertext.subarray(0, lastFull), 0);
+  reordered.set(stolen, lastFull);
+  reordered.set(mixed.subarray(tail), lastFull + tail);
+  const out = decipher.update(reordered);
+  decipher.final();
+  const plaintext = allocSecret(ciphertext.length);
   try {
-    reordered.set(ciphertext.subarray(0, lastFull), 0);
-    reordered.set(ciphertext.subarray(lastFull + AES_BLOCK_SIZE), lastFull);
-    reordered.set(mixed.subarray(tail), lastFull + tail);
-    reordered.set(lastBlock, lastFull + AES_BLOCK_SIZE);
-    const padded = aesCbcDecrypt(key, reordered);
-    const plaintext = copySecret(padded, 0, ciphertext.length);
-    wipe(padded);
+    plaintext.set(out);
+    for (let i = 0; i < AES_BLOCK_SIZE; i++) plaintext[i] ^= lastBlock[i];
+    for (let i = 0; i < tail; i++) plaintext[lastFull + AES_BLOCK_SIZE + i] = mixed[i] ^ stolen[i];
     return plaintext;
   } finally {
-    wipe(mixed);
+    wipe(out, mixed);
   }
 }

@@ -6,7 +6,7 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
 import type { AesCtsHmacSuite } from './aes-cts-hmac';
-import { deriveKeyAes, usageConstant, type KeyPurposeByte } from './key-derivation';
+import { aesDkDeriver, deriveKeyAes } from './key-derivation';
 import { iterationCount } from './s2k-params';
 
 /** RFC 3962 4: 4096 iterations when the KDC sends no s2kparams. */
@@ -15,12 +15,15 @@ export const AES_SHA1_DEFAULT_ITERATIONS = 4096;
 /** The DK() constant of string-to-key (RFC 3962 4). */
 const KERBEROS_CONSTANT = Buffer.from('kerberos', 'latin1');
 
-function deriveKey(baseKey: Uint8Array, usage: number, purpose: KeyPurposeByte): SecretBuffer {
-  return deriveKeyAes(baseKey, usageConstant(usage, purpose));
-}
-
 function suite(name: string, keyLength: number): AesCtsHmacSuite {
-  return { name, keyLength, hash: 'sha1', macLength: 12, macCoversCiphertext: false, deriveKey };
+  return {
+    name,
+    keyLength,
+    hash: 'sha1',
+    macLength: 12,
+    macCoversCiphertext: false,
+    keyDeriver: aesDkDeriver,
+  };
 }
 
 /** aes128-cts-hmac-sha1-96 (RFC 3962 7). */

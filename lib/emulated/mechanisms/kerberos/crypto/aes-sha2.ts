@@ -5,7 +5,7 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
 import type { AesCtsHmacSuite } from './aes-cts-hmac';
-import { KeyPurpose, usageConstant, type KeyPurposeByte } from './key-derivation';
+import { KeyPurpose, usageConstant, type KeyDeriver } from './key-derivation';
 import { kdfHmacSha2, type Sha2Hash } from './kdf-hmac-sha2';
 import { iterationCount } from './s2k-params';
 
@@ -28,10 +28,13 @@ function suite(name: string, keyLength: number, hash: Sha2Hash, macLength: numbe
     macLength,
     macCoversCiphertext: true,
     // RFC 8009 5: Ke is a whole key; Kc and Ki are as long as the MAC (128 bits, or 192 for -384).
-    deriveKey(baseKey: Uint8Array, usage: number, purpose: KeyPurposeByte): SecretBuffer {
-      const length = purpose === KeyPurpose.encryption ? keyLength : macLength;
-      return kdfHmacSha2(hash, baseKey, usageConstant(usage, purpose), length);
-    },
+    keyDeriver: (baseKey: Uint8Array): KeyDeriver => ({
+      derive(usage, purpose) {
+        const length = purpose === KeyPurpose.encryption ? keyLength : macLength;
+        return kdfHmacSha2(hash, baseKey, usageConstant(usage, purpose), length);
+      },
+      dispose() {},
+    }),
   };
 }
 

@@ -4,7 +4,6 @@
  * drawn here from node:crypto's CSPRNG; the per-family modules take them as arguments so the RFCs'
  * vectors can be replayed.
  */
-import { randomBytes } from 'node:crypto';
 import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
 import {
   CONFOUNDER_LENGTH,
@@ -16,7 +15,9 @@ import {
 } from './aes-cts-hmac';
 import { AES128_CTS_HMAC_SHA1_96, AES256_CTS_HMAC_SHA1_96, aesSha1StringToKey } from './aes-sha1';
 import { AES128_CTS_HMAC_SHA256_128, AES256_CTS_HMAC_SHA384_192, aesSha2StringToKey } from './aes-sha2';
+import { bindAesKey, type BoundKey } from './bound-key';
 import { KerberosCryptoError } from './crypto-error';
+import { randomConfounder } from './random-pool';
 import {
   RC4_CHECKSUM_LENGTH,
   RC4_CONFOUNDER_LENGTH,
@@ -79,6 +80,12 @@ export interface EnctypeProfile {
   checksum(key: Uint8Array, usage: number, data: Uint8Array): Buffer;
   /** Verifies a keyed checksum in constant time; throws KerberosCryptoError `integrity` if it does not match. */
   verifyChecksum(key: Uint8Array, usage: number, data: Uint8Array, checksum: Uint8Array): void;
+  /**
+   * These operations bound to a copy of `key`, the keys derived from it kept until the bound key's
+   * dispose(), which the caller must call; throws KerberosCryptoError `bad-key` for a key of
+   * another length.
+   */
+  bind(key: Uint8Array): BoundKey;
 }
 
 /** random-to-key for the enctypes whose keys are any `keyLength` bytes (RFC 3962 6, RFC 8009 5, RFC 4757). */
@@ -91,6 +98,11 @@ function identityRandomToKey(name: string, keyLength: number): (random: Uint8Arr
       );
     return copySecret(random);
   };
+}
+
+function checkKeyLength(name: string, keyLength: number, key: Uint8Array): void {
+  if (key.length !== keyLength)
+    throw new KerberosCryptoError('bad-key', `a ${name} key is ${keyLength} bytes, not ${key.length}`);
 }
 
 function aesProfile(
@@ -111,7 +123,7 @@ function aesProfile(
     stringToKey,
     randomToKey: identityRandomToKey(suite.name, suite.keyLength),
     encrypt(key, usage, plaintext) {
-      const confounder = randomBytes(CONFOUNDER_LENGTH);
+      const confounder = randomConfounder(CONFOUNDER_LENGTH);
       try {
         return encryptAesCtsHmac(suite, key, usage, plaintext, confounder);
       } finally {
@@ -122,6 +134,10 @@ function aesProfile(
     checksum: (key, usage, data) => checksumAesCtsHmac(suite, key, usage, data),
     verifyChecksum: (key, usage, data, checksum) =>
       verifyChecksumAesCtsHmac(suite, key, usage, data, checksum),
+    bind(key) {
+      checkKeyLength(suite.name, suite.keyLength, key);
+      return bindAesKey(suite, key);
+    },
   };
 }
 
@@ -137,7 +153,7 @@ const RC4_HMAC_PROFILE: EnctypeProfile = {
   stringToKey: (password) => rc4StringToKey(password),
   randomToKey: identityRandomToKey('rc4-hmac', RC4_KEY_LENGTH),
   encrypt(key, usage, plaintext) {
-    const confounder = randomBytes(RC4_CONFOUNDER_LENGTH);
+    const confounder = randomConfounder(RC4_CONFOUNDER_LENGTH);
     try {
       return rc4HmacEncrypt(key, usage, plaintext, confounder);
     } finally {
@@ -147,6 +163,26 @@ const RC4_HMAC_PROFILE: EnctypeProfile = {
   decrypt: rc4HmacDecrypt,
   checksum: rc4HmacChecksum,
   verifyChecksum: rc4HmacVerifyChecksum,
+  // RFC 4757 derives per message (K1 from the usage, K3 from the checksum): nothing worth keeping.
+  bind(key) {
+    checkKeyLength('rc4-hmac', RC4_KEY_LENGTH, key);
+    const copy = copySecret(key);
+    let disposed = false;
+    const live = (): SecretBuffer => {
+      if (disposed) throw new KerberosCryptoError('bad-key', 'the rc4-hmac key was disposed');
+      return copy;
+    };
+    return {
+      encrypt: (usage, plaintext) => RC4_HMAC_PROFILE.encrypt(live(), usage, plaintext),
+      decrypt: (usage, ciphertext) => rc4HmacDecrypt(live(), usage, ciphertext),
+      checksum: (usage, data) => rc4HmacChecksum(live(), usage, data),
+      verifyChecksum: (usage, data, checksum) => rc4HmacVerifyChecksum(live(), usage, data, checksum),
+      dispose() {
+        disposed = true;
+        wipe(copy);
+      },
+    };
+  },
 };
 
 const PROFILES: ReadonlyMap<number, EnctypeProfile> = new Map(
