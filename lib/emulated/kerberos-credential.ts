@@ -31,7 +31,7 @@ import {
   type KeytabEntry,
 } from './mechanisms/kerberos/files/keytab';
 import { ReplayCache } from './mechanisms/kerberos/replay-cache';
-import { TicketStore } from './packages/kerberos/tickets';
+import { TicketStore } from './tickets/ticket-store';
 
 /** The outbound identity, as the credential holds it. */
 export interface KerberosIdentity {

@@ -29,8 +29,8 @@ import { parseEncryptedData } from '../../lib/emulated/mechanisms/kerberos/messa
 import { NameType, PaType, TicketFlag } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { parseKdcReq } from '../../lib/emulated/mechanisms/kerberos/messages/kdc-req';
 import { parseEncTicketPart } from '../../lib/emulated/mechanisms/kerberos/messages/ticket';
-import { acquireTgt } from '../../lib/emulated/packages/kerberos/kdc-calls';
-import { TicketStore } from '../../lib/emulated/packages/kerberos/tickets';
+import { acquireTgt } from '../../lib/emulated/tickets/kdc-calls';
+import { TicketStore } from '../../lib/emulated/tickets/ticket-store';
 import { describeWithPeers } from './peers/availability';
 import { startMitRealm, type MitRealm } from './peers/mit-realm';
 

@@ -12,7 +12,7 @@ import { AsExchange, type KdcStep } from '../../lib/emulated/mechanisms/kerberos
 import { TgsExchange } from '../../lib/emulated/mechanisms/kerberos/kdc-exchange/tgs-exchange';
 import { KrbErrorCode, NameType } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { encodeKrbError } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
-import { acquireTgt } from '../../lib/emulated/packages/kerberos/kdc-calls';
+import { acquireTgt } from '../../lib/emulated/tickets/kdc-calls';
 import { FakeKdc } from './support/fake-kdc';
 
 const CLIENT = { name: { nameType: NameType.PRINCIPAL, nameString: ['alice'] }, realm: 'FAKE.TEST' };

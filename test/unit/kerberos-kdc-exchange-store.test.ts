@@ -1,5 +1,5 @@
 /**
- * The ticket store (packages/kerberos/tickets.ts) over the fake KDC: TGT and service tickets
+ * The ticket store (tickets/ticket-store.ts) over the fake KDC: TGT and service tickets
  * cached until near their endtime, a ccache's TGT used as is, keys wiped on dispose.
  */
 import type { SendOptions } from '../../lib/emulated/kdc/client';
@@ -8,8 +8,8 @@ import { isResponseTooBig } from '../../lib/emulated/mechanisms/kerberos/kdc-exc
 import { KrbErrorCode } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
 import { encodeKrbError } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
 import type { Ccache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
-import { acquireTgt, runExchange } from '../../lib/emulated/packages/kerberos/kdc-calls';
-import { TicketStore, type TicketStoreOptions } from '../../lib/emulated/packages/kerberos/tickets';
+import { acquireTgt, runExchange } from '../../lib/emulated/tickets/kdc-calls';
+import { TicketStore, type TicketStoreOptions } from '../../lib/emulated/tickets/ticket-store';
 import { FakeKdc } from './support/fake-kdc';
 
 function world() {

@@ -19,7 +19,7 @@ import { disposeCredential } from '../../mechanisms/kerberos/kdc-exchange/creden
 import { canForward } from '../../mechanisms/kerberos/kdc-exchange/tgs-exchange';
 import { GssFlag } from '../../mechanisms/kerberos/messages/constants';
 import type { EncryptionKey, PrincipalName, Ticket } from '../../mechanisms/kerberos/messages/types';
-import type { TicketStore } from './tickets';
+import type { TicketStore } from '../../tickets/ticket-store';
 
 /** What the initiator asks of Kerberos. */
 export interface KerberosRequest {

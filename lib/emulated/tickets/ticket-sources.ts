@@ -2,17 +2,17 @@
  * Where a credential's TGT comes from: a user with a password or keytab keys (the AS exchange
  * gets it), or a ccache a kinit wrote (its TGT and tickets used as they are: single sign-on).
  */
-import { sspiError } from '../../../errors';
-import { copySecret, type SecretBuffer } from '../../../secret';
-import type { Krb5Config } from '../../kdc/krb5-conf';
-import type { ClientSecret } from '../../mechanisms/kerberos/kdc-exchange/client-keys';
-import { nameOf, type KdcCredential } from '../../mechanisms/kerberos/kdc-exchange/credential';
-import { principalTextParts, type RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
-import type { Ccache } from '../../mechanisms/kerberos/files/ccache';
-import { keysFor, type KeytabEntry } from '../../mechanisms/kerberos/files/keytab';
-import { NameType } from '../../mechanisms/kerberos/messages/constants';
-import { parseTicket } from '../../mechanisms/kerberos/messages/ticket';
-import type { EncryptionKey } from '../../mechanisms/kerberos/messages/types';
+import { sspiError } from '../../errors';
+import { copySecret, type SecretBuffer } from '../../secret';
+import type { Krb5Config } from '../kdc/krb5-conf';
+import type { ClientSecret } from '../mechanisms/kerberos/kdc-exchange/client-keys';
+import { nameOf, type KdcCredential } from '../mechanisms/kerberos/kdc-exchange/credential';
+import { principalTextParts, type RealmPrincipal } from '../mechanisms/kerberos/kdc-exchange/spn';
+import type { Ccache } from '../mechanisms/kerberos/files/ccache';
+import { keysFor, type KeytabEntry } from '../mechanisms/kerberos/files/keytab';
+import { NameType } from '../mechanisms/kerberos/messages/constants';
+import { parseTicket } from '../mechanisms/kerberos/messages/ticket';
+import type { EncryptionKey } from '../mechanisms/kerberos/messages/types';
 
 /**
  * A user ('alice', 'host/x'; in `realm`, else the name's own '@REALM', else krb5.conf's

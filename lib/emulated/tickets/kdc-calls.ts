@@ -4,15 +4,15 @@
  * KRB_ERR_RESPONSE_TOO_BIG sending it again over TCP (RFC 4120 7.2.1), until the exchange yields
  * its ticket.
  */
-import { sspiError } from '../../../errors';
-import { sendToKdc, type SendOptions } from '../../kdc/client';
-import type { Krb5Config } from '../../kdc/krb5-conf';
-import { AsExchange, type KdcStep } from '../../mechanisms/kerberos/kdc-exchange/as-exchange';
-import type { ClientSecret } from '../../mechanisms/kerberos/kdc-exchange/client-keys';
-import type { KdcCredential } from '../../mechanisms/kerberos/kdc-exchange/credential';
-import { isResponseTooBig } from '../../mechanisms/kerberos/kdc-exchange/kdc-reply';
-import type { ExchangeEnvironment } from '../../mechanisms/kerberos/kdc-exchange/request-parts';
-import type { RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
+import { sspiError } from '../../errors';
+import { sendToKdc, type SendOptions } from '../kdc/client';
+import type { Krb5Config } from '../kdc/krb5-conf';
+import { AsExchange, type KdcStep } from '../mechanisms/kerberos/kdc-exchange/as-exchange';
+import type { ClientSecret } from '../mechanisms/kerberos/kdc-exchange/client-keys';
+import type { KdcCredential } from '../mechanisms/kerberos/kdc-exchange/credential';
+import { isResponseTooBig } from '../mechanisms/kerberos/kdc-exchange/kdc-reply';
+import type { ExchangeEnvironment } from '../mechanisms/kerberos/kdc-exchange/request-parts';
+import type { RealmPrincipal } from '../mechanisms/kerberos/kdc-exchange/spn';
 import { clientOf, secretOf, type SecretSource } from './ticket-sources';
 
 /** How to reach a realm's KDCs, and what to ask them for. */

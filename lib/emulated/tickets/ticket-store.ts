@@ -7,25 +7,25 @@
  * session key of a context), since an expiring ticket is replaced, and wiped, by a newer one.
  * dispose() wipes every key: the copies of the password and keytab keys and every session key.
  */
-import { isSspiError, sspiError } from '../../../errors';
-import { copySecret, wipe } from '../../../secret';
-import type { ClientSecret } from '../../mechanisms/kerberos/kdc-exchange/client-keys';
+import { isSspiError, sspiError } from '../../errors';
+import { copySecret, wipe } from '../../secret';
+import type { ClientSecret } from '../mechanisms/kerberos/kdc-exchange/client-keys';
 import {
   disposeCredential,
   nameOf,
   referralRealm,
   tgsRealmOf,
   type KdcCredential,
-} from '../../mechanisms/kerberos/kdc-exchange/credential';
+} from '../mechanisms/kerberos/kdc-exchange/credential';
 import {
   environmentOf,
   isFresh,
   type ExchangeEnvironment,
-} from '../../mechanisms/kerberos/kdc-exchange/request-parts';
-import { servicePrincipalOf, type RealmPrincipal } from '../../mechanisms/kerberos/kdc-exchange/spn';
-import { TgsExchange, forwardedTgtExchange } from '../../mechanisms/kerberos/kdc-exchange/tgs-exchange';
-import { NameType } from '../../mechanisms/kerberos/messages/constants';
-import { principalToString } from '../../mechanisms/kerberos/messages/principal';
+} from '../mechanisms/kerberos/kdc-exchange/request-parts';
+import { servicePrincipalOf, type RealmPrincipal } from '../mechanisms/kerberos/kdc-exchange/spn';
+import { TgsExchange, forwardedTgtExchange } from '../mechanisms/kerberos/kdc-exchange/tgs-exchange';
+import { NameType } from '../mechanisms/kerberos/messages/constants';
+import { principalToString } from '../mechanisms/kerberos/messages/principal';
 import { asExchange, runExchange, type KdcCallOptions } from './kdc-calls';
 import { clientOf, credentialsOfCcache, secretOf, type TicketSource } from './ticket-sources';
 
