@@ -42,15 +42,22 @@ export const toyAcceptor = (options?: ToyOptions, oids = KERBEROS_OIDS): SpnegoC
 
 type Resp = ReturnType<typeof decodeNegTokenResp>;
 
-/** Run both sides to completion; `tamper` may rewrite token n (0-based, both directions). */
+/**
+ * Run both sides to completion; `tamper` may rewrite token n (0-based, both directions). Untampered,
+ * both sides must end complete. Tampered, only what the sides throw counts: negState is not
+ * covered by the mechListMIC (RFC 4178 5), so an accept-incomplete rewritten to accept-completed
+ * ends the initiator while the acceptor still waits for its MIC (fuzzing found it) — the acceptor
+ * never completes on it, which is what protects the acceptor.
+ */
 export function handshake(
   initiator: MechanismContext,
   acceptor: MechanismContext,
-  tamper: (leg: number, token: Buffer) => Buffer = (_leg, token) => token,
+  tamper?: (leg: number, token: Buffer) => Buffer,
 ): Buffer[] {
+  const strict = tamper === undefined;
   const tokens: Buffer[] = [];
   const send = (token: Buffer): Buffer => {
-    const sent = tamper(tokens.length, token);
+    const sent = tamper ? tamper(tokens.length, token) : token;
     tokens.push(sent);
     return sent;
   };
@@ -60,13 +67,14 @@ export function handshake(
     const toInitiator = send(reply.output);
     const next = initiator.step(toInitiator);
     if (next.complete && next.output.length === 0) {
-      expect(acceptor.complete).toBe(true);
+      if (strict) expect(acceptor.complete).toBe(true);
       return tokens;
     }
     toAcceptor = send(next.output);
     if (next.complete) {
       // The initiator's last token (its mechListMIC) ends the acceptor's side with nothing to say.
-      expect(acceptor.step(toAcceptor)).toMatchObject({ complete: true, output: Buffer.alloc(0) });
+      const last = acceptor.step(toAcceptor);
+      if (strict) expect(last).toMatchObject({ complete: true, output: Buffer.alloc(0) });
       return tokens;
     }
   }
