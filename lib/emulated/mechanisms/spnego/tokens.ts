@@ -4,6 +4,7 @@
  * and NegTokenResp. Pure encode/decode; the state machines are in initiator.ts and acceptor.ts.
  * Malformed input throws SspiError SEC_E_INVALID_TOKEN and nothing else.
  */
+import { KRB5_OID, MS_KRB5_OID } from '../kerberos/messages/constants';
 import { peerText, sspiError } from '../../../errors';
 import {
   DerError,
@@ -37,13 +38,11 @@ import {
 export const SPNEGO_OID = '1.3.6.1.5.5.2';
 /** NTLMSSP (MS-NLMP 1.9). */
 export const NTLMSSP_OID = '1.3.6.1.4.1.311.2.2.10';
-/** Kerberos V5 (RFC 4121 1.1): the OID the RFCs name. */
-export const KRB5_OID = '1.2.840.113554.1.2.2';
 /**
- * Kerberos V5 under the OID Windows 2000 used (MS-SPNG 3.1.5.2 and its product note): Windows
- * still offers it first, then KRB5_OID; both name the same mechanism.
+ * Kerberos V5 under the OID the RFCs name and under the one Windows offers first (MS-SPNG 3.1.5.2);
+ * both name the same mechanism. Defined with the Kerberos mechanism, whose GSS framing uses them.
  */
-export const MS_KRB5_OID = '1.2.840.48018.1.2.2';
+export { KRB5_OID, MS_KRB5_OID };
 
 /**
  * The OIDs written into tokens on every handshake, encoded once: oid() parses the dotted form
