@@ -6,7 +6,8 @@
  *        → NegTokenResp { AUTHENTICATE, mechListMIC }
  *   3. NegTokenResp { accept-completed, mechListMIC } → nothing; complete.
  * With Kerberos and mutual authentication, leg 2 is NegTokenResp { accept-completed, Kerberos,
- * AP-REP }, and nothing more is sent. The optimistic token is for our first mechanism; when the
+ * AP-REP }, and nothing more is sent; or, from a Windows acceptor insisting on the MICs with AES,
+ * NegTokenResp { accept-incomplete, Kerberos, AP-REP, mechListMIC }, answered with ours. The optimistic token is for our first mechanism; when the
  * server chooses another (RFC 4178 5, second case) that context is dropped, the chosen one starts
  * in our next token, and the mechListMIC exchange is mandatory both ways: a downgrade guard.
  *

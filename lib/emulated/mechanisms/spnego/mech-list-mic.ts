@@ -20,8 +20,9 @@ export interface SpnegoInnerMechanism extends MechanismContext {
    * True when the mechanism insists on the mechListMIC exchange even as both sides' first choice
    * (MIT's GSS_C_INQ_REQUIRE_MECHLIST_MIC); the acceptor then exchanges MICs and refuses to
    * finish without the client's. NTLM: its AUTHENTICATE carried its own MIC, MsvAvFlags 0x2
-   * (MS-SPNG 3.1.5.1). Kerberos: its tokens are RFC 4121 CFX (AES), with which Windows since
-   * Vista insists on the exchange (Heimdal's GSS_C_PEER_HAS_UPDATED_SPNEGO).
+   * (MS-SPNG 3.1.5.1). Kerberos leaves it unset: as MIT's and Heimdal's acceptors do, ours ends in
+   * one leg when Kerberos was both sides' first choice (RFC 4178 5); a Windows acceptor with AES
+   * may instead answer accept-incomplete with its MIC, which the initiator answers with its own.
    */
   readonly micPresent?: boolean;
   /**
