@@ -38,7 +38,9 @@ function pair(enctype: number, acceptorSubkey = true) {
 /** What a sender with RRC `rrc` puts on the wire for the same token (RFC 4121 4.2.5). */
 function rotated(token: Buffer, rrc: number): Buffer {
   const header = Buffer.from(token.subarray(0, 16));
-  const body = token.subarray(16);
+  const sent = token.subarray(16);
+  const ours = header.readUInt16BE(6) % Math.max(sent.length, 1);
+  const body = Buffer.concat([sent.subarray(ours), sent.subarray(0, ours)]); // RRC 0
   header.writeUInt16BE(rrc, 6);
   const shift = rrc % body.length;
   return Buffer.concat([header, body.subarray(body.length - shift), body.subarray(0, body.length - shift)]);
@@ -60,6 +62,21 @@ describe.each(AES.map((e) => [enctypeProfile(e).name, e]))('%s', (_, enctype) =>
     const message = Buffer.from('a message that must not be readable on the wire');
     expect(initiator.wrap(message).includes(message)).toBe(false);
     expect(initiator.wrap(message, false).includes(message)).toBe(true);
+  });
+
+  it('seals as EncryptMessage lays out its buffers (MS-KILE 3.4.5.4.1): a fixed trailer, then the data in place', () => {
+    const { initiator, acceptor, cipher } = pair(enctype);
+    const rrc = 16 + cipher.checksumLength; // 28 for AES-SHA1, as Windows sends
+    const trailer = 16 + rrc + 16; // header, rotated header copy and checksum, confounder
+    for (const n of [0, 1, 16, 100]) {
+      const token = initiator.wrap(randomBytes(n));
+      expect(token.readUInt16BE(6)).toBe(rrc);
+      expect(token.readUInt16BE(4)).toBe(0); // EC
+      expect(token).toHaveLength(trailer + n);
+      acceptor.unwrap(token);
+    }
+    // A signed-only token is not rotated.
+    expect(initiator.wrap(Buffer.from('clear'), false).readUInt16BE(6)).toBe(0);
   });
 
   it('takes a token rotated by any RRC (Windows: 28)', () => {

@@ -3,9 +3,12 @@
  * Wrap tokens (GSS_Wrap, SSPI EncryptMessage), with and without confidentiality. These are the
  * "CFX" tokens of the RFC 3961 enctypes (AES); rc4-hmac's older framing (RFC 4757) is not here.
  *
- * Sending: RRC 0 and EC 0 (no filler: the RFC 3961 simplified profile needs none, as MIT sends).
- * Receiving: any RRC (Windows rotates by 28 for AES) and any EC the token's length allows, as
- * RFC 4121 4.2.5 requires. Sequence numbers are checked in order, one per token each way: a
+ * Sending: EC 0 (no filler: the RFC 3961 simplified profile needs none) and, in a sealed token,
+ * the RRC Windows uses (MS-KILE 3.4.5.4.1: 28 for AES-SHA1): the encrypted header copy and the
+ * checksum rotated in front of the ciphertext, so the token is a trailer of fixed length (the
+ * `sizes` securityTrailer) followed by the data encrypted in place, as EncryptMessage lays out
+ * its token and data buffers. A signed-only token keeps RRC 0.
+ * Receiving: any RRC and any EC the token's length allows, as RFC 4121 4.2.5 requires. Sequence numbers are checked in order, one per token each way: a
  * replayed, dropped or reordered token is SEC_E_OUT_OF_SEQUENCE (what Windows' Kerberos returns
  * with ISC_REQ_SEQUENCE_DETECT); a token sent by our own side (reflected) or altered is
  * SEC_E_MESSAGE_ALTERED.
@@ -137,8 +140,13 @@ export class CfxProtection {
     header.writeBigUInt64BE(this.nextSendSequence(), 8);
     const { cipher } = this.options;
     if (confidential) {
-      // EC 0, RRC 0: the encrypted copy of the header equals the header itself.
-      return Buffer.concat([header, cipher.encrypt(this.sealUsage.ours, Buffer.concat([plaintext, header]))]);
+      // The encrypted copy of the header has RRC 0 (RFC 4121 4.2.4); the header sent names the
+      // rotation of the copy and the checksum to the front.
+      const sealed = cipher.encrypt(this.sealUsage.ours, Buffer.concat([plaintext, header]));
+      const rrc = HEADER_LENGTH + cipher.checksumLength;
+      header.writeUInt16BE(rrc, 6);
+      const split = sealed.length - rrc;
+      return Buffer.concat([header, sealed.subarray(split), sealed.subarray(0, split)]);
     }
     // The checksum covers the header with EC and RRC zero; the header sent carries EC = its length.
     const checksum = cipher.checksum(this.signUsage.ours, Buffer.concat([plaintext, header]));
