@@ -436,6 +436,21 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
     });
 
+    test('single sign-on with ISC_REQ_DELEGATE: no password to delegate, SEC_E_NO_CREDENTIALS before any byte', async () => {
+      const credential = await acquire({
+        package: 'CredSSP',
+        use: 'outbound',
+        emulated: {
+          credssp: { inner: 'spnego' },
+          kerberos: { kdc: realm.kdc, ccache: `FILE:${ccache}` },
+          policy: { allowFreshCredentials: [TARGET], allowFreshCredentialsWhenNTLMOnly: [] },
+        },
+      });
+      await expect(
+        initializeSecurityContext({ credential, targetName: TARGET, flags: ISC_REQ.DELEGATE }),
+      ).rejects.toMatchObject({ code: 'SEC_E_NO_CREDENTIALS', output: undefined });
+    });
+
     test('a wrong password is SEC_E_LOGON_DENIED from the KDC, not an NTLM attempt', async () => {
       const credential = await acquire({
         package: 'CredSSP',

@@ -124,6 +124,14 @@ export class CredsspInitiator extends CredsspContext {
     this.bound = { targetName: targetName ?? '', flags };
     this.options = this.credential.credssp;
     const mutualAuth = (flags & ISC_REQ.MUTUAL_AUTH) !== 0;
+    // CredSSP delegates a password (TSPasswordCreds); single sign-on from a ccache or a client
+    // keytab has none. Sending the empty set instead would quietly not do what was asked.
+    if (flags & ISC_REQ.DELEGATE && !this.credential.identity) {
+      throw sspiError(
+        'SEC_E_NO_CREDENTIALS',
+        'ISC_REQ_DELEGATE asks CredSSP to delegate a password, and this credential has none (single sign-on from a Kerberos ccache or keytab). Acquire it with an identity, or leave ISC_REQ_DELEGATE out to send the empty set.',
+      );
+    }
     // Kerberos inside SPNEGO, when configured: its service ticket is asked for now, while TLS
     // runs, and waited for before the inner mechanism starts (exchangeLegs). Delegation, which
     // is not Kerberos' here (the password goes in TSCredentials), is not asked of the KDC.
