@@ -33,7 +33,10 @@ Protocol (one JSON object per line; tokens and data are base64):
       context flags, a number) and "flagNames", "sessionKey" (the SSPI session key) when the
       mechanism gives one, and on the acceptor "delegated" (whether a delegated credential came).
   in  {"wrap": D}                  out {"wrapped": W}           (gss_wrap with confidentiality)
+  in  {"wrap": D, "conf": false}   out {"wrapped": W}           (gss_wrap, integrity only)
   in  {"unwrap": W}                out {"unwrapped": D, "confidential": bool}
+  in  {"getMic": D}                out {"mic": M}               (gss_get_mic)
+  in  {"verifyMic": D, "mic": M}   out {"verified": true}       (gss_verify_mic)
   any failure                      out {"error": text, "major": n, "minor": n}, exit status 2.
 """
 import argparse
@@ -130,11 +133,16 @@ def main():
             if 'token' in request:
                 step(ctx, base64.b64decode(request['token']), is_initiator, args.store_deleg)
             elif 'wrap' in request:
-                wrapped = ctx.wrap(base64.b64decode(request['wrap']), True)
+                wrapped = ctx.wrap(base64.b64decode(request['wrap']), request.get('conf', True))
                 emit({'wrapped': b64(wrapped.message), 'confidential': bool(wrapped.encrypted)})
             elif 'unwrap' in request:
                 unwrapped = ctx.unwrap(base64.b64decode(request['unwrap']))
                 emit({'unwrapped': b64(unwrapped.message), 'confidential': bool(unwrapped.encrypted)})
+            elif 'getMic' in request:
+                emit({'mic': b64(ctx.get_signature(base64.b64decode(request['getMic'])))})
+            elif 'verifyMic' in request:
+                ctx.verify_signature(base64.b64decode(request['verifyMic']), base64.b64decode(request['mic']))
+                emit({'verified': True})
             else:
                 raise ValueError('unknown request')
     except gssapi.exceptions.GSSError as err:

@@ -8,11 +8,14 @@
  * - MIT's initiator (after kinit) → our acceptor, keys read from the keytab MIT wrote: the
  *   client's name, MIT's mutual authentication over our AP-REP and subkey, wraps both ways, a
  *   forwarded TGT, and a ticket for another service refused with a KRB-ERROR MIT understands;
- * - both ways again in realms of one enctype each (AES-SHA1, AES-SHA2; rc4-hmac service keys).
+ * - both ways again in realms of one enctype each (AES-SHA1, AES-SHA2; rc4-hmac service keys);
+ * - rc4-hmac session keys (allow_rc4): RFC 4757's Wrap and MIC tokens both ways, sealed and not,
+ *   and altered, replayed and skipped tokens refused by each side.
  */
 import { join } from 'node:path';
 import { Enctype } from '../../lib/emulated/mechanisms/kerberos/crypto/enctypes';
 import { GssFlag } from '../../lib/emulated/mechanisms/kerberos/messages/constants';
+import { unwrapInitialContextToken } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
 import type { MechanismContext } from '../../lib/emulated/mechanisms/mechanism-context';
 import { describeWithPeers } from './peers/availability';
 import { PeerRefused, type JsonPeer } from './peers/json-peer';
@@ -172,9 +175,9 @@ describeWithPeers(['mit-krb5'], 'Kerberos AP exchange with MIT, one enctype per 
   });
 
   describe('RC4.TEST (arcfour-hmac service keys)', () => {
-    // MIT 1.20's KDC issues no rc4-hmac session key even when asked for one (kinit then fails
-    // with KDC_ERR_ETYPE_NOSUPP), so the rc4-hmac in play is the service key the ticket is
-    // encrypted in; rc4-hmac session keys are covered by the unit tests.
+    // Without allow_rc4 MIT's KDC issues no rc4-hmac session key even when asked for one (kinit
+    // then fails with KDC_ERR_ETYPE_NOSUPP), so the rc4-hmac in play here is the service key the
+    // ticket is encrypted in; RC4-SESSION.TEST below has rc4-hmac session keys.
     const setup = useApRealm('RC4.TEST', ['arcfour-hmac'], { clientEnctypes: false });
 
     test('tickets under rc4-hmac service keys, with aes256 session keys', () => {
@@ -195,5 +198,96 @@ describeWithPeers(['mit-krb5'], 'Kerberos AP exchange with MIT, one enctype per 
       await mitInitiator.step(acceptor.step((await mitInitiator.start()).token!).output);
       await wrapBothWays(acceptor, mitInitiator);
     });
+  });
+});
+
+/** Both sides' per-message tokens over an rc4-hmac key (RFC 4757 7): sealed, signed-only and MICs. */
+async function rc4TokensBothWays(ours: MechanismContext, mit: JsonPeer): Promise<void> {
+  await wrapBothWays(ours, mit);
+  for (let i = 0; i < 2; i++) {
+    const toMit = Buffer.from(`signed by us, #${i}`);
+    await mit.verifyMic(toMit, ours.sign(toMit));
+    const toUs = Buffer.from(`signed by MIT, #${i}`);
+    const mic = await mit.getMic(toUs);
+    expect(unwrapInitialContextToken(mic).tokId).toBe(0x0101);
+    ours.verify(toUs, mic);
+    const clear = Buffer.from(`wrapped unsealed by MIT, #${i}`);
+    const wrapped = await mit.wrapSigned(clear);
+    expect(unwrapInitialContextToken(wrapped).tokId).toBe(0x0201);
+    expect(wrapped.includes(clear)).toBe(true);
+    expect(ours.unwrap(wrapped)).toEqual(clear);
+  }
+}
+
+/**
+ * MIT's tokens altered, replayed or skipped are refused by us and leave our sequence where it
+ * was; ours altered are refused by MIT (last: MIT's peer ends on a refusal).
+ */
+async function rc4Refusals(ours: MechanismContext, mit: JsonPeer): Promise<void> {
+  const first = await mit.wrap(Buffer.from('first'));
+  const second = await mit.wrap(Buffer.from('second'));
+  const altered = Buffer.from(first);
+  altered[altered.length - 3] ^= 0x01;
+  expect(() => ours.unwrap(altered)).toThrow(expect.objectContaining({ code: 'SEC_E_MESSAGE_ALTERED' }));
+  expect(() => ours.unwrap(second)).toThrow(expect.objectContaining({ code: 'SEC_E_OUT_OF_SEQUENCE' }));
+  expect(ours.unwrap(first).toString()).toBe('first');
+  expect(() => ours.unwrap(first)).toThrow(expect.objectContaining({ code: 'SEC_E_OUT_OF_SEQUENCE' }));
+  const mic = await mit.getMic(Buffer.from('signed'));
+  expect(() => ours.verify(Buffer.from('signeD'), mic)).toThrow(
+    expect.objectContaining({ code: 'SEC_E_MESSAGE_ALTERED' }),
+  );
+  expect(ours.unwrap(second).toString()).toBe('second');
+  ours.verify(Buffer.from('signed'), mic);
+  const ourToken = ours.wrap(Buffer.from('to MIT'));
+  ourToken[ourToken.length - 2] ^= 0x01;
+  await expect(mit.unwrap(ourToken)).rejects.toBeInstanceOf(PeerRefused);
+}
+
+describeWithPeers(['mit-krb5'], 'rc4-hmac per-message tokens with MIT (RFC 4757 7)', () => {
+  const name = 'RC4-SESSION.TEST';
+  // allow_rc4: MIT's KDC issues rc4-hmac session keys, and its client takes them, only with it.
+  const setup = useApRealm(name, ['arcfour-hmac'], { allowRc4: true });
+
+  test('the realm issues rc4-hmac session keys and tickets', () => {
+    expect(setup.ticketEnctypes()).toEqual({ session: Enctype.RC4_HMAC, ticket: Enctype.RC4_HMAC });
+  });
+
+  test('our initiator → MIT’s acceptor: wraps sealed and not, MICs, both ways', async () => {
+    const initiator = setup.ourInitiator(MUTUAL);
+    const mit = setup.mitAcceptor();
+    await mit.start();
+    initiator.step((await mit.step(initiator.step(null).output)).token!);
+    expect(initiator.complete).toBe(true);
+    await rc4TokensBothWays(initiator, mit);
+  });
+
+  test('our initiator → MIT’s acceptor without mutual authentication (one sequence number both ways)', async () => {
+    const initiator = setup.ourInitiator(MUTUAL & ~GssFlag.MUTUAL);
+    const mit = setup.mitAcceptor();
+    await mit.start();
+    await mit.step(initiator.step(null).output);
+    await rc4TokensBothWays(initiator, mit);
+  });
+
+  test('MIT’s initiator → our acceptor: wraps sealed and not, MICs, both ways', async () => {
+    const mit = setup.mitInitiator();
+    const acceptor = setup.ourAcceptor();
+    const done = await mit.step(acceptor.step((await mit.start()).token!).output);
+    expect(done.complete).toBe(true);
+    // No acceptor subkey for rc4-hmac: MIT and we run on its initiator subkey.
+    expect(done.sessionKey).toEqual(acceptor.sessionKey);
+    await rc4TokensBothWays(acceptor, mit);
+  });
+
+  test('altered, replayed and skipped tokens are refused both ways', async () => {
+    const initiator = setup.ourInitiator(MUTUAL);
+    const mitAcceptor = setup.mitAcceptor();
+    await mitAcceptor.start();
+    initiator.step((await mitAcceptor.step(initiator.step(null).output)).token!);
+    await rc4Refusals(initiator, mitAcceptor);
+    const mitInitiator = setup.mitInitiator();
+    const acceptor = setup.ourAcceptor();
+    await mitInitiator.step(acceptor.step((await mitInitiator.start()).token!).output);
+    await rc4Refusals(acceptor, mitInitiator);
   });
 });

@@ -419,6 +419,30 @@ describe('AP-REQs and AP-REPs our own side would not make', () => {
   });
 });
 
+it.each([
+  ['an rc4-hmac subkey is ignored: the initiator keeps its own', Enctype.RC4_HMAC, false],
+  ['a subkey of another enctype is taken', Enctype.AES256_CTS_HMAC_SHA1_96, true],
+])('over an rc4-hmac session, an AP-REP with %s (as MIT’s initiator does)', (_, subkeyType, taken) => {
+  const RC4 = Enctype.RC4_HMAC;
+  const { initiator, sessionKey } = makePair(makeService(RC4), MUTUAL);
+  const apReq = parseApReq(unwrapInitialContextToken(initiator.step(null).output).inner);
+  const sent = parseAuthenticator(
+    enctypeProfile(RC4).decrypt(
+      sessionKey.keyValue,
+      KeyUsage.AP_REQ_AUTHENTICATOR,
+      apReq.authenticator.cipher,
+    ),
+  );
+  const subkey = { keyType: subkeyType, keyValue: randomBytes(enctypeProfile(subkeyType).keyLength) };
+  const part = encodeEncApRepPart({ ctime: sent.ctime, cusec: sent.cusec, seqNumber: 5, subkey });
+  const cipher = enctypeProfile(RC4).encrypt(sessionKey.keyValue, KeyUsage.AP_REP_ENC_PART, part);
+  initiator.step(
+    wrapInitialContextToken(GssTokenId.AP_REP, encodeApRep({ encPart: { etype: RC4, cipher } })),
+  );
+  expect(initiator.complete).toBe(true);
+  expect(initiator.sessionKey).toEqual(taken ? subkey.keyValue : sent.subkey!.keyValue);
+});
+
 it('a refusal of a token under the Microsoft OID is framed under it too', () => {
   const service = makeService(AES);
   const { initiator, acceptor } = makePair(service, MUTUAL, {

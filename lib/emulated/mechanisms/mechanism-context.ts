@@ -13,6 +13,13 @@ export interface MechanismStep {
   complete: boolean;
 }
 
+/** What SSPI's SecPkgContext_Sizes reports for a mechanism's per-message tokens. */
+export interface MessageSizes {
+  maxSignature: number;
+  blockSize: number;
+  securityTrailer: number;
+}
+
 /** Who a context authenticated as (initiator: itself; acceptor: the peer). */
 export interface MechanismIdentity {
   user: string;
@@ -37,6 +44,8 @@ export interface MechanismContext {
    * Kerberos: the key in force, the acceptor's subkey or else the initiator's).
    */
   readonly sessionKey: Buffer | undefined;
+  /** The sizes of its per-message tokens, where they depend on the context (Kerberos: the key's enctype); NTLM's are fixed. */
+  readonly messageSizes?: MessageSizes;
   /**
    * Seal and sign one message (SSPI EncryptMessage / GSS_WrapEx): returns the concatenation
    * CredSSP puts on the wire (NTLM: the 16-byte signature, then the sealed bytes; Kerberos: the

@@ -169,12 +169,11 @@ export class MechanismPackage implements PackageContext {
     const info = packageInfo(this.packageName);
     switch (attribute) {
       case 'sizes':
-        // Kerberos (RFC 4121 CFX, AES-SHA1): a 16-byte header and a 12-byte checksum sign; a wrap
-        // adds the header, its encrypted copy, a 16-byte confounder and the checksum. Windows
-        // reports the same 28 and 60 for AES.
-        return this.mechanism?.mechanism === 'Kerberos'
-          ? { maxToken: info.maxToken, maxSignature: 28, blockSize: 1, securityTrailer: 60 }
-          : { maxToken: info.maxToken, maxSignature: 16, blockSize: 0, securityTrailer: 16 };
+        // Kerberos's depend on the key (kerberos/context.ts); NTLM's are a 16-byte signature.
+        return {
+          maxToken: info.maxToken,
+          ...(this.mechanism?.messageSizes ?? { maxSignature: 16, blockSize: 0, securityTrailer: 16 }),
+        };
       case 'packageInfo':
         return info;
       case 'negotiationInfo':

@@ -53,6 +53,8 @@ interface Answer {
   wrapped?: string;
   unwrapped?: string;
   confidential?: boolean;
+  mic?: string;
+  verified?: boolean;
   mech?: string;
   flagNames?: string[];
   delegated?: boolean;
@@ -147,6 +149,28 @@ export class JsonPeer {
       throw this.process.failure('did not seal the message');
     }
     return Buffer.from(answer.wrapped, 'base64');
+  }
+
+  /** gss_wrap without confidentiality: the data in clear, signed. */
+  async wrapSigned(data: Buffer): Promise<Buffer> {
+    const answer = await this.ask({ wrap: data.toString('base64'), conf: false });
+    if (answer.wrapped === undefined || answer.confidential !== false) {
+      throw this.process.failure('sealed a message asked for integrity only');
+    }
+    return Buffer.from(answer.wrapped, 'base64');
+  }
+
+  /** gss_get_mic over `data`. */
+  async getMic(data: Buffer): Promise<Buffer> {
+    const answer = await this.ask({ getMic: data.toString('base64') });
+    if (answer.mic === undefined) throw this.process.failure('gave no MIC');
+    return Buffer.from(answer.mic, 'base64');
+  }
+
+  /** gss_verify_mic of `mic` over `data`; rejects PeerRefused when it does not verify. */
+  async verifyMic(data: Buffer, mic: Buffer): Promise<void> {
+    const answer = await this.ask({ verifyMic: data.toString('base64'), mic: mic.toString('base64') });
+    if (answer.verified !== true) throw this.process.failure('did not say the MIC verified');
   }
 
   /** gss_unwrap; also says whether the message was sealed (not only signed). */

@@ -46,12 +46,12 @@ export interface ApRealm {
  * The realm `name` for the enclosing describe. With `enctypes` (MIT's names), the realm's keys,
  * alice's tickets and every session key and subkey are of those only (unless `clientEnctypes` is
  * false: then the keys only, and MIT's KDC picks session keys of aes256-cts-hmac-sha1-96);
- * without, the harness's.
+ * without, the harness's. `allowRc4` lets MIT's KDC issue rc4-hmac session keys (startMitRealm).
  */
 export function useApRealm(
   name: string,
   enctypes?: string[],
-  opts: { clientEnctypes?: boolean } = {},
+  opts: { clientEnctypes?: boolean; allowRc4?: boolean } = {},
 ): ApRealm {
   const host = `svc.${name.toLowerCase()}`;
   const spn = `HTTP/${host}`;
@@ -68,7 +68,7 @@ export function useApRealm(
   let clientEnv: Record<string, string> = {};
 
   beforeAll(async () => {
-    realm = await startMitRealm({ realm: name, enctypes });
+    realm = await startMitRealm({ realm: name, enctypes, allowRc4: opts.allowRc4 });
     if (enctypes && opts.clientEnctypes !== false) {
       // The KDC gives a session key of an enctype the client asks for, whatever the service's
       // keys: only asking for `enctypes` makes the session keys and subkeys of those too.

@@ -31,6 +31,11 @@ export interface MitRealmOptions {
   realm?: string;
   /** supported_enctypes, MIT names ('aes256-cts-hmac-sha1-96', optionally ':salttype'). */
   enctypes?: string[];
+  /**
+   * krb5.conf's allow_rc4 (KDC and clients): MIT's KDC issues rc4-hmac session keys, and its
+   * client takes them, only with it (MIT 1.21, and the CVE-2025-3576 fix in older releases).
+   */
+  allowRc4?: boolean;
 }
 
 export interface MitRealm {
@@ -172,7 +177,7 @@ async function waitForListen(port: number, kdc: ChildProcess, stderr: () => stri
   }
 }
 
-function writeConfigs(dir: string, realm: string, port: number, enctypes: string[]): void {
+function writeConfigs(dir: string, realm: string, port: number, enctypes: string[], allowRc4: boolean): void {
   const kdc = `127.0.0.1:${port}`;
   writeFileSync(
     join(dir, 'krb5.conf'),
@@ -184,7 +189,7 @@ function writeConfigs(dir: string, realm: string, port: number, enctypes: string
  rdns = false
  allow_weak_crypto = true
  forwardable = true
-[realms]
+${allowRc4 ? ' allow_rc4 = true\n' : ''}[realms]
  ${realm} = {
   kdc = ${kdc}
   admin_server = ${kdc}
@@ -222,7 +227,7 @@ export async function startMitRealm(opts: MitRealmOptions = {}): Promise<MitReal
   let kdcProcess: ChildProcess | undefined;
   try {
     const port = await freePort();
-    writeConfigs(dir, realm, port, opts.enctypes ?? DEFAULT_MIT_ENCTYPES);
+    writeConfigs(dir, realm, port, opts.enctypes ?? DEFAULT_MIT_ENCTYPES, opts.allowRc4 ?? false);
     const env: Record<string, string> = {
       PATH: searchPath(),
       KRB5_CONFIG: join(dir, 'krb5.conf'),

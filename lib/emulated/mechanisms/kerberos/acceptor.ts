@@ -144,6 +144,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
           acceptorSubkey: false,
           sendSequence: initiatorSequence,
           receiveSequence: initiatorSequence,
+          mechOid: this.mechOid,
         },
         'acceptor',
       );
@@ -217,6 +218,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
         acceptorSubkey: subkey !== undefined,
         sendSequence: seqNumber,
         receiveSequence: initiatorSequence,
+        mechOid: this.mechOid,
       },
       'acceptor',
     );

@@ -1,15 +1,17 @@
 /**
  * What the Kerberos initiator and acceptor share once the AP exchange is done (RFC 4121 2, 4.2):
  * the key in force (acceptor subkey, else initiator subkey, else the ticket's session key), the
- * per-message tokens over it with sequence numbers both ways, and the rule that a finished or
+ * per-message tokens over it (CFX, or RFC 4757's for rc4-hmac) with sequence numbers both ways, and the rule that a finished or
  * failed context takes no more tokens.
  */
 import { sspiError } from '../../../errors';
 import { wipe, type SecretBuffer } from '../../../secret';
 import type { MechanismIdentity, MechanismStep } from '../mechanism-context';
+import type { MessageSizes } from '../mechanism-context';
 import { CfxProtection, cfxCipherOf } from './cfx';
 import { Enctype, enctypeProfile } from './crypto/enctypes';
 import type { PrincipalName } from './messages/types';
+import { RC4_MAX_WRAP_OVERHEAD, RC4_MIC_LENGTH, Rc4Protection } from './rc4-tokens';
 
 /** The outcome of an AP exchange, for {@link KerberosContextBase.establish}. */
 export interface EstablishedKeys {
@@ -22,7 +24,25 @@ export interface EstablishedKeys {
   /** Our first sequence number, and the peer's (RFC 4121 4.2.6: from the authenticator and AP-REP). */
   sendSequence: number;
   receiveSequence: number;
+  /** The OID the context was set up under: rc4-hmac's tokens are framed under it (RFC 1964 1). */
+  mechOid?: string;
 }
+
+/** Per-message protection: RFC 4121's CFX tokens, or RFC 4757's for an rc4-hmac key. */
+type MessageProtection = CfxProtection | Rc4Protection;
+
+/**
+ * The sizes SSPI reports for the Kerberos package. CFX (AES-SHA1): a 16-byte header and a 12-byte
+ * checksum sign; a wrap adds the header, its encrypted copy, a 16-byte confounder and the checksum
+ * (Windows reports the same 28 and 60). rc4-hmac: a 37-byte MIC; a wrap adds its framed header
+ * and a byte of padding.
+ */
+const CFX_SIZES: MessageSizes = { maxSignature: 28, blockSize: 1, securityTrailer: 60 };
+const RC4_SIZES: MessageSizes = {
+  maxSignature: RC4_MIC_LENGTH,
+  blockSize: 1,
+  securityTrailer: RC4_MAX_WRAP_OVERHEAD,
+};
 
 /**
  * The identity of a client principal: its components joined by '/' (RFC 1964 2.1.1, unescaped)
@@ -40,7 +60,8 @@ export abstract class KerberosContextBase {
   /** Secrets the subclass holds (the session key, subkeys, delegated keys), wiped by dispose(). */
   protected readonly secrets: SecretBuffer[] = [];
   private key: SecretBuffer | undefined;
-  private protection: CfxProtection | undefined;
+  private protection: MessageProtection | undefined;
+  private keyType: number | undefined;
   private done = false;
   private failed = false;
   private disposed = false;
@@ -63,6 +84,11 @@ export abstract class KerberosContextBase {
     return this.key;
   }
 
+  /** The sizes of per-message tokens over the key in force; CFX's until the key is known. */
+  get messageSizes(): MessageSizes {
+    return this.keyType === Enctype.RC4_HMAC ? RC4_SIZES : CFX_SIZES;
+  }
+
   /** Run one leg, refusing tokens once finished or failed, and failing for good on error. */
   protected runStep(leg: () => MechanismStep): MechanismStep {
     if (this.disposed) throw sspiError('SEC_E_INVALID_HANDLE', 'The Kerberos context has been deleted.');
@@ -82,41 +108,43 @@ export abstract class KerberosContextBase {
   }
 
   /**
-   * Complete the context over `keys`. rc4-hmac keys complete too (the AP exchange is the same),
-   * but their per-message tokens are RFC 4757's, which this mechanism does not make: wrap and sign
-   * then refuse with SEC_E_UNSUPPORTED_FUNCTION.
+   * Complete the context over `keys`: per-message tokens are RFC 4121's (CFX), except over an
+   * rc4-hmac key, which keeps RFC 4757's older tokens (RFC 4121 4.2 applies CFX to newer enctypes
+   * only). rc4-hmac keys are only ever reached when the caller allowed rc4.
    */
   protected establish(keys: EstablishedKeys, role: 'initiator' | 'acceptor'): void {
     this.key = keys.key;
-    if (keys.keyType !== Enctype.RC4_HMAC) {
-      this.protection = new CfxProtection({
-        role,
-        cipher: cfxCipherOf(enctypeProfile(keys.keyType), keys.key),
-        acceptorSubkey: keys.acceptorSubkey,
-        sendSequence: BigInt(keys.sendSequence),
-        receiveSequence: BigInt(keys.receiveSequence),
-      });
-    }
+    this.keyType = keys.keyType;
+    this.protection =
+      keys.keyType === Enctype.RC4_HMAC
+        ? new Rc4Protection({
+            role,
+            key: keys.key,
+            mechOid: keys.mechOid,
+            sendSequence: keys.sendSequence,
+            receiveSequence: keys.receiveSequence,
+          })
+        : new CfxProtection({
+            role,
+            cipher: cfxCipherOf(enctypeProfile(keys.keyType), keys.key),
+            acceptorSubkey: keys.acceptorSubkey,
+            sendSequence: BigInt(keys.sendSequence),
+            receiveSequence: BigInt(keys.receiveSequence),
+          });
     this.done = true;
   }
 
-  private established(): CfxProtection {
+  private established(): MessageProtection {
     if (this.disposed) throw sspiError('SEC_E_INVALID_HANDLE', 'The Kerberos context has been deleted.');
-    if (!this.done)
+    if (!this.done || !this.protection)
       throw sspiError(
         'SEC_E_INVALID_HANDLE',
         'The Kerberos context is not established yet: finish the exchange first.',
       );
-    if (!this.protection) {
-      throw sspiError(
-        'SEC_E_UNSUPPORTED_FUNCTION',
-        'This Kerberos context’s key is rc4-hmac, whose per-message tokens (RFC 4757) are not implemented.',
-      );
-    }
     return this.protection;
   }
 
-  /** A sealed Wrap token (RFC 4121 4.2.6.2): header and ciphertext, the whole token. */
+  /** A sealed Wrap token (RFC 4121 4.2.6.2, RFC 4757 7.3): header and ciphertext, the whole token. */
   wrap(plaintext: Buffer): Buffer {
     return this.established().wrap(plaintext, true);
   }
@@ -126,7 +154,7 @@ export abstract class KerberosContextBase {
     return this.established().unwrap(message);
   }
 
-  /** A MIC token (RFC 4121 4.2.6.1). */
+  /** A MIC token (RFC 4121 4.2.6.1, RFC 4757 7.2). */
   sign(message: Buffer): Buffer {
     return this.established().getMic(message);
   }

@@ -13,7 +13,7 @@ import { sspiError } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
 import type { MechanismContext, MechanismStep } from '../mechanism-context';
 import { KerberosContextBase, identityOf } from './context';
-import { enctypeProfile, type EnctypeProfile } from './crypto/enctypes';
+import { Enctype, enctypeProfile, type EnctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
 import { asSspiError, sspiErrorOfKrbError } from './errors';
 import { encodeApReq, encodeAuthenticator, parseApRep, parseEncApRepPart } from './messages/ap';
@@ -169,7 +169,12 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     }
     let key: SecretBuffer;
     let keyType: number;
-    if (part.subkey) {
+    // An rc4-hmac acceptor subkey over our rc4-hmac subkey is not taken: RFC 4757 tokens have no
+    // AcceptorSubkey flag, and MIT's initiator keeps its own key then, so a peer that sends one
+    // cannot mean it for the tokens.
+    const ignoredSubkey =
+      part.subkey?.keyType === Enctype.RC4_HMAC && this.profile.enctype === Enctype.RC4_HMAC;
+    if (part.subkey && !ignoredSubkey) {
       const subkeyProfile = enctypeProfileOrThrow(part.subkey.keyType);
       if (part.subkey.keyValue.length !== subkeyProfile.keyLength)
         throw sspiError('SEC_E_INVALID_TOKEN', `The service’s subkey is not a ${subkeyProfile.name} key.`);
@@ -183,7 +188,7 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
       {
         key,
         keyType,
-        acceptorSubkey: part.subkey !== undefined,
+        acceptorSubkey: part.subkey !== undefined && !ignoredSubkey,
         sendSequence: sent.seqNumber,
         receiveSequence: part.seqNumber ?? 0,
       },

@@ -18,7 +18,7 @@
  * MIT krb5's SPNEGO, the reference for gss-ntlmssp and Samba peers.
  */
 import { sspiError } from '../../../errors';
-import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
+import type { MechanismContext, MechanismIdentity, MechanismStep, MessageSizes } from '../mechanism-context';
 import {
   candidateIndexOf,
   chosenByServer,
@@ -83,6 +83,10 @@ export class SpnegoInitiator implements MechanismContext {
 
   get sessionKey(): Buffer | undefined {
     return this.inner.sessionKey;
+  }
+
+  get messageSizes(): MessageSizes | undefined {
+    return this.inner.messageSizes;
   }
 
   step(input: Buffer | null): MechanismStep {

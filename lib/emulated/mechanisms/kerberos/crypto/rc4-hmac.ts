@@ -106,12 +106,17 @@ export function rc4HmacDecrypt(key: Uint8Array, usage: number, input: Uint8Array
   }
 }
 
-/** The hmac-md5 checksum (RFC 4757 4): HMAC-MD5(Ksign, MD5(usage | data)), Ksign from "signaturekey". */
-export function rc4HmacChecksum(key: Uint8Array, usage: number, data: Uint8Array): Buffer {
+/**
+ * The hmac-md5 checksum (RFC 4757 4): HMAC-MD5(Ksign, MD5(usage | data)), Ksign from "signaturekey".
+ * `data` may come in parts (a GSS token's header, then the message), hashed without joining them.
+ */
+export function rc4HmacChecksum(key: Uint8Array, usage: number, ...data: Uint8Array[]): Buffer {
   checkKey(key);
   const ksign = hmacMd5(key, SIGNATURE_KEY_CONSTANT);
   try {
-    const digest = createHash('md5').update(messageType(usage)).update(data).digest();
+    const hash = createHash('md5').update(messageType(usage));
+    for (const part of data) hash.update(part);
+    const digest = hash.digest();
     return hmacMd5(ksign, digest);
   } finally {
     wipe(ksign);
