@@ -32,12 +32,22 @@ export interface EstablishedKeys {
 type MessageProtection = CfxProtection | Rc4Protection;
 
 /**
- * The sizes SSPI reports for the Kerberos package. CFX (AES-SHA1): a 16-byte header and a 12-byte
- * checksum sign; a wrap adds the header, its encrypted copy, a 16-byte confounder and the checksum
- * (Windows reports the same 28 and 60). rc4-hmac: a 37-byte MIC; a wrap adds its framed header
- * and a byte of padding.
+ * The sizes SSPI reports for the Kerberos package. CFX: a 16-byte header and the enctype's
+ * checksum sign; a wrap adds the header, its encrypted copy, a 16-byte confounder and the
+ * checksum (AES-SHA1: 28 and 60, as Windows reports; the RFC 8009 enctypes' longer checksums
+ * make them longer). rc4-hmac: a 37-byte MIC; a wrap adds its framed header and a byte of padding.
  */
-const CFX_SIZES: MessageSizes = { maxSignature: 28, blockSize: 1, securityTrailer: 60 };
+const CFX_HEADER = 16;
+const AES_CONFOUNDER = 16;
+function cfxSizes(checksumLength: number): MessageSizes {
+  return {
+    maxSignature: CFX_HEADER + checksumLength,
+    blockSize: 1,
+    securityTrailer: CFX_HEADER + AES_CONFOUNDER + CFX_HEADER + checksumLength,
+  };
+}
+/** Before the key is known: AES-SHA1's, the enctype Windows and MIT pick first. */
+const CFX_SHA1_SIZES = cfxSizes(12);
 const RC4_SIZES: MessageSizes = {
   maxSignature: RC4_MIC_LENGTH,
   blockSize: 1,
@@ -86,7 +96,9 @@ export abstract class KerberosContextBase {
 
   /** The sizes of per-message tokens over the key in force; CFX's until the key is known. */
   get messageSizes(): MessageSizes {
-    return this.keyType === Enctype.RC4_HMAC ? RC4_SIZES : CFX_SIZES;
+    if (this.keyType === undefined) return CFX_SHA1_SIZES;
+    if (this.keyType === Enctype.RC4_HMAC) return RC4_SIZES;
+    return cfxSizes(enctypeProfile(this.keyType).checksumLength);
   }
 
   /** Run one leg, refusing tokens once finished or failed, and failing for good on error. */
