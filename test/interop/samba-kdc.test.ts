@@ -269,7 +269,19 @@ describeWithPeers(
         await wrapBothWays(ends);
       });
 
-      test('without allowRc4 the acceptor refuses the RC4 ticket', async () => {
+      test('a client without allowRc4 still gets the ticket, with an AES session key', async () => {
+        // AD picks the ticket's etype by the service account, not by what the client offers; the
+        // client never opens the ticket, and everything it keys with is AES.
+        const ends = await logon(
+          await client('MixedUser', USER_PASSWORD),
+          await service(SERVICE_RC4, 'Kerberos', true),
+          SERVICE_RC4,
+        );
+        expect(await sessionKeyLength(ends.client)).toBe(32);
+        await wrapBothWays(ends);
+      });
+
+      test('an acceptor without allowRc4 refuses the RC4 ticket', async () => {
         const credential = await client('MixedUser', USER_PASSWORD);
         const server = await service(SERVICE_RC4);
         await expect(logon(credential, server, SERVICE_RC4)).rejects.toMatchObject({
