@@ -53,12 +53,12 @@ interface Logon {
   server: SecurityContext;
 }
 
-/** Our initiator ↔ our acceptor until both say SEC_E_OK. */
+/** Our initiator ↔ our acceptor until both say SEC_E_OK (Kerberos: 2 legs; Negotiate: up to 4). */
 async function logon(client: CredentialsHandle, server: CredentialsHandle, target: string): Promise<Logon> {
   let c = await initializeSecurityContext({ credential: client, targetName: target, flags: ISC_FLAGS });
   let s = await acceptSecurityContext({ credential: server, flags: ASC_FLAGS, input: c.output });
-  while (c.statusName !== 'SEC_E_OK' || s.statusName !== 'SEC_E_OK') {
-    if (s.output.length === 0) throw new Error(`the acceptor is ${s.statusName} with no token`);
+  for (let leg = 0; c.statusName !== 'SEC_E_OK' || s.statusName !== 'SEC_E_OK'; leg++) {
+    if (s.output.length === 0 || leg === 8) throw new Error(`the logon stalled: acceptor ${s.statusName}`);
     c = await initializeSecurityContext({
       credential: client,
       context: c.context,
