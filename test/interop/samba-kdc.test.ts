@@ -6,6 +6,7 @@
  *   realm, for a service account and for a computer account `HOSTA$`, each by password: AD's
  *   salts (REALM + the account's name as stored; REALM + 'host' + name + '.' + realm for a
  *   computer) come from the KDC's ETYPE-INFO2, not from the name we typed;
+ * - the computer's keytab from `samba-tool domain exportkeytab` logging it on as a client;
  * - our client ↔ our acceptor holding the keytab `samba-tool domain exportkeytab` wrote for the
  *   service's SPN: aes256 and aes128 tickets by the account's msDS-SupportedEncryptionTypes,
  *   names, wraps both ways; Negotiate choosing Kerberos; MIT's kinit + GSSAPI → our acceptor;
@@ -182,6 +183,16 @@ describeWithPeers(
         const ends = await logon(await client('HOSTA$', COMPUTER_PASSWORD), await service(SERVICE), SERVICE);
         expect(await queryContextAttributes(ends.server, 'names')).toEqual({ user: `${REALM}\\HOSTA$` });
         await wrapBothWays(ends);
+      });
+
+      test('the keytab samba-tool exports for HOSTA$ logs it on as a client, with no identity', async () => {
+        const credential = await acquire({
+          package: 'Kerberos',
+          use: 'outbound',
+          emulated: { kerberos: { kdc: dc.kdc, keytab: await dc.exportKeytab('HOSTA$') } },
+        });
+        const ends = await logon(credential, await service(SERVICE), SERVICE);
+        expect(await queryContextAttributes(ends.server, 'names')).toEqual({ user: `${REALM}\\HOSTA$` });
       });
 
       test('MIT’s kinit and GSSAPI initiator → our acceptor', async () => {
