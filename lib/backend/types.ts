@@ -57,7 +57,12 @@ export interface EmulatedKerberosOptions {
   keytab?: string | Buffer;
   /** Initiator without `identity`: an MIT credential cache ('FILE:/path', a path, or the bytes); default KRB5CCNAME. */
   ccache?: string | Buffer;
-  /** Offer and accept rc4-hmac (RFC 4757), which Windows is retiring; default false. */
+  /**
+   * Offer and accept rc4-hmac (RFC 4757), which Windows is retiring; default false. Without it an
+   * acceptor refuses a ticket encrypted in rc4-hmac, as an Active Directory KDC issues them for an
+   * account without msDS-SupportedEncryptionTypes; a client takes such a ticket either way (it
+   * never opens it, and its own keys stay AES).
+   */
   allowRc4?: boolean;
   /** The clock skew tolerated, in seconds; default 300 (RFC 4120's and Windows' five minutes). */
   clockSkew?: number;

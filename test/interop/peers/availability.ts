@@ -14,7 +14,7 @@ export const GSS_PEER_SCRIPT = join(__dirname, '../../../scripts/peers/gss_peer.
 export const SAMBA_GENSEC_PEER_SCRIPT = join(__dirname, '../../../scripts/peers/samba_gensec_peer.py');
 
 export type PeerName =
-  'ntlm_auth' | 'gss-ntlmssp' | 'samba-gensec' | 'winpr-hash' | 'mit-krb5' | 'python3-gssapi';
+  'ntlm_auth' | 'gss-ntlmssp' | 'samba-gensec' | 'winpr-hash' | 'mit-krb5' | 'python3-gssapi' | 'samba-ad-dc';
 
 /** How to tell each peer is usable, and what installs it. */
 const PROBES: Record<PeerName, { command: string; args: string[]; install: string }> = {
@@ -54,6 +54,16 @@ const PROBES: Record<PeerName, { command: string; args: string[]; install: strin
     command: PYTHON,
     args: ['-c', 'import gssapi'],
     install: 'apt-get install python3-gssapi',
+  },
+  // Samba's AD DC (peers/samba-dc.ts): samba-tool provisions a domain from samba-ad-provision's
+  // templates and samba runs its KDC. Provisioning chowns sysvol, so it needs root.
+  'samba-ad-dc': {
+    command: 'sh',
+    args: [
+      '-c',
+      `PATH="$PATH:/usr/sbin:/sbin"; [ "$(id -u)" = 0 ] && command -v samba && command -v samba-tool && command -v kinit && test -d /usr/share/samba/setup && ${PYTHON} -c 'import samba.samdb'`,
+    ],
+    install: 'root, and apt-get install samba samba-ad-dc samba-ad-provision krb5-user',
   },
 };
 

@@ -8,11 +8,10 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { accessSync, constants as fsConstants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freePort, waitForListen } from './listen';
 
 /** MIT's enctype names; the realm's supported_enctypes when none are asked for. */
 export const DEFAULT_MIT_ENCTYPES = [
@@ -96,27 +95,6 @@ export function findMitTool(tool: string): string {
   throw new Error(`MIT Kerberos' ${tool} is not installed (apt-get install ${pkg})`);
 }
 
-/** A port free for both TCP and UDP on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error('no port free for both TCP and UDP on 127.0.0.1');
-}
-
 function runTool(
   tool: string,
   args: string[],
@@ -154,27 +132,6 @@ function oneWord(value: string, what: string): string {
   if (!/^[^\s"'\\]+$/.test(value))
     throw new Error(`a ${what} for kadmin.local -q must be one word: ${what === 'password' ? '***' : value}`);
   return value;
-}
-
-/** Resolves when 127.0.0.1:port accepts a TCP connection; rejects if the KDC quit or is too slow. */
-async function waitForListen(port: number, kdc: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (kdc.exitCode !== null || kdc.signalCode !== null) {
-      throw new Error(`krb5kdc quit before listening: ${stderr().trim()}`);
-    }
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`krb5kdc did not listen on ${port}: ${stderr().trim()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function writeConfigs(dir: string, realm: string, port: number, enctypes: string[], allowRc4: boolean): void {
@@ -248,7 +205,7 @@ export async function startMitRealm(opts: MitRealmOptions = {}): Promise<MitReal
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => (kdcStderr = (kdcStderr + chunk).slice(-4000)));
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    await waitForListen(port, child, () => kdcStderr);
+    await waitForListen(port, child, 'krb5kdc', () => kdcStderr, START_TIMEOUT_MS);
     return makeRealm(realm, dir, port, env, child, exited);
   } catch (err) {
     kdcProcess?.kill('SIGKILL');
