@@ -13,6 +13,12 @@ export interface MechanismStep {
   complete: boolean;
 }
 
+/** When a context is valid: Kerberos' service ticket's starttime (else authtime) to its endtime. */
+export interface ContextLifetime {
+  start: Date;
+  end: Date;
+}
+
 /** Who a context authenticated as (initiator: itself; acceptor: the peer). */
 export interface MechanismIdentity {
   user: string;
@@ -37,6 +43,12 @@ export interface MechanismContext {
    * Kerberos: the key in force, the acceptor's subkey or else the initiator's).
    */
   readonly sessionKey: Buffer | undefined;
+  /**
+   * Kerberos: the service ticket's validity, once the ticket is known (the initiator's from the
+   * start, the acceptor's once complete), as Windows reports a Kerberos context's lifespan and
+   * expiry. Undefined for NTLM, whose contexts do not expire.
+   */
+  readonly lifetime?: ContextLifetime;
   /**
    * Seal and sign one message (SSPI EncryptMessage / GSS_WrapEx): returns the concatenation
    * CredSSP puts on the wire (NTLM: the 16-byte signature, then the sealed bytes; Kerberos: the

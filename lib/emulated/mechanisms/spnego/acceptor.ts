@@ -20,7 +20,7 @@
  * Failures carry a NegTokenResp { reject } in SspiError.output for the peer.
  */
 import { SspiError, peerText, sspiError } from '../../../errors';
-import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
+import type { ContextLifetime, MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
 import {
   candidateIndexOf,
   chooseMechanism,
@@ -81,6 +81,10 @@ export class SpnegoAcceptor implements MechanismContext {
 
   get sessionKey(): Buffer | undefined {
     return this.inner?.sessionKey;
+  }
+
+  get lifetime(): ContextLifetime | undefined {
+    return this.inner?.lifetime;
   }
 
   step(input: Buffer | null): MechanismStep {

@@ -17,7 +17,7 @@
  * MIT krb5's SPNEGO, the reference for gss-ntlmssp and Samba peers.
  */
 import { sspiError } from '../../../errors';
-import type { MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
+import type { ContextLifetime, MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
 import {
   candidateIndexOf,
   chosenByServer,
@@ -82,6 +82,10 @@ export class SpnegoInitiator implements MechanismContext {
 
   get sessionKey(): Buffer | undefined {
     return this.inner.sessionKey;
+  }
+
+  get lifetime(): ContextLifetime | undefined {
+    return this.inner.lifetime;
   }
 
   step(input: Buffer | null): MechanismStep {
