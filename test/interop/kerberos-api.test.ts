@@ -252,8 +252,10 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       expect(stdout).toContain(`krbtgt/${REALM}@${REALM}`);
     });
 
-    test('our client delegating (ISC_REQ_DELEGATE) → our acceptor gets the TGT; a keytab Buffer works too', async () => {
-      const client = ours('initiator', await alice('Kerberos'), `HTTP/${HOST}`, ISC_FLAGS | ISC_REQ.DELEGATE);
+    test('our client delegating (ISC_REQ_DELEGATE, delegation always) → our acceptor gets the TGT; a keytab Buffer works too', async () => {
+      // The service is not ok-as-delegate: only 'always' forwards to it (kerberos-api-service-rules.test.ts).
+      const insisting = await alice('Kerberos', { kerberos: { delegation: 'always' } });
+      const client = ours('initiator', insisting, `HTTP/${HOST}`, ISC_FLAGS | ISC_REQ.DELEGATE);
       const server = ours(
         'acceptor',
         await acquire({

@@ -75,12 +75,15 @@ describe('configured (Negotiate tries Kerberos)', () => {
     const id = identity('alice', 'corp.example');
     expect(new KerberosCredential(settings({ kdc: one }), id, 'outbound', 'Kerberos').configured).toBe(true);
     expect(new KerberosCredential(settings({ kdc: all }), id, 'outbound', 'Kerberos').configured).toBe(true);
-    expect(new KerberosCredential(settings({ kdc: other }), id, 'outbound', 'Kerberos').configured).toBe(false);
-    expect(new KerberosCredential(settings(), id, 'outbound', 'Kerberos').configured).toBe(false);
-    // No realm to be had ('alice' without a domain): never.
-    expect(new KerberosCredential(settings({ kdc: all }), identity('alice', ''), 'outbound', 'Kerberos').configured).toBe(
+    expect(new KerberosCredential(settings({ kdc: other }), id, 'outbound', 'Kerberos').configured).toBe(
       false,
     );
+    expect(new KerberosCredential(settings(), id, 'outbound', 'Kerberos').configured).toBe(false);
+    // No realm to be had ('alice' without a domain): never.
+    expect(
+      new KerberosCredential(settings({ kdc: all }), identity('alice', ''), 'outbound', 'Kerberos')
+        .configured,
+    ).toBe(false);
   });
 
   it('by a krb5.conf [realms] entry for the realm', () => {
@@ -89,11 +92,12 @@ describe('configured (Negotiate tries Kerberos)', () => {
     process.env.KRB5_CONFIG = conf;
     try {
       expect(
-        new KerberosCredential(settings(), identity('alice', 'corp.example'), 'outbound', 'Kerberos').configured,
+        new KerberosCredential(settings(), identity('alice', 'corp.example'), 'outbound', 'Kerberos')
+          .configured,
       ).toBe(true);
-      expect(new KerberosCredential(settings(), identity('alice', 'other'), 'outbound', 'Kerberos').configured).toBe(
-        false,
-      );
+      expect(
+        new KerberosCredential(settings(), identity('alice', 'other'), 'outbound', 'Kerberos').configured,
+      ).toBe(false);
     } finally {
       process.env.KRB5_CONFIG = join(dir, 'none.conf');
     }
@@ -104,10 +108,13 @@ describe('configured (Negotiate tries Kerberos)', () => {
     delete process.env.KRB5CCNAME;
     try {
       expect(
-        new KerberosCredential(settings({ ccache: Buffer.from([5, 4]) }), undefined, 'outbound', 'Kerberos').configured,
+        new KerberosCredential(settings({ ccache: Buffer.from([5, 4]) }), undefined, 'outbound', 'Kerberos')
+          .configured,
       ).toBe(true);
       const keytab = keytabOf({ keyType: Enctype.AES256_CTS_HMAC_SHA1_96, keyValue: Buffer.alloc(32, 1) });
-      expect(new KerberosCredential(settings({ keytab }), undefined, 'outbound', 'Kerberos').configured).toBe(true);
+      expect(new KerberosCredential(settings({ keytab }), undefined, 'outbound', 'Kerberos').configured).toBe(
+        true,
+      );
     } finally {
       process.env.KRB5CCNAME = `FILE:${join(dir, 'no-ccache')}`;
     }
@@ -121,7 +128,12 @@ describe('the keytab', () => {
   it('is read from its path at once; its keys serve the acceptor and are wiped on dispose', () => {
     const path = join(dir, 'service.keytab');
     writeFileSync(path, keytabOf(aes()));
-    const krb = new KerberosCredential(settings({ keytab: `FILE:${path}` }), undefined, 'inbound', 'Kerberos');
+    const krb = new KerberosCredential(
+      settings({ keytab: `FILE:${path}` }),
+      undefined,
+      'inbound',
+      'Kerberos',
+    );
     rmSync(path); // read at construction: the file is no longer needed
     expect(krb.hasServiceKeys).toBe(true);
     const key = krb.serviceKeys(SNAME, 'WEB.TEST', 3, Enctype.AES256_CTS_HMAC_SHA1_96)!;
@@ -133,10 +145,17 @@ describe('the keytab', () => {
 
   it('serves no keys to an outbound-only credential, and rc4-hmac keys only with allowRc4', () => {
     const keytab = keytabOf(aes(), rc4());
-    expect(new KerberosCredential(settings({ keytab }), undefined, 'outbound', 'Kerberos').hasServiceKeys).toBe(false);
+    expect(
+      new KerberosCredential(settings({ keytab }), undefined, 'outbound', 'Kerberos').hasServiceKeys,
+    ).toBe(false);
     const strict = new KerberosCredential(settings({ keytab }), undefined, 'inbound', 'Kerberos');
     expect(strict.serviceKeys(SNAME, 'WEB.TEST', 3, Enctype.RC4_HMAC)).toBeUndefined();
-    const lax = new KerberosCredential(settings({ keytab, allowRc4: true }), undefined, 'inbound', 'Kerberos');
+    const lax = new KerberosCredential(
+      settings({ keytab, allowRc4: true }),
+      undefined,
+      'inbound',
+      'Kerberos',
+    );
     expect(lax.serviceKeys(SNAME, 'WEB.TEST', 3, Enctype.RC4_HMAC)?.keyValue).toEqual(Buffer.alloc(16, 9));
   });
 
@@ -168,7 +187,12 @@ describe('an acceptor’s keys from its identity’s password', () => {
   });
 
   it('are every AES key of the account’s salt, for any service name and kvno the ticket names', () => {
-    const krb = new KerberosCredential(settings(), identity('HTTP/web.test', 'web.test'), 'inbound', 'Kerberos');
+    const krb = new KerberosCredential(
+      settings(),
+      identity('HTTP/web.test', 'web.test'),
+      'inbound',
+      'Kerberos',
+    );
     expect(krb.hasServiceKeys).toBe(true);
     for (const etype of acceptorEnctypes(false)) {
       const expected = keyOf(etype, 'WEB.TESTHTTPweb.test');
@@ -223,7 +247,12 @@ describe('the tickets', () => {
 
   it('from a ccache that does not exist: SEC_E_NO_CREDENTIALS, and the next try reads again', async () => {
     const path = join(dir, 'later.ccache');
-    const krb = new KerberosCredential(settings({ ccache: `FILE:${path}` }), undefined, 'outbound', 'Kerberos');
+    const krb = new KerberosCredential(
+      settings({ ccache: `FILE:${path}` }),
+      undefined,
+      'outbound',
+      'Kerberos',
+    );
     await expect(krb.tickets()).rejects.toMatchObject({ code: 'SEC_E_NO_CREDENTIALS' });
     writeFileSync(path, Buffer.from([5, 4, 0, 0]));
     // Read again (not the first failure kept): now a corrupt file, SEC_E_INVALID_TOKEN.

@@ -41,7 +41,11 @@ export function accountSalt(user: string, realm: string): string {
  * The keys of `etypes` from `passwordUtf8` (the caller's, not kept) and `salt`, in secret memory
  * the caller owns and wipes. SEC_E_NO_CREDENTIALS when the password cannot make a key.
  */
-export function passwordKeys(passwordUtf8: Uint8Array, salt: string, etypes: readonly number[]): EncryptionKey[] {
+export function passwordKeys(
+  passwordUtf8: Uint8Array,
+  salt: string,
+  etypes: readonly number[],
+): EncryptionKey[] {
   const saltBytes = Buffer.from(salt, 'utf8');
   const keys: EncryptionKey[] = [];
   try {

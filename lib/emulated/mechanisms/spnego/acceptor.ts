@@ -20,7 +20,12 @@
  * Failures carry a NegTokenResp { reject } in SspiError.output for the peer.
  */
 import { SspiError, peerText, sspiError } from '../../../errors';
-import type { ContextLifetime, MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
+import type {
+  ContextLifetime,
+  MechanismContext,
+  MechanismIdentity,
+  MechanismStep,
+} from '../mechanism-context';
 import {
   candidateIndexOf,
   chooseMechanism,

@@ -17,7 +17,12 @@
  * MIT krb5's SPNEGO, the reference for gss-ntlmssp and Samba peers.
  */
 import { sspiError } from '../../../errors';
-import type { ContextLifetime, MechanismContext, MechanismIdentity, MechanismStep } from '../mechanism-context';
+import type {
+  ContextLifetime,
+  MechanismContext,
+  MechanismIdentity,
+  MechanismStep,
+} from '../mechanism-context';
 import {
   candidateIndexOf,
   chosenByServer,
