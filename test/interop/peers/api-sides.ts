@@ -73,10 +73,26 @@ export function mitSide(peer: JsonPeer): Side & { last?: PeerStep } {
   return side;
 }
 
-/** Messages each way through encryptMessage/decryptMessage and MIT's wrap/unwrap. */
+/** Three messages each way through encryptMessage/decryptMessage and MIT's wrap/unwrap. */
 export async function wrapBothWays(context: SecurityContext, mit: JsonPeer): Promise<void> {
-  const toMit = Buffer.from('sealed by us');
-  expect(await mit.unwrap(await encryptMessage(context, toMit))).toEqual({ data: toMit, confidential: true });
-  const toUs = Buffer.from('sealed by MIT');
-  expect(await decryptMessage(context, await mit.wrap(toUs))).toEqual(toUs);
+  for (let i = 0; i < 3; i++) {
+    const toMit = Buffer.from(`sealed by us, #${i}`);
+    expect(await mit.unwrap(await encryptMessage(context, toMit))).toEqual({
+      data: toMit,
+      confidential: true,
+    });
+    const toUs = Buffer.from(`sealed by MIT, #${i}`);
+    expect(await decryptMessage(context, await mit.wrap(toUs))).toEqual(toUs);
+  }
+}
+
+/** Messages each way between two of our contexts. */
+export async function wrapBetween(a: SecurityContext, b: SecurityContext): Promise<void> {
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ]) {
+    const message = Buffer.from('between our two ends');
+    expect(await decryptMessage(to, await encryptMessage(from, message))).toEqual(message);
+  }
 }
