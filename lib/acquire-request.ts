@@ -98,6 +98,8 @@ function emulatedRequest(base: RequestBase, value: unknown): EmulatedAcquireRequ
           'credssp',
           'kerberos',
         ]);
+  const kerberos = kerberosOf(e.kerberos);
+  if (kerberos.salt !== undefined) saltNeedsAcceptorIdentity(base);
   return {
     ...base,
     backend: 'emulated',
@@ -105,8 +107,25 @@ function emulatedRequest(base: RequestBase, value: unknown): EmulatedAcquireRequ
     tls: e.tls === undefined ? undefined : acceptorTlsOf(e.tls),
     policy: policyOf(e.policy),
     credssp: credsspOf(e.credssp),
-    kerberos: kerberosOf(e.kerberos),
+    kerberos,
   };
+}
+
+/**
+ * `kerberos.salt` salts the keys an acceptor derives from its identity's password: without an
+ * identity, on an outbound-only credential or for NTLM it would salt nothing, so it is refused
+ * rather than ignored.
+ */
+function saltNeedsAcceptorIdentity(base: RequestBase): void {
+  const why =
+    base.identity === undefined
+      ? 'needs options.identity (the service account whose password the keys come from)'
+      : base.use === 'outbound'
+        ? "is read by an inbound or both credential only, and options.use is 'outbound'"
+        : base.package === 'NTLM'
+          ? 'is read by Kerberos only, and options.package is NTLM'
+          : undefined;
+  if (why) throw invalidArgValue('options.emulated.kerberos.salt', 'a salt', why);
 }
 
 function nativeRequest(base: RequestBase, value: unknown): NativeAcquireRequest {
@@ -298,7 +317,15 @@ function kerberosOf(value: unknown): Readonly<KerberosSettings> {
   const k =
     value === undefined
       ? {}
-      : knownKeys(name, requireObject(name, value), ['kdc', 'keytab', 'ccache', 'allowRc4', 'clockSkew']);
+      : knownKeys(name, requireObject(name, value), [
+          'kdc',
+          'keytab',
+          'ccache',
+          'allowRc4',
+          'clockSkew',
+          'salt',
+          'delegation',
+        ]);
   for (const key of ['keytab', 'ccache'] as const) {
     const v = k[key];
     if (v !== undefined && typeof v !== 'string' && !Buffer.isBuffer(v)) {
@@ -324,12 +351,20 @@ function kerberosOf(value: unknown): Readonly<KerberosSettings> {
     }
     clockSkewMs = k.clockSkew * 1000;
   }
+  if (k.salt !== undefined && typeof k.salt !== 'string')
+    throw invalidArgType(`${name}.salt`, 'of type string', k.salt);
+  if (k.salt === '') throw invalidArgValue(`${name}.salt`, k.salt, 'must be a salt, not empty');
   return Object.freeze({
     kdc: kdcListsOf(`${name}.kdc`, k.kdc),
     keytab: k.keytab as string | Buffer | undefined,
     ccache: k.ccache as string | Buffer | undefined,
     allowRc4: k.allowRc4 === true,
     clockSkewMs,
+    salt: k.salt as string | undefined,
+    delegation:
+      k.delegation === undefined
+        ? 'policy'
+        : requireOneOf(`${name}.delegation`, k.delegation, ['policy', 'always'] as const),
   });
 }
 

@@ -77,6 +77,10 @@ export interface ContextAttributes {
     credsspVersion?: number;
     innerPackage?: 'NTLM' | 'Negotiate' | 'Kerberos';
   };
+  /**
+   * When the context is valid. Kerberos (and Negotiate over it): the service ticket's starttime
+   * (else authtime) to its endtime, on both sides; NTLM: the context's start plus 10 hours.
+   */
   lifespan: { start: Date; expiry: Date };
   /** CredSSP: the peer's TLS certificate. */
   remoteCertificate: X509Certificate;

@@ -66,6 +66,20 @@ export interface EmulatedKerberosOptions {
   allowRc4?: boolean;
   /** The clock skew tolerated, in seconds; default 300 (RFC 4120's and Windows' five minutes). */
   clockSkew?: number;
+  /**
+   * Acceptor with `identity`: the salt its keys are derived from the password with (string-to-key,
+   * RFC 3961 3). Default: the account's salt by the usual rule, the realm then the name's
+   * components ('REALMHTTPweb.example.com'); for an AD computer account 'NAME$',
+   * 'REALMhost' + 'name.realm' in lower case (MS-KILE 3.1.1.2). Only with `identity` on an
+   * inbound or both credential.
+   */
+  salt?: string;
+  /**
+   * Initiator with ISC_REQ_DELEGATE: 'policy' (default) forwards the TGT only to a service whose
+   * ticket is ok-as-delegate (trusted for delegation), as Windows does; 'always' forwards it to any
+   * service (MIT's GSS_C_DELEG_FLAG).
+   */
+  delegation?: 'policy' | 'always';
 }
 
 /** Options only the emulated backend reads. */
@@ -119,6 +133,8 @@ export interface KerberosSettings {
   ccache: string | Buffer | undefined;
   allowRc4: boolean;
   clockSkewMs: number;
+  salt: string | undefined;
+  delegation: 'policy' | 'always';
 }
 
 interface AcquireRequestBase {

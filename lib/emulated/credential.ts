@@ -85,7 +85,7 @@ export class EmulatedCredential {
     this.credssp = opts.credssp;
     this.kerberos = opts.kerberos;
     try {
-      this.krb = new KerberosCredential(opts.kerberos, this.identity, opts.use);
+      this.krb = new KerberosCredential(opts.kerberos, this.identity, opts.use, opts.package);
     } catch (err) {
       this.dispose();
       throw err;

@@ -1,7 +1,8 @@
 /**
  * What a credential handle holds for Kerberos (`emulated.kerberos`, docs/API.md):
  * - acceptor: the service's keys, read from the keytab at acquireCredentialsHandle (the file's
- *   bytes wiped once parsed), and the replay cache every context of the handle shares;
+ *   bytes wiped once parsed) or, with an identity, made from its password then (password-keys.ts),
+ *   and the replay cache every context of the handle shares;
  * - initiator: the client's realm, whether Kerberos is configured for it (Negotiate tries Kerberos
  *   only then), and its TicketStore, made on first use from the password, the ccache (single
  *   sign-on) or, without either, the keytab's keys of its first principal (MIT's client keytab),
@@ -11,12 +12,14 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { KerberosSettings } from '../backend/types';
+import type { PackageName } from '../constants';
 import { SspiError, isSspiError, sspiError } from '../errors';
 import { allocSecret, wipe, type SecretBuffer } from '../secret';
 import { utf8OfUtf16le } from '../secret-text';
 import { loadKrb5Config, type Krb5Config } from './kdc/krb5-conf';
 import { Enctype } from './mechanisms/kerberos/crypto/enctypes';
 import type { ServiceKeyLookup } from './mechanisms/kerberos/ap-req-checks';
+import type { EncryptionKey } from './mechanisms/kerberos/messages/types';
 import {
   CCACHE_LIMITS,
   ccachePathFromEnv,
@@ -30,6 +33,7 @@ import {
   wipeKeytab,
   type KeytabEntry,
 } from './mechanisms/kerberos/files/keytab';
+import { accountSalt, acceptorEnctypes, passwordKeys } from './mechanisms/kerberos/password-keys';
 import { ReplayCache } from './mechanisms/kerberos/replay-cache';
 import { TicketStore } from './tickets/ticket-store';
 
@@ -51,6 +55,8 @@ export function clientNameOf(identity: KerberosIdentity): { user: string; realm:
 export class KerberosCredential {
   /** The keytab's entries, in secret memory: the service's keys, or a client's own (no identity). */
   private readonly keytab: KeytabEntry[] | undefined;
+  /** An acceptor's keys made from its identity's password, one per enctype; in secret memory. */
+  private readonly passwordKeys: EncryptionKey[] | undefined;
   /** One per handle, as MIT keeps one per service: every context's authenticators (RFC 4120 3.2.3). */
   readonly replayCache: ReplayCache;
   private readonly inboundToo: boolean;
@@ -62,15 +68,25 @@ export class KerberosCredential {
     readonly settings: Readonly<KerberosSettings>,
     private readonly identity: KerberosIdentity | undefined,
     use: 'outbound' | 'inbound' | 'both',
+    /** The credential's package: an NTLM one holds no Kerberos acceptor keys. */
+    pkg: PackageName,
   ) {
-    if (settings.keytab !== undefined) this.keytab = readKeytab(settings.keytab);
     this.inboundToo = use !== 'outbound';
+    if (this.inboundToo && identity && pkg !== 'NTLM') this.passwordKeys = keysOfIdentity(identity, settings);
+    if (settings.keytab !== undefined) {
+      try {
+        this.keytab = readKeytab(settings.keytab);
+      } catch (err) {
+        wipeKeys(this.passwordKeys);
+        throw err;
+      }
+    }
     this.replayCache = new ReplayCache({ clockSkewMs: settings.clockSkewMs });
   }
 
   /** The acceptor has service keys: Kerberos can be accepted. */
   get hasServiceKeys(): boolean {
-    return this.inboundToo && (this.keytab?.length ?? 0) > 0;
+    return this.inboundToo && ((this.keytab?.length ?? 0) > 0 || this.passwordKeys !== undefined);
   }
 
   /**
@@ -81,11 +97,16 @@ export class KerberosCredential {
     return this.identity || this.settings.ccache !== undefined ? undefined : this.keytab?.[0];
   }
 
-  /** The service key lookup a KerberosAcceptor takes; rc4-hmac keys only with allowRc4. */
+  /**
+   * The service key lookup a KerberosAcceptor takes; rc4-hmac keys only with allowRc4. The keytab's
+   * keys by principal and kvno, then the password's for any: they are the account's keys under
+   * each of its names (MIT's acceptor likewise takes any ticket its keys decrypt), and have no kvno.
+   */
   get serviceKeys(): ServiceKeyLookup {
     return (sname, realm, kvno, etype) => {
       if (this.disposed || (etype === Enctype.RC4_HMAC && !this.settings.allowRc4)) return undefined;
-      return keysFor(this.keytab ?? [], sname, realm, kvno, etype)[0]?.key;
+      const fromKeytab = keysFor(this.keytab ?? [], sname, realm, kvno, etype)[0]?.key;
+      return fromKeytab ?? this.passwordKeys?.find((key) => key.keyType === etype);
     };
   }
 
@@ -145,6 +166,7 @@ export class KerberosCredential {
     if (this.disposed) return;
     this.disposed = true;
     if (this.keytab) wipeKeytab(this.keytab);
+    wipeKeys(this.passwordKeys);
     this.store?.then((store) => store.dispose()).catch(() => undefined);
   }
 
@@ -189,6 +211,30 @@ export class KerberosCredential {
     }
     return store;
   }
+}
+
+/**
+ * An acceptor's keys from its identity's password (UTF-8 only for the derivation, then wiped),
+ * salted with `settings.salt`, else the account's salt; none when neither a salt nor the
+ * identity's realm is known.
+ */
+function keysOfIdentity(
+  identity: KerberosIdentity,
+  settings: Readonly<KerberosSettings>,
+): EncryptionKey[] | undefined {
+  const name = clientNameOf(identity);
+  const salt = settings.salt ?? (name && accountSalt(name.user, name.realm));
+  if (salt === undefined) return undefined;
+  const password = utf8OfUtf16le(identity.passwordUtf16);
+  try {
+    return passwordKeys(password, salt, acceptorEnctypes(settings.allowRc4));
+  } finally {
+    wipe(password);
+  }
+}
+
+function wipeKeys(keys: readonly EncryptionKey[] | undefined): void {
+  for (const key of keys ?? []) wipe(key.keyValue);
 }
 
 /** A keytab's entries from a path (read whole, bounded, its bytes wiped) or the caller's bytes. */

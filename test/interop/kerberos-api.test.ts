@@ -14,20 +14,17 @@ import { join } from 'node:path';
 import {
   ASC_REQ,
   ISC_REQ,
-  acceptSecurityContext,
   acquireCredentialsHandle,
-  decryptMessage,
   deleteSecurityContext,
-  encryptMessage,
   freeCredentialsHandle,
   initializeSecurityContext,
   queryContextAttributes,
   type AcquireCredentialsOptions,
   type CredentialsHandle,
-  type SecurityContext,
 } from '../../lib';
+import { handshake, mitSide, ourSide, wrapBetween, wrapBothWays } from './peers/api-sides';
 import { describeWithPeers } from './peers/availability';
-import { JsonPeer, type PeerStep } from './peers/json-peer';
+import { JsonPeer } from './peers/json-peer';
 import { startMitRealm, type MitRealm } from './peers/mit-realm';
 
 const REALM = 'API.TEST';
@@ -37,84 +34,16 @@ const KRB5_OID = '1.2.840.113554.1.2.2';
 const ISC_FLAGS = ISC_REQ.MUTUAL_AUTH | ISC_REQ.CONFIDENTIALITY | ISC_REQ.INTEGRITY | ISC_REQ.SEQUENCE_DETECT;
 const ASC_FLAGS = ASC_REQ.CONFIDENTIALITY | ASC_REQ.INTEGRITY | ASC_REQ.SEQUENCE_DETECT;
 
-/** One side of a handshake: a token in (null first for the initiator), a token out. */
-type Side = (input: Buffer | null) => Promise<{ token: Buffer; done: boolean }>;
-
-/** Run the legs until both sides are done; each token goes to the other side. */
-async function handshake(client: Side, server: Side): Promise<void> {
-  let c = await client(null);
-  let s: { token: Buffer; done: boolean } = { token: Buffer.alloc(0), done: false };
-  for (let leg = 0; leg < 8; leg++) {
-    if (c.token.length === 0) break;
-    s = await server(c.token);
-    if (s.token.length === 0) break;
-    c = await client(s.token);
-  }
-  expect({ client: c.done, server: s.done }).toEqual({ client: true, server: true });
-}
-
 function ours(
   role: 'initiator' | 'acceptor',
   credential: CredentialsHandle,
   target = `HTTP/${HOST}`,
   flags?: number,
 ) {
-  let context: SecurityContext | null = null;
-  const side: Side = async (input) => {
-    const result =
-      role === 'initiator'
-        ? await initializeSecurityContext({
-            credential,
-            context,
-            targetName: target,
-            flags: flags ?? ISC_FLAGS,
-            input: input ?? undefined,
-          })
-        : await acceptSecurityContext({ credential, context, flags: flags ?? ASC_FLAGS, input: input! });
-    context = result.context;
-    return { token: result.output, done: result.statusName === 'SEC_E_OK', attributes: result.attributes };
-  };
-  return {
-    side,
-    get context(): SecurityContext {
-      if (!context) throw new Error('no context yet');
-      return context;
-    },
-  };
-}
-
-/** MIT's end as a Side; `last` is its latest answer (with `peer` and `mech` once complete). */
-function mitSide(peer: JsonPeer): Side & { last?: PeerStep } {
-  const side: Side & { last?: PeerStep } = async (input) => {
-    const step = input === null ? await peer.start() : await peer.step(input);
-    side.last = step;
-    return { token: step.token ?? Buffer.alloc(0), done: step.complete };
-  };
-  return side;
-}
-
-/** Three messages each way through encryptMessage/decryptMessage and MIT's wrap/unwrap. */
-async function wrapBothWays(context: SecurityContext, mit: JsonPeer): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    const toMit = Buffer.from(`sealed by us, #${i}`);
-    expect(await mit.unwrap(await encryptMessage(context, toMit))).toEqual({
-      data: toMit,
-      confidential: true,
-    });
-    const toUs = Buffer.from(`sealed by MIT, #${i}`);
-    expect(await decryptMessage(context, await mit.wrap(toUs))).toEqual(toUs);
-  }
-}
-
-/** Messages each way between two of our contexts. */
-async function wrapBetween(a: SecurityContext, b: SecurityContext): Promise<void> {
-  for (const [from, to] of [
-    [a, b],
-    [b, a],
-  ]) {
-    const message = Buffer.from('between our two ends');
-    expect(await decryptMessage(to, await encryptMessage(from, message))).toEqual(message);
-  }
+  return ourSide(role, credential, {
+    target: role === 'initiator' ? target : undefined,
+    flags: flags ?? (role === 'initiator' ? ISC_FLAGS : ASC_FLAGS),
+  });
 }
 
 /** A port nothing listens on (UDP or TCP), for a KDC that is down. */
@@ -252,8 +181,10 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       expect(stdout).toContain(`krbtgt/${REALM}@${REALM}`);
     });
 
-    test('our client delegating (ISC_REQ_DELEGATE) → our acceptor gets the TGT; a keytab Buffer works too', async () => {
-      const client = ours('initiator', await alice('Kerberos'), `HTTP/${HOST}`, ISC_FLAGS | ISC_REQ.DELEGATE);
+    test('our client delegating (ISC_REQ_DELEGATE, delegation always) → our acceptor gets the TGT; a keytab Buffer works too', async () => {
+      // The service is not ok-as-delegate: only 'always' forwards to it (kerberos-api-service-rules.test.ts).
+      const insisting = await alice('Kerberos', { kerberos: { delegation: 'always' } });
+      const client = ours('initiator', insisting, `HTTP/${HOST}`, ISC_FLAGS | ISC_REQ.DELEGATE);
       const server = ours(
         'acceptor',
         await acquire({

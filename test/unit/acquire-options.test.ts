@@ -208,6 +208,11 @@ describe('emulated.kerberos', () => {
     ['clockSkew', 1.5, 'ERR_INVALID_ARG_VALUE'],
     ['clockSkew', 86_401, 'ERR_INVALID_ARG_VALUE'],
     ['kdcs', 'kdc.example.com', 'ERR_INVALID_ARG_VALUE'],
+    ['salt', Buffer.from('REALMuser'), 'ERR_INVALID_ARG_TYPE'],
+    ['salt', '', 'ERR_INVALID_ARG_VALUE'],
+    ['delegation', 'never', 'ERR_INVALID_ARG_VALUE'],
+    ['delegation', true, 'ERR_INVALID_ARG_TYPE'],
+    ['delegation', null, 'ERR_INVALID_ARG_TYPE'],
   ])('refuses kerberos.%s = %p (%s), naming the option', async (key, value, code) => {
     const err = await rejection(kerberos({ [key]: value }));
     expect(err.code).toBe(code);
@@ -227,8 +232,30 @@ describe('emulated.kerberos', () => {
       { kdc: { 'example.com': 'kdc1.example.com:88', OTHER: ['a', 'b'] } },
       { keytab: keytabPath, ccache: 'FILE:/tmp/krb5cc_0', allowRc4: true, clockSkew: 0 },
       { keytab: Buffer.from([5, 2]), ccache: Buffer.from([5, 4]) },
+      { delegation: 'policy' },
+      { delegation: 'always' },
     ]) {
       await freeCredentialsHandle(await acquireCredentialsHandle(kerberos(k)));
+    }
+  });
+
+  it('takes a salt only where it salts something: an inbound or both credential with identity, not NTLM', async () => {
+    const salted = { kerberos: { salt: 'LABHTTPweb.lab' } };
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ package: 'Kerberos', use: 'inbound', emulated: salted }, 'needs options.identity'],
+      [{ package: 'Kerberos', use: 'outbound', identity, emulated: salted }, "options.use is 'outbound'"],
+      [{ package: 'NTLM', use: 'inbound', identity, emulated: salted }, 'options.package is NTLM'],
+    ];
+    for (const [opts, why] of cases) {
+      const err = await rejection(opts);
+      expect(err.code).toBe('ERR_INVALID_ARG_VALUE');
+      expect(err.message).toContain('options.emulated.kerberos.salt');
+      expect(err.message).toContain(why);
+    }
+    for (const use of ['inbound', 'both'] as const) {
+      await freeCredentialsHandle(
+        await acquireCredentialsHandle({ package: 'Negotiate', use, identity, emulated: salted }),
+      );
     }
   });
 

@@ -147,12 +147,13 @@ describe('package Kerberos', () => {
     expect(afterFirst - before).toBe(3);
   });
 
-  test('ISC_REQ_DELEGATE forwards the TGT; the acceptor gives it as an MIT ccache', async () => {
+  test('ISC_REQ_DELEGATE forwards the TGT to an ok-as-delegate service; the acceptor gives it as an MIT ccache', async () => {
+    kdc.okAsDelegate.add(SPN);
     const { server: s, client: c } = await handshake(
       await client('Kerberos', kdcAddress),
       await server('Kerberos'),
       FLAGS | ISC_REQ.DELEGATE,
-    );
+    ).finally(() => kdc.okAsDelegate.delete(SPN));
     expect(c.attributes & ISC_REQ.DELEGATE).toBe(ISC_REQ.DELEGATE);
     expect(credentialsDelegated(s)).toBe(true);
     expect(s.attributes & ASC_RET.MUTUAL_AUTH).toBe(ASC_RET.MUTUAL_AUTH);
@@ -165,6 +166,40 @@ describe('package Kerberos', () => {
     });
     expect(cache.credentials.map((cred) => cred.server.name.nameString)).toEqual([['krbtgt', REALM]]);
     wipeCcache(cache);
+  });
+
+  test('ISC_REQ_DELEGATE to a service not ok-as-delegate: no TGT and no ISC_RET_DELEGATE, unless delegation is always', async () => {
+    const policy = await handshake(
+      await client('Kerberos', kdcAddress),
+      await server('Kerberos'),
+      FLAGS | ISC_REQ.DELEGATE,
+    );
+    expect(policy.client.attributes & ISC_REQ.DELEGATE).toBe(0);
+    expect(credentialsDelegated(policy.server)).toBe(false);
+    const always = await acquire({
+      package: 'Kerberos',
+      use: 'outbound',
+      identity: { user: 'alice', domain: REALM, password: PASSWORD },
+      emulated: { kerberos: { kdc: kdcAddress, delegation: 'always' } },
+    });
+    const insisted = await handshake(always, await server('Kerberos'), FLAGS | ISC_REQ.DELEGATE);
+    expect(insisted.client.attributes & ISC_REQ.DELEGATE).toBe(ISC_REQ.DELEGATE);
+    expect(credentialsDelegated(insisted.server)).toBe(true);
+  });
+
+  test('lifespan and expiry are the service ticket’s authtime to endtime, on both sides', async () => {
+    kdc.bend.lifetimeSeconds = 1800;
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const { client: c, server: s } = await handshake(
+      await client('Kerberos', kdcAddress),
+      await server('Kerberos'),
+    ).finally(() => (kdc.bend = {}));
+    const clientSpan = await queryContextAttributes(c.context, 'lifespan');
+    expect(clientSpan.start.getTime()).toBeGreaterThanOrEqual(before);
+    expect(clientSpan.expiry.getTime() - clientSpan.start.getTime()).toBe(1800_000);
+    expect(await queryContextAttributes(s.context, 'lifespan')).toEqual(clientSpan);
+    expect(c.expiry).toEqual(clientSpan.expiry);
+    expect(s.expiry).toEqual(clientSpan.expiry);
   });
 
   test('without delegation, delegatedCredentials is SEC_E_NO_CREDENTIALS', async () => {

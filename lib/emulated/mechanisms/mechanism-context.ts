@@ -20,6 +20,12 @@ export interface MessageSizes {
   securityTrailer: number;
 }
 
+/** When a context is valid: Kerberos' service ticket's starttime (else authtime) to its endtime. */
+export interface ContextLifetime {
+  start: Date;
+  end: Date;
+}
+
 /** Who a context authenticated as (initiator: itself; acceptor: the peer). */
 export interface MechanismIdentity {
   user: string;
@@ -46,6 +52,12 @@ export interface MechanismContext {
   readonly sessionKey: Buffer | undefined;
   /** The sizes of its per-message tokens, where they depend on the context (Kerberos: the key's enctype); NTLM's are fixed. */
   readonly messageSizes?: MessageSizes;
+  /**
+   * Kerberos: the service ticket's validity, once the ticket is known (the initiator's from the
+   * start, the acceptor's once complete), as Windows reports a Kerberos context's lifespan and
+   * expiry. Undefined for NTLM, whose contexts do not expire.
+   */
+  readonly lifetime?: ContextLifetime;
   /**
    * Seal and sign one message (SSPI EncryptMessage / GSS_WrapEx): returns the concatenation
    * CredSSP puts on the wire (NTLM: the 16-byte signature, then the sealed bytes; Kerberos: the

@@ -140,7 +140,7 @@ function candidateOf(candidates: readonly SpnegoCandidate[], kind: 'ntlm' | 'ker
       'SEC_E_NO_CREDENTIALS',
       kind === 'ntlm'
         ? 'No credentials usable with NTLM.'
-        : 'No credentials usable with Kerberos: an acceptor needs `emulated.kerberos.keytab`.',
+        : 'No credentials usable with Kerberos: an acceptor needs `emulated.kerberos.keytab`, or `identity` with its realm (or `emulated.kerberos.salt`).',
     );
   }
   return candidate;

@@ -43,7 +43,7 @@ const ASC_SUPPORTED =
   ASC_REQ.IDENTIFY;
 
 /** Context lifetime Windows reports for NTLM: effectively unbounded; we say 10 hours. */
-const LIFETIME_MS = 10 * 60 * 60 * 1000;
+const NTLM_LIFETIME_MS = 10 * 60 * 60 * 1000;
 
 export class MechanismPackage implements PackageContext {
   private mechanism: MechanismContext | undefined;
@@ -95,7 +95,7 @@ export class MechanismPackage implements PackageContext {
       status: complete ? SEC.E_OK : SEC.I_CONTINUE_NEEDED,
       output,
       attributes: this.attributes(request.flags, complete),
-      expiry: new Date(this.started.getTime() + LIFETIME_MS),
+      expiry: this.lifespan().expiry,
     };
   }
 
@@ -184,7 +184,7 @@ export class MechanismPackage implements PackageContext {
           state: this.mechanism?.complete ? 0 : 2,
         };
       case 'lifespan':
-        return { start: this.started, expiry: new Date(this.started.getTime() + LIFETIME_MS) };
+        return this.lifespan();
       case 'names': {
         const id = this.established().identity;
         return { user: id ? (id.domain ? `${id.domain}\\${id.user}` : id.user) : '' };
@@ -201,6 +201,16 @@ export class MechanismPackage implements PackageContext {
           `The ${this.packageName} package has no '${attribute}' attribute.`,
         );
     }
+  }
+
+  /**
+   * Kerberos: the service ticket's starttime (else authtime) to its endtime, as Windows reports
+   * it (the context cannot outlive its ticket); NTLM: from the context's start, 10 hours.
+   */
+  private lifespan(): { start: Date; expiry: Date } {
+    const ticket = this.mechanism?.lifetime;
+    if (ticket) return { start: ticket.start, expiry: ticket.end };
+    return { start: this.started, expiry: new Date(this.started.getTime() + NTLM_LIFETIME_MS) };
   }
 
   dispose(): void {
@@ -222,7 +232,8 @@ export class MechanismPackage implements PackageContext {
     if (!delegated) {
       throw sspiError(
         'SEC_E_NO_CREDENTIALS',
-        'The client delegated no credentials: it must ask for ISC_REQ_DELEGATE with Kerberos and a forwardable TGT.',
+        'The client delegated no credentials: it must ask for ISC_REQ_DELEGATE with Kerberos and a ' +
+          'forwardable TGT, and the service must be ok-as-delegate unless its kerberos.delegation is always.',
       );
     }
     this.delegation ??= delegationOf(delegated);

@@ -81,6 +81,8 @@ export class FakeKdc {
   readonly users = new Map<string, FakeUser>();
   /** Service name ('HTTP/web.test') → its aes256 key. */
   readonly services = new Map<string, Buffer>();
+  /** Services trusted for delegation: their tickets carry ok-as-delegate. */
+  readonly okAsDelegate = new Set<string>();
   requirePreauth = true;
   bend: Bend = {};
   readonly requests: KdcReq[] = [];
@@ -193,13 +195,14 @@ export class FakeKdc {
       : KeyUsage.TGS_REP_ENC_PART_SESSION_KEY;
     const forwarded = req.reqBody.kdcOptions & KdcOption.FORWARDED ? TicketFlag.FORWARDED : 0;
     const forwardable = req.reqBody.kdcOptions & KdcOption.FORWARDABLE ? TicketFlag.FORWARDABLE : 0;
+    const okAsDelegate = this.okAsDelegate.has(sname) ? TicketFlag.OK_AS_DELEGATE : 0;
     return this.reply(
       { ...req, reqBody: { ...req.reqBody, cname: tgtPart.cname } },
       13,
       key.keyValue,
       key.keyType,
       usage,
-      forwarded | forwardable,
+      forwarded | forwardable | okAsDelegate,
     );
   }
 

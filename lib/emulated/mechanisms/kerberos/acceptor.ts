@@ -131,6 +131,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
     this.recordAuthenticator(apReq, ticket, auth, now);
     this.delegatedValue = delegated;
     this.identityValue = identityOf(ticket.cname, ticket.crealm);
+    this.lifetimeValue = { start: ticket.starttime ?? ticket.authtime, end: ticket.endtime };
     const mutual = (apReq.apOptions & ApOption.MUTUAL_REQUIRED) !== 0;
     this.flagsValue = mutual ? flags | GssFlag.MUTUAL : flags & ~GssFlag.MUTUAL;
     const initiatorKey = auth.subkey ?? ticket.key;

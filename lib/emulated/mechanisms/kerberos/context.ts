@@ -6,8 +6,7 @@
  */
 import { sspiError } from '../../../errors';
 import { wipe, type SecretBuffer } from '../../../secret';
-import type { MechanismIdentity, MechanismStep } from '../mechanism-context';
-import type { MessageSizes } from '../mechanism-context';
+import type { ContextLifetime, MechanismIdentity, MechanismStep, MessageSizes } from '../mechanism-context';
 import { CfxProtection, cfxCipherOf } from './cfx';
 import { Enctype, enctypeProfile } from './crypto/enctypes';
 import type { PrincipalName } from './messages/types';
@@ -65,6 +64,8 @@ export function identityOf(cname: PrincipalName, crealm: string): MechanismIdent
 export abstract class KerberosContextBase {
   readonly mechanism = 'Kerberos' as const;
   protected identityValue: MechanismIdentity | undefined;
+  /** The service ticket's validity (RFC 4120 5.3: starttime, else authtime, to endtime). */
+  protected lifetimeValue: ContextLifetime | undefined;
   /** The GSS flags in force (GSS_C_*: MUTUAL 2, DELEG 1, ...), for ISC_RET/ASC_RET. */
   protected flagsValue = 0;
   /** Secrets the subclass holds (the session key, subkeys, delegated keys), wiped by dispose(). */
@@ -82,6 +83,10 @@ export abstract class KerberosContextBase {
 
   get identity(): MechanismIdentity | undefined {
     return this.identityValue;
+  }
+
+  get lifetime(): ContextLifetime | undefined {
+    return this.lifetimeValue;
   }
 
   /** The GSS_C_* flags both sides settled on; 0 until known. */

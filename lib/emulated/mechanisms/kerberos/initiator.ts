@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { sspiError } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
-import type { MechanismContext, MechanismStep } from '../mechanism-context';
+import type { ContextLifetime, MechanismContext, MechanismStep } from '../mechanism-context';
 import { KerberosContextBase, identityOf } from './context';
 import { Enctype, enctypeProfile, type EnctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
@@ -37,6 +37,8 @@ export interface KerberosInitiatorOptions {
   ticket: Ticket;
   /** Its session key; copied in, the caller's copy stays the caller's. */
   sessionKey: EncryptionKey;
+  /** The ticket's validity, from the KDC's reply (or the ccache) that gave it; the context's lifetime. */
+  ticketLifetime?: ContextLifetime;
   /** The client principal and realm the ticket was issued to. */
   cname: PrincipalName;
   crealm: string;
@@ -70,6 +72,7 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     this.sessionKeyValue = copySecret(options.sessionKey.keyValue);
     this.secrets.push(this.sessionKeyValue);
     this.identityValue = identityOf(options.cname, options.crealm);
+    this.lifetimeValue = options.ticketLifetime;
   }
 
   step(input: Buffer | null): MechanismStep {

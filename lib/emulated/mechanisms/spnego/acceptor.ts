@@ -20,7 +20,13 @@
  * Failures carry a NegTokenResp { reject } in SspiError.output for the peer.
  */
 import { SspiError, peerText, sspiError } from '../../../errors';
-import type { MechanismContext, MechanismIdentity, MechanismStep, MessageSizes } from '../mechanism-context';
+import type {
+  ContextLifetime,
+  MechanismContext,
+  MechanismIdentity,
+  MechanismStep,
+  MessageSizes,
+} from '../mechanism-context';
 import {
   candidateIndexOf,
   chooseMechanism,
@@ -85,6 +91,10 @@ export class SpnegoAcceptor implements MechanismContext {
 
   get messageSizes(): MessageSizes | undefined {
     return this.inner?.messageSizes;
+  }
+
+  get lifetime(): ContextLifetime | undefined {
+    return this.inner?.lifetime;
   }
 
   step(input: Buffer | null): MechanismStep {

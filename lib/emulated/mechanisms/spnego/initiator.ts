@@ -18,7 +18,13 @@
  * MIT krb5's SPNEGO, the reference for gss-ntlmssp and Samba peers.
  */
 import { sspiError } from '../../../errors';
-import type { MechanismContext, MechanismIdentity, MechanismStep, MessageSizes } from '../mechanism-context';
+import type {
+  ContextLifetime,
+  MechanismContext,
+  MechanismIdentity,
+  MechanismStep,
+  MessageSizes,
+} from '../mechanism-context';
 import {
   candidateIndexOf,
   chosenByServer,
@@ -87,6 +93,10 @@ export class SpnegoInitiator implements MechanismContext {
 
   get messageSizes(): MessageSizes | undefined {
     return this.inner.messageSizes;
+  }
+
+  get lifetime(): ContextLifetime | undefined {
+    return this.inner.lifetime;
   }
 
   step(input: Buffer | null): MechanismStep {

@@ -1,8 +1,9 @@
 /**
  * What an initiator needs before Kerberos' first token, got over the network: the service ticket
  * for the target (the credential's TicketStore: its TGT from the password or the ccache, then the
- * TGS exchange), and with ISC_REQ_DELEGATE a forwarded TGT in a KRB-CRED (RFC 4121 4.1.1.1). The
- * mechanism (mechanisms/kerberos/initiator.ts) is then made synchronously from it.
+ * TGS exchange), and with ISC_REQ_DELEGATE a forwarded TGT in a KRB-CRED (RFC 4121 4.1.1.1) where
+ * the delegation option allows it. The mechanism (mechanisms/kerberos/initiator.ts) is then made
+ * synchronously from it.
  *
  * Negotiate, as Windows does, uses Kerberos only where it can: when Kerberos is configured for the
  * client's realm, and the KDC answers with a ticket. No KDC answering, a service the KDC does not
@@ -17,8 +18,9 @@ import { encodeDelegation } from '../../mechanisms/kerberos/delegation';
 import { KerberosInitiator } from '../../mechanisms/kerberos/initiator';
 import { disposeCredential } from '../../mechanisms/kerberos/kdc-exchange/credential';
 import { canForward } from '../../mechanisms/kerberos/kdc-exchange/tgs-exchange';
-import { GssFlag } from '../../mechanisms/kerberos/messages/constants';
+import { GssFlag, TicketFlag } from '../../mechanisms/kerberos/messages/constants';
 import type { EncryptionKey, PrincipalName, Ticket } from '../../mechanisms/kerberos/messages/types';
+import type { ContextLifetime } from '../../mechanisms/mechanism-context';
 import type { TicketStore } from '../../tickets/ticket-store';
 
 /** What the initiator asks of Kerberos. */
@@ -46,6 +48,7 @@ export class KerberosStart {
     private readonly sessionKey: EncryptionKey,
     private readonly cname: PrincipalName,
     private readonly crealm: string,
+    private readonly ticketLifetime: ContextLifetime,
     private readonly gssFlags: number,
     /** The KRB-CRED forwarding a TGT, when delegating. */
     readonly delegation: Buffer | undefined,
@@ -59,6 +62,7 @@ export class KerberosStart {
       sessionKey: this.sessionKey,
       cname: this.cname,
       crealm: this.crealm,
+      ticketLifetime: this.ticketLifetime,
       flags: this.gssFlags,
       delegation: this.delegation,
     });
@@ -93,7 +97,8 @@ export async function startKerberos(
   let gssFlags = gssFlagsOf(request.flags) | (request.mutual ? GssFlag.MUTUAL : 0);
   let delegation: Buffer | undefined;
   try {
-    if (request.flags & ISC_REQ.DELEGATE) delegation = await forwardedTgtCred(store, sessionKey);
+    if (request.flags & ISC_REQ.DELEGATE && mayDelegate(credential.kerberos.delegation, service.flags))
+      delegation = await forwardedTgtCred(store, sessionKey);
   } catch (err) {
     wipe(sessionKey.keyValue);
     throw err;
@@ -104,6 +109,7 @@ export async function startKerberos(
     sessionKey,
     service.client.name,
     service.client.realm,
+    { start: service.starttime ?? service.authtime, end: service.endtime },
     gssFlags,
     delegation,
   );
@@ -134,6 +140,16 @@ function gssFlagsOf(flags: number): number {
   if (flags & ISC_REQ.REPLAY_DETECT) gss |= GssFlag.REPLAY;
   if (flags & ISC_REQ.SEQUENCE_DETECT) gss |= GssFlag.SEQUENCE;
   return gss;
+}
+
+/**
+ * Whether ISC_REQ_DELEGATE forwards the TGT to this service. 'policy', as Windows does: only when
+ * the KDC marked the service ticket ok-as-delegate (RFC 4120 2.8: the service is trusted for
+ * delegation; AD's TRUSTED_FOR_DELEGATION), as MIT's GSS_C_DELEG_POLICY_FLAG; 'always' forwards to
+ * any service, as MIT's GSS_C_DELEG_FLAG.
+ */
+function mayDelegate(option: 'policy' | 'always', serviceTicketFlags: number): boolean {
+  return option === 'always' || (serviceTicketFlags & TicketFlag.OK_AS_DELEGATE) !== 0;
 }
 
 /**
