@@ -15,7 +15,8 @@
 # Exits 3 with the reason on stderr when a tool is missing (npm run bench then reports null).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-export PATH="$PATH:/usr/sbin:/sbin"
+# shellcheck source=../peers/mit-realm.sh
+. "$here/../peers/mit-realm.sh"
 
 missing() {
   local tool
@@ -28,48 +29,18 @@ missing() {
   [ -f /usr/include/gssapi/gssapi_krb5.h ] || echo "gssapi/gssapi_krb5.h (libkrb5-dev)"
 }
 
-use_realm() {
-  export KRB5_CONFIG="$1/krb5.conf" KRB5_KDC_PROFILE="$1/kdc.conf"
-  export KRB5CCNAME="FILE:$1/ccache" KRB5_KTNAME="FILE:$1/http.keytab" KRB5RCACHEDIR="$1"
-}
-
 up() {
   local dir=$1 port master
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  cat >"$dir/krb5.conf" <<CONF
-[libdefaults]
- default_realm = BENCH.TEST
- dns_lookup_kdc = false
- dns_canonicalize_hostname = false
- rdns = false
-[realms]
- BENCH.TEST = {
-  kdc = 127.0.0.1:$port
- }
-CONF
-  cat >"$dir/kdc.conf" <<CONF
-[kdcdefaults]
- kdc_listen = 127.0.0.1:$port
- kdc_tcp_listen = 127.0.0.1:$port
-[realms]
- BENCH.TEST = {
-  database_name = $dir/principal
-  key_stash_file = $dir/stash
-  acl_file = $dir/kadm5.acl
-  supported_enctypes = aes256-cts-hmac-sha1-96:normal
- }
-CONF
-  use_realm "$dir"
+  port=$(mit_free_port)
+  mit_realm_conf "$dir" BENCH.TEST "$port"
+  mit_use_realm "$dir"
   master=$(head -c 24 /dev/urandom | base64)
   (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '\n' >"$dir/alice.password")
   kdb5_util create -s -r BENCH.TEST -P "$master" >/dev/null
   kadmin.local -q "addprinc -pw $(cat "$dir/alice.password") alice" >/dev/null 2>&1
   kadmin.local -q "addprinc -randkey HTTP/bench.test" >/dev/null 2>&1
   kadmin.local -q "ktadd -k $dir/http.keytab HTTP/bench.test" >/dev/null
-  # Its output away from ours: a caller reading our stdout to its end would wait for the KDC.
-  krb5kdc -n </dev/null >/dev/null 2>&1 &
-  echo $! >"$dir/kdc.pid"
-  for _ in $(seq 50); do ss -ltn | grep -q ":$port " && break; sleep 0.1; done
+  mit_start_kdc "$dir" "$port"
   kinit alice <"$dir/alice.password" >/dev/null
   kvno HTTP/bench.test >/dev/null
   gcc -O2 -Wall -o "$dir/mit-ap-exchange" "$here/mit-ap-exchange.c" -lgssapi_krb5
@@ -77,7 +48,7 @@ CONF
 }
 
 measure() {
-  use_realm "$1"
+  mit_use_realm "$1"
   case $3 in
   file) "$1/mit-ap-exchange" HTTP@bench.test "$2" ;;
   none) KRB5RCACHETYPE=none "$1/mit-ap-exchange" HTTP@bench.test "$2" ;;
@@ -86,7 +57,7 @@ measure() {
 }
 
 down() {
-  [ -f "$1/kdc.pid" ] && kill "$(cat "$1/kdc.pid")" 2>/dev/null || true
+  mit_stop_kdc "$1"
   rm -rf "$1"
 }
 

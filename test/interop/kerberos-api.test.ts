@@ -71,11 +71,12 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
   const alice = (
     pkg: 'Kerberos' | 'Negotiate' | 'CredSSP',
     extra: AcquireCredentialsOptions['emulated'] = {},
+    password = PASSWORD,
   ) =>
     acquire({
       package: pkg,
       use: 'outbound',
-      identity: { user: 'alice', domain: REALM.toLowerCase(), password: PASSWORD },
+      identity: { user: 'alice', domain: REALM.toLowerCase(), password },
       emulated: { ...extra, kerberos: { kdc: realm.kdc, ...extra.kerberos } },
     });
   const service = (
@@ -96,6 +97,22 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
     peers.push(peer);
     return peer;
   };
+  /** Our initiator with `credential` → MIT's acceptor, the handshake done. */
+  const toMitAcceptor = async (credential: CredentialsHandle, mech: 'krb5' | 'spnego' = 'krb5') => {
+    const client = ours('initiator', credential);
+    const peer = mitAcceptor(mech);
+    const mit = mitSide(peer);
+    await peer.start();
+    await handshake(client.side, mit);
+    return { client, peer, mit };
+  };
+  /** MIT's initiator → our acceptor of `pkg` with the HTTP keytab, the handshake done. */
+  const fromMitInitiator = async (pkg: 'Kerberos' | 'Negotiate', mech: 'krb5' | 'spnego', deleg = false) => {
+    const server = ours('acceptor', await service(pkg));
+    const peer = mitInitiator(mech, deleg);
+    await handshake(mitSide(peer), server.side);
+    return { server, peer };
+  };
 
   beforeAll(async () => {
     realm = await startMitRealm({ realm: REALM });
@@ -114,11 +131,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
 
   describe('package Kerberos', () => {
     test('our client (password) → MIT’s acceptor: mutual, MIT sees alice@API.TEST, wraps both ways', async () => {
-      const client = ours('initiator', await alice('Kerberos'));
-      const peer = mitAcceptor('krb5');
-      const mit = mitSide(peer);
-      await peer.start();
-      await handshake(client.side, mit);
+      const { client, peer, mit } = await toMitAcceptor(await alice('Kerberos'));
       expect(mit.last).toMatchObject({ complete: true, peer: `alice@${REALM}`, mech: KRB5_OID });
       expect(await queryContextAttributes(client.context, 'names')).toEqual({ user: `${REALM}\\alice` });
       expect(await queryContextAttributes(client.context, 'packageInfo')).toMatchObject({
@@ -135,11 +148,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
         use: 'outbound',
         emulated: { kerberos: { kdc: realm.kdc, ccache: `FILE:${ccache}` } },
       });
-      const client = ours('initiator', credential);
-      const peer = mitAcceptor('krb5');
-      const mit = mitSide(peer);
-      await peer.start();
-      await handshake(client.side, mit);
+      const { client, peer, mit } = await toMitAcceptor(credential);
       expect(mit.last?.peer).toBe(`alice@${REALM}`);
       await wrapBothWays(client.context, peer);
     });
@@ -152,26 +161,18 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
         use: 'outbound',
         emulated: { kerberos: { kdc: realm.kdc, keytab: path } },
       });
-      const client = ours('initiator', credential);
-      const peer = mitAcceptor('krb5');
-      const mit = mitSide(peer);
-      await peer.start();
-      await handshake(client.side, mit);
+      const { mit } = await toMitAcceptor(credential);
       expect(mit.last?.peer).toBe(`alice@${REALM}`);
     });
 
     test('MIT’s initiator → our acceptor (keytab path): names, mutual, wraps both ways', async () => {
-      const server = ours('acceptor', await service('Kerberos'));
-      const peer = mitInitiator('krb5');
-      await handshake(mitSide(peer), server.side);
+      const { server, peer } = await fromMitInitiator('Kerberos', 'krb5');
       expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
       await wrapBothWays(server.context, peer);
     });
 
     test('a forwarded TGT arrives as an MIT ccache that klist reads', async () => {
-      const server = ours('acceptor', await service('Kerberos'));
-      const peer = mitInitiator('krb5', true);
-      await handshake(mitSide(peer), server.side);
+      const { server } = await fromMitInitiator('Kerberos', 'krb5', true);
       const delegated = await queryContextAttributes(server.context, 'delegatedCredentials');
       expect(delegated).toMatchObject({ type: 'kerberos', client: `alice@${REALM}` });
       const path = join(realm.dir, 'cc_delegated');
@@ -200,12 +201,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
     });
 
     test('a wrong password is SEC_E_LOGON_DENIED', async () => {
-      const credential = await acquire({
-        package: 'Kerberos',
-        use: 'outbound',
-        identity: { user: 'alice', domain: REALM, password: 'not-the-password' },
-        emulated: { kerberos: { kdc: realm.kdc } },
-      });
+      const credential = await alice('Kerberos', {}, 'not-the-password');
       await expect(
         initializeSecurityContext({ credential, targetName: `HTTP/${HOST}`, flags: ISC_FLAGS }),
       ).rejects.toMatchObject({ code: 'SEC_E_LOGON_DENIED' });
@@ -225,11 +221,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
 
   describe('Negotiate', () => {
     test('ours → MIT’s SPNEGO: Kerberos chosen, wraps both ways', async () => {
-      const client = ours('initiator', await alice('Negotiate'));
-      const peer = mitAcceptor('spnego');
-      const mit = mitSide(peer);
-      await peer.start();
-      await handshake(client.side, mit);
+      const { client, peer, mit } = await toMitAcceptor(await alice('Negotiate'), 'spnego');
       expect(mit.last).toMatchObject({ peer: `alice@${REALM}`, mech: KRB5_OID });
       expect(await queryContextAttributes(client.context, 'negotiationInfo')).toMatchObject({
         packageInfo: { name: 'Kerberos' },
@@ -239,17 +231,13 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
     });
 
     test('MIT’s SPNEGO → our Negotiate acceptor with only a keytab', async () => {
-      const server = ours('acceptor', await service('Negotiate'));
-      const peer = mitInitiator('spnego');
-      await handshake(mitSide(peer), server.side);
+      const { server, peer } = await fromMitInitiator('Negotiate', 'spnego');
       expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
       await wrapBothWays(server.context, peer);
     });
 
     test('MIT’s bare Kerberos → our Negotiate acceptor, as Windows’ Negotiate takes it', async () => {
-      const server = ours('acceptor', await service('Negotiate'));
-      const peer = mitInitiator('krb5');
-      await handshake(mitSide(peer), server.side);
+      const { server, peer } = await fromMitInitiator('Negotiate', 'krb5');
       await wrapBothWays(server.context, peer);
     });
 
@@ -313,16 +301,19 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
         // An ECDSA key: made in milliseconds, where RSA takes most of a second.
         emulated: { kerberos: { keytab: rdpKeytab }, credssp: { keyType: 'ecdsa' } },
       });
+    /** Our CredSSP client → our CredSSP acceptor (`server`, else the RDP service's keytab), the handshake done. */
+    const rdpHandshake = async (credential: CredentialsHandle, flags: number, server?: CredentialsHandle) => {
+      const c = ours('initiator', credential, TARGET, flags);
+      const s = ours('acceptor', server ?? (await rdpServer()), undefined, 0);
+      await handshake(c.side, s.side);
+      return { client: c, server: s };
+    };
 
     test('delegates the password to a server Kerberos authenticated (allowFreshCredentials)', async () => {
-      const client = ours(
-        'initiator',
+      const { server } = await rdpHandshake(
         await credssp({ allowFreshCredentials: [TARGET], allowFreshCredentialsWhenNTLMOnly: [] }),
-        TARGET,
         ISC_REQ.DELEGATE,
       );
-      const server = ours('acceptor', await rdpServer(), undefined, 0);
-      await handshake(client.side, server.side);
       expect(await queryContextAttributes(server.context, 'negotiationInfo')).toMatchObject({
         innerPackage: 'Kerberos',
       });
@@ -335,9 +326,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
     test('ISC_REQ_MUTUAL_AUTH is met by Kerberos (the AP-REP), not the untrusted certificate', async () => {
       const policy = { allowFreshCredentials: [TARGET], allowFreshCredentialsWhenNTLMOnly: [] };
       const flags = ISC_REQ.DELEGATE | ISC_REQ.MUTUAL_AUTH;
-      const client = ours('initiator', await credssp(policy), TARGET, flags);
-      const server = ours('acceptor', await rdpServer(), undefined, 0);
-      await handshake(client.side, server.side);
+      const { client } = await rdpHandshake(await credssp(policy), flags);
       expect(await queryContextAttributes(client.context, 'negotiationInfo')).toMatchObject({
         innerPackage: 'Kerberos',
       });
@@ -347,9 +336,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
         policy,
         kerberos: { kdc: await deadPort() },
       });
-      const fallback = ours('initiator', down, TARGET, flags);
-      const server2 = ours('acceptor', await rdpServer(), undefined, 0);
-      await expect(handshake(fallback.side, server2.side)).rejects.toMatchObject({
+      await expect(rdpHandshake(down, flags)).rejects.toMatchObject({
         code: 'SEC_E_MUTUAL_AUTH_FAILED',
       });
     });
@@ -360,9 +347,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
         use: 'outbound',
         emulated: { credssp: { inner: 'spnego' }, kerberos: { kdc: realm.kdc, ccache: `FILE:${ccache}` } },
       });
-      const client = ours('initiator', credential, TARGET, 0);
-      const server = ours('acceptor', await rdpServer(), undefined, 0);
-      await handshake(client.side, server.side);
+      const { client, server } = await rdpHandshake(credential, 0);
       expect(await queryContextAttributes(client.context, 'names')).toEqual({ user: `${REALM}\\alice` });
       expect(await queryContextAttributes(server.context, 'names')).toEqual({ user: `${REALM}\\alice` });
     });
@@ -383,13 +368,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
     });
 
     test('a wrong password is SEC_E_LOGON_DENIED from the KDC, not an NTLM attempt', async () => {
-      const credential = await acquire({
-        package: 'CredSSP',
-        use: 'outbound',
-        identity: { user: 'alice', domain: REALM, password: 'wrong' },
-        emulated: { credssp: { inner: 'spnego' }, kerberos: { kdc: realm.kdc } },
-      });
-      const client = ours('initiator', credential, TARGET, 0);
+      const credential = await alice('CredSSP', { credssp: { inner: 'spnego' } }, 'wrong');
       // A server whose NTLM would take that password: a fallback would succeed.
       const ntlmToo = await acquire({
         package: 'CredSSP',
@@ -400,27 +379,21 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
           credssp: { keyType: 'ecdsa' },
         },
       });
-      const server = ours('acceptor', ntlmToo, undefined, 0);
-      await expect(handshake(client.side, server.side)).rejects.toMatchObject({ code: 'SEC_E_LOGON_DENIED' });
-      // The premise: with no KDC answering, the same password goes through by NTLM.
-      const down = await acquire({
-        package: 'CredSSP',
-        use: 'outbound',
-        identity: { user: 'alice', domain: REALM, password: 'wrong' },
-        emulated: { credssp: { inner: 'spnego' }, kerberos: { kdc: await deadPort() } },
+      await expect(rdpHandshake(credential, 0, ntlmToo)).rejects.toMatchObject({
+        code: 'SEC_E_LOGON_DENIED',
       });
-      await handshake(ours('initiator', down, TARGET, 0).side, ours('acceptor', ntlmToo, undefined, 0).side);
+      // The premise: with no KDC answering, the same password goes through by NTLM.
+      const down = await alice(
+        'CredSSP',
+        { credssp: { inner: 'spnego' }, kerberos: { kdc: await deadPort() } },
+        'wrong',
+      );
+      await rdpHandshake(down, 0, ntlmToo);
     });
 
     test('the NTLM-only list does not allow delegation once Kerberos authenticated the server', async () => {
-      const client = ours(
-        'initiator',
-        await credssp({ allowFreshCredentials: [], allowFreshCredentialsWhenNTLMOnly: [TARGET] }),
-        TARGET,
-        ISC_REQ.DELEGATE,
-      );
-      const server = ours('acceptor', await rdpServer(), undefined, 0);
-      await expect(handshake(client.side, server.side)).rejects.toMatchObject({
+      const policy = { allowFreshCredentials: [], allowFreshCredentialsWhenNTLMOnly: [TARGET] };
+      await expect(rdpHandshake(await credssp(policy), ISC_REQ.DELEGATE)).rejects.toMatchObject({
         code: 'SEC_E_DELEGATION_POLICY',
       });
     });

@@ -30,7 +30,8 @@ import { NameType, PaType, TicketFlag } from '../../lib/emulated/mechanisms/kerb
 import { parseKdcReq } from '../../lib/emulated/mechanisms/kerberos/messages/kdc-req';
 import { parseEncTicketPart } from '../../lib/emulated/mechanisms/kerberos/messages/ticket';
 import { acquireTgt } from '../../lib/emulated/tickets/kdc-calls';
-import { TicketStore } from '../../lib/emulated/tickets/ticket-store';
+import type { TicketSource } from '../../lib/emulated/tickets/ticket-sources';
+import { TicketStore, type TicketStoreOptions } from '../../lib/emulated/tickets/ticket-store';
 import { describeWithPeers } from './peers/availability';
 import { startMitRealm, type MitRealm } from './peers/mit-realm';
 
@@ -41,6 +42,38 @@ const ENCTYPES: Array<[string, number]> = [
   ['aes256-cts-hmac-sha384-192', 20],
   ['aes128-cts-hmac-sha256-128', 19],
 ];
+
+/**
+ * A service ticket's EncTicketPart, decrypted with `service@realm`'s key from its keytab: only a
+ * ticket the KDC really issued for that service decrypts.
+ */
+function decryptedWithKeytab(ticket: KdcCredential, keytab: string, service: string, realm: string) {
+  const [entry] = keysFor(
+    parseKeytab(readFileSync(keytab)),
+    { nameType: NameType.SRV_INST, nameString: service.split('/') },
+    realm,
+    undefined,
+    ticket.ticket.encPart.etype,
+  );
+  const cipher = ticket.ticket.encPart.cipher;
+  return parseEncTicketPart(
+    enctypeProfile(entry.key.keyType).decrypt(entry.key.keyValue, KeyUsage.KDC_REP_TICKET, cipher),
+  );
+}
+
+/** Run `use` with a TicketStore that is disposed after, whatever happens. */
+async function withStore(
+  source: TicketSource,
+  options: TicketStoreOptions,
+  use: (store: TicketStore) => Promise<void>,
+): Promise<void> {
+  const store = new TicketStore(source, options);
+  try {
+    await use(store);
+  } finally {
+    store.dispose();
+  }
+}
 
 describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5kdc', () => {
   let realm: MitRealm;
@@ -66,19 +99,8 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
   const over = (transport: 'udp' | 'tcp') => ({ kdc: [`${transport}/${realm.kdc}`] });
 
   /** The ticket's EncTicketPart, decrypted with HTTP/web.kdc.test's key from its keytab. */
-  function decryptedWithServiceKey(ticket: KdcCredential) {
-    const [entry] = keysFor(
-      parseKeytab(readFileSync(webKeytab)),
-      { nameType: NameType.SRV_INST, nameString: ['HTTP', 'web.kdc.test'] },
-      'KDC.TEST',
-      undefined,
-      ticket.ticket.encPart.etype,
-    );
-    const cipher = ticket.ticket.encPart.cipher;
-    return parseEncTicketPart(
-      enctypeProfile(entry.key.keyType).decrypt(entry.key.keyValue, KeyUsage.KDC_REP_TICKET, cipher),
-    );
-  }
+  const decryptedWithServiceKey = (ticket: KdcCredential) =>
+    decryptedWithKeytab(ticket, webKeytab, 'HTTP/web.kdc.test', 'KDC.TEST');
 
   /** An exchange step by step over sendToKdc, so the requests can be looked at. */
   async function drive(exchange: {
@@ -155,72 +177,44 @@ describeWithPeers(['mit-krb5'], 'Kerberos AS and TGS exchanges against MIT krb5k
 
   test.each(['udp', 'tcp'] as const)(
     'a service ticket over %s that the service’s keytab key decrypts',
-    async (transport) => {
-      const store = new TicketStore(user('alice'), over(transport));
-      try {
+    (transport) =>
+      withStore(user('alice'), over(transport), async (store) => {
         const ticket = await store.serviceTicket('HTTP/web.kdc.test');
-        const [entry] = keysFor(
-          parseKeytab(readFileSync(webKeytab)),
-          { nameType: NameType.SRV_INST, nameString: ['HTTP', 'web.kdc.test'] },
-          'KDC.TEST',
-          undefined,
-          ticket.ticket.encPart.etype,
-        );
-        const part = parseEncTicketPart(
-          enctypeProfile(entry.key.keyType).decrypt(
-            entry.key.keyValue,
-            KeyUsage.KDC_REP_TICKET,
-            ticket.ticket.encPart.cipher,
-          ),
-        );
+        const part = decryptedWithServiceKey(ticket);
         expect(part.cname.nameString).toEqual(['alice']);
         expect(part.crealm).toBe('KDC.TEST');
         expect(part.key.keyValue).toEqual(ticket.key.keyValue);
         // The host-based form names the same service: the cached ticket.
         expect(await store.serviceTicket('HTTP@web.kdc.test')).toBe(ticket);
-      } finally {
-        store.dispose();
-      }
-    },
+      }),
   );
 
-  test('an unknown service is SEC_E_TARGET_UNKNOWN', async () => {
-    const store = new TicketStore(user('alice'), over('tcp'));
-    try {
+  test('an unknown service is SEC_E_TARGET_UNKNOWN', () =>
+    withStore(user('alice'), over('tcp'), async (store) => {
       await expect(store.serviceTicket('HTTP/nowhere.kdc.test')).rejects.toMatchObject({
         code: 'SEC_E_TARGET_UNKNOWN',
       });
-    } finally {
-      store.dispose();
-    }
-  });
+    }));
 
-  test('a forwarded TGT for delegation', async () => {
-    const store = new TicketStore(user('alice'), over('udp'));
-    try {
+  test('a forwarded TGT for delegation', () =>
+    withStore(user('alice'), over('udp'), async (store) => {
       const forwarded = await store.forwardedTgt();
       expect(forwarded.flags & TicketFlag.FORWARDED).toBeTruthy();
       expect(forwarded.server.name.nameString).toEqual(['krbtgt', 'KDC.TEST']);
       disposeCredential(forwarded);
-    } finally {
-      store.dispose();
-    }
-  });
+    }));
 
   test('single sign-on: the TGT of a kinit ccache gets a real service ticket', async () => {
     const ccache = parseCcache(readFileSync(await realm.kinit('alice', PASSWORD)));
-    const store = new TicketStore({ ccache }, over('udp'));
-    wipeCcache(ccache); // the store holds copies of its own
-    try {
+    await withStore({ ccache }, over('udp'), async (store) => {
+      wipeCcache(ccache); // the store holds copies of its own
       expect(store.client).toEqual({
         realm: 'KDC.TEST',
         name: expect.objectContaining({ nameString: ['alice'] }),
       });
       const ticket = await store.serviceTicket('HTTP/web.kdc.test');
       expect(decryptedWithServiceKey(ticket).cname.nameString).toEqual(['alice']);
-    } finally {
-      store.dispose();
-    }
+    });
   });
 
   test('rc4-hmac only when allowed: a user with only an rc4 key is SEC_E_KDC_UNKNOWN_ETYPE without', async () => {
@@ -297,30 +291,14 @@ describeWithPeers(['mit-krb5'], 'Kerberos cross-realm referrals between two MIT 
         realms.push(realm);
         return sendToKdc(realm, request, options);
       };
-      const store = new TicketStore(
-        { user: 'alice', realm: 'HOME.TEST', password: Buffer.from(PASSWORD) },
-        { config, send },
-      );
-      try {
+      const alice = { user: 'alice', realm: 'HOME.TEST', password: Buffer.from(PASSWORD) };
+      await withStore(alice, { config, send }, async (store) => {
         const ticket = await store.serviceTicket(target);
         expect(ticket.server).toEqual({
           name: expect.objectContaining({ nameString: ['HTTP', 'web.away.test'] }),
           realm: 'AWAY.TEST',
         });
-        const [entry] = keysFor(
-          parseKeytab(readFileSync(awayKeytab)),
-          { nameType: NameType.SRV_INST, nameString: ['HTTP', 'web.away.test'] },
-          'AWAY.TEST',
-          undefined,
-          ticket.ticket.encPart.etype,
-        );
-        const part = parseEncTicketPart(
-          enctypeProfile(entry.key.keyType).decrypt(
-            entry.key.keyValue,
-            KeyUsage.KDC_REP_TICKET,
-            ticket.ticket.encPart.cipher,
-          ),
-        );
+        const part = decryptedWithKeytab(ticket, awayKeytab, 'HTTP/web.away.test', 'AWAY.TEST');
         expect(part.cname.nameString).toEqual(['alice']);
         expect(part.crealm).toBe('HOME.TEST');
         // The AS exchange and krbtgt/AWAY.TEST@HOME.TEST from home, the service from away.
@@ -330,9 +308,7 @@ describeWithPeers(['mit-krb5'], 'Kerberos cross-realm referrals between two MIT 
         await away.kadmin(`addprinc -randkey ${other}`);
         await store.serviceTicket(`${other}@AWAY.TEST`);
         expect(realms.slice(3)).toEqual(['AWAY.TEST']);
-      } finally {
-        store.dispose();
-      }
+      });
     },
   );
 });

@@ -9,7 +9,7 @@ import { KrbErrorCode } from '../../lib/emulated/mechanisms/kerberos/messages/co
 import { encodeKrbError } from '../../lib/emulated/mechanisms/kerberos/messages/krb-error';
 import type { Ccache } from '../../lib/emulated/mechanisms/kerberos/files/ccache';
 import { acquireTgt, runExchange } from '../../lib/emulated/tickets/kdc-calls';
-import { TicketStore, type TicketStoreOptions } from '../../lib/emulated/tickets/ticket-store';
+import { MAX_TICKETS, TicketStore, type TicketStoreOptions } from '../../lib/emulated/tickets/ticket-store';
 import { FakeKdc } from './support/fake-kdc';
 
 function world() {
@@ -170,6 +170,51 @@ test('dispose wipes the password copy and every session key, and the store is cl
   expect(password.toString()).toBe('pw-alice'); // the caller's own stays the caller's
   await expect(store.serviceTicket('HTTP/web.fake.test')).rejects.toMatchObject({
     code: 'SEC_E_NO_CREDENTIALS',
+  });
+});
+
+describe(`at most MAX_TICKETS (${MAX_TICKETS}) service tickets`, () => {
+  /** A world with MAX_TICKETS + 1 services host0..hostN, and a store with tickets for host0..host{count-1}. */
+  async function filled(count: number) {
+    const w = world();
+    for (let i = 0; i <= MAX_TICKETS; i++) w.kdc.services.set(`HTTP/host${i}.fake.test`, Buffer.alloc(32, i));
+    const store = new TicketStore(alice(), w.options);
+    const tickets: KdcCredential[] = [];
+    for (let i = 0; i < count; i++) tickets.push(await store.serviceTicket(`HTTP/host${i}.fake.test`));
+    const tgsRequests = () => w.kdc.requests.filter((r) => r.msgType === 12).length;
+    return { ...w, store, tickets, tgsRequests };
+  }
+  const wiped = (t: KdcCredential) => t.key.keyValue.every((b) => b === 0);
+
+  test('past the bound the least recently used is dropped and its key wiped', async () => {
+    const { store, tickets, tgsRequests } = await filled(MAX_TICKETS);
+    expect(await store.serviceTicket('HTTP/host0.fake.test')).toBe(tickets[0]); // host1 is now the oldest
+    tickets.push(await store.serviceTicket(`HTTP/host${MAX_TICKETS}.fake.test`));
+    expect(wiped(tickets[1])).toBe(true);
+    expect(tickets.filter(wiped)).toEqual([tickets[1]]);
+    // The other MAX_TICKETS are all still held: asking again sends nothing; host1 is got again.
+    const before = tgsRequests();
+    for (let i = 0; i <= MAX_TICKETS; i++)
+      if (i !== 1) expect(await store.serviceTicket(`HTTP/host${i}.fake.test`)).toBe(tickets[i]);
+    expect(tgsRequests()).toBe(before);
+    expect(await store.serviceTicket('HTTP/host1.fake.test')).not.toBe(tickets[1]);
+    expect(tgsRequests()).toBe(before + 1);
+    store.dispose();
+  });
+
+  test('a ticket too near its endtime to be handed out goes before the least recently used', async () => {
+    const { kdc, store, tickets, tgsRequests } = await filled(MAX_TICKETS - 1);
+    kdc.bend.lifetimeSeconds = 60; // inside the five-minute margin from the start
+    const short = await store.serviceTicket(`HTTP/host${MAX_TICKETS - 1}.fake.test`);
+    expect(wiped(short)).toBe(false); // the ticket just got is handed out whole, stale or not
+    kdc.bend.lifetimeSeconds = undefined;
+    await store.serviceTicket(`HTTP/host${MAX_TICKETS}.fake.test`);
+    expect(wiped(short)).toBe(true);
+    expect(tickets.some(wiped)).toBe(false);
+    const before = tgsRequests();
+    expect(await store.serviceTicket('HTTP/host0.fake.test')).toBe(tickets[0]);
+    expect(tgsRequests()).toBe(before);
+    store.dispose();
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * A credential's Kerberos tickets: its TGT, got with the AS exchange from a password or keytab
  * keys or read from a ccache, and the service tickets got with it, one per service principal,
- * kept until their endtime draws near (kdc-calls.ts runs the exchanges over the network).
+ * kept until their endtime draws near (kdc-calls.ts runs the exchanges over the network), and
+ * at most MAX_TICKETS of them, so that a program talking to many hosts does not grow forever.
  *
  * Tickets handed out stay the store's: a caller uses one at once and copies what it keeps (the
- * session key of a context), since an expiring ticket is replaced, and wiped, by a newer one.
+ * session key of a context), since an expiring ticket is replaced, and an evicted one dropped,
+ * and wiped.
  * dispose() wipes every key: the copies of the password and keytab keys and every session key.
  */
 import { isSspiError, sspiError } from '../../errors';
@@ -38,6 +40,12 @@ export interface TicketStoreOptions extends KdcCallOptions {
 /** Realms a service request may be referred through (MIT's KRB5_REFERRAL_MAXHOPS is 10). */
 export const MAX_REFERRALS = 10;
 
+/**
+ * Service tickets (cross-realm TGTs included) a store holds at most. Past it, the tickets too
+ * near their endtime to be handed out go first, then the least recently used.
+ */
+export const MAX_TICKETS = 256;
+
 /** Five minutes: the usual clockskew, so a ticket we hand out is still valid when the service checks it. */
 export const DEFAULT_MARGIN_MS = 5 * 60 * 1000;
 
@@ -49,7 +57,7 @@ export class TicketStore {
   private readonly secret: ClientSecret | undefined;
   private current: KdcCredential | undefined;
   private pendingTgt: Promise<KdcCredential> | undefined;
-  /** Service tickets by 'service/host@REALM'. */
+  /** Service tickets by 'service/host@REALM', the least recently used first. */
   private readonly tickets = new Map<string, KdcCredential>();
   private readonly pending = new Map<string, Promise<KdcCredential>>();
   private disposed = false;
@@ -113,7 +121,7 @@ export class TicketStore {
         : target;
     const key = cacheKey(server);
     const held = this.tickets.get(key);
-    if (held && isFresh(held, this.env.now(), this.margin)) return held;
+    if (held && isFresh(held, this.env.now(), this.margin)) return this.touch(key, held);
     let pending = this.pending.get(key);
     if (!pending) {
       pending = this.tgs(server).then((credential) => this.keepTicket(key, credential));
@@ -157,9 +165,12 @@ export class TicketStore {
   private async tgs(server: RealmPrincipal): Promise<KdcCredential> {
     const ask = async () => {
       // A cross-realm TGT for the service's realm, from an earlier request, saves the hops.
-      const crossRealm = this.tickets.get(cacheKey(tgtName(server.realm, this.client.realm)));
+      const crossRealmKey = cacheKey(tgtName(server.realm, this.client.realm));
+      const crossRealm = this.tickets.get(crossRealmKey);
       let tgt =
-        crossRealm && isFresh(crossRealm, this.env.now(), this.margin) ? crossRealm : await this.tgt();
+        crossRealm && isFresh(crossRealm, this.env.now(), this.margin)
+          ? this.touch(crossRealmKey, crossRealm)
+          : await this.tgt();
       for (let hop = 0; ; hop++) {
         const kdcRealm = tgsRealmOf(tgt);
         const sameRealm = kdcRealm.toUpperCase() === server.realm.toUpperCase();
@@ -220,11 +231,39 @@ export class TicketStore {
     return tgt;
   }
 
+  /** Hold `credential` under `key` as the most recently used, wiping the one it replaces. */
   private keepTicket(key: string, credential: KdcCredential): KdcCredential {
     const old = this.tickets.get(key);
-    this.tickets.set(key, credential);
+    this.touch(key, credential);
     if (old) disposeCredential(old);
+    this.evictBeyondBound(key);
     return credential;
+  }
+
+  /** Mark the ticket under `key` the most recently used: last in the map's order. */
+  private touch(key: string, credential: KdcCredential): KdcCredential {
+    this.tickets.delete(key);
+    this.tickets.set(key, credential);
+    return credential;
+  }
+
+  /**
+   * Past MAX_TICKETS, drop and wipe the tickets too near their endtime to be handed out, then
+   * the least recently used; never `kept`, the one just handed to a caller.
+   */
+  private evictBeyondBound(kept: string): void {
+    const excess = this.tickets.size - MAX_TICKETS;
+    if (excess <= 0) return;
+    const now = this.env.now();
+    const fresh = (c: KdcCredential) => (isFresh(c, now, this.margin) ? 1 : 0);
+    const victims = [...this.tickets]
+      .filter(([key]) => key !== kept)
+      .sort(([, a], [, b]) => fresh(a) - fresh(b)) // stable: least recently used first within each
+      .slice(0, excess);
+    for (const [key, credential] of victims) {
+      this.tickets.delete(key);
+      disposeCredential(credential);
+    }
   }
 
   private checkOpen(): void {

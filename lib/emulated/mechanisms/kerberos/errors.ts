@@ -1,8 +1,8 @@
 /**
  * Kerberos failures as SSPI statuses. Two directions:
- * - a KRB-ERROR a peer (an acceptor, a KDC) sent us: {@link sspiErrorOfKrbError} maps its
- *   error-code (RFC 4120 7.5.9) to the SEC_E_* status Windows' Kerberos package reports for it,
- *   quoting the peer's e-text short;
+ * - a KRB-ERROR a service sent us in the AP exchange: {@link sspiErrorOfKrbError} maps its
+ *   error-code (RFC 4120 7.5.9) to the SEC_E_* status Windows' Kerberos package reports for it
+ *   (krb-error-statuses.ts, the table a KDC's refusals are read by too), quoting its e-text short;
  * - a failure of our own acceptor: {@link ApFailure} carries both the status our caller sees and
  *   the error-code the KRB-ERROR we send back names.
  * Anything else a Kerberos exchange throws (a DerError from a codec, a KerberosCryptoError) is
@@ -12,65 +12,14 @@ import { DerError } from '../../asn1/der-error';
 import { SspiError, peerText, sspiError, statusOf } from '../../../errors';
 import type { StatusName } from '../../../constants';
 import { KerberosCryptoError } from './crypto/crypto-error';
-import { KrbErrorCode } from './messages/constants';
+import { krbErrorRow } from './krb-error-statuses';
 import { krbErrorName } from './messages/krb-error';
 import { windowsStatusOf } from './messages/ms-kile';
 import type { KrbError } from './messages/types';
 
-const C = KrbErrorCode;
-
-/**
- * error-code → status, as Windows' Kerberos client reports a peer's or a KDC's KRB-ERROR.
- * KRB_AP_ERR_MODIFIED is SEC_E_WRONG_PRINCIPAL on a Windows client ("the target principal name is
- * incorrect"): the service could not decrypt the ticket, almost always because the SPN names
- * another account than the one whose keys the service holds. The KDC codes agree with the KDC
- * exchanges' own reading (kdc-exchange/kdc-reply.ts, which adds per-exchange wording).
- */
-const STATUS_OF_KRB_ERROR = new Map<number, StatusName>([
-  [C.KDC_ERR_NAME_EXP, 'SEC_E_LOGON_DENIED'],
-  [C.KDC_ERR_SERVICE_EXP, 'SEC_E_TARGET_UNKNOWN'],
-  [C.KDC_ERR_BAD_PVNO, 'SEC_E_INVALID_TOKEN'],
-  [C.KDC_ERR_C_PRINCIPAL_UNKNOWN, 'SEC_E_LOGON_DENIED'],
-  [C.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'SEC_E_TARGET_UNKNOWN'],
-  [C.KDC_ERR_PRINCIPAL_NOT_UNIQUE, 'SEC_E_MULTIPLE_ACCOUNTS'],
-  [C.KDC_ERR_NULL_KEY, 'SEC_E_NO_KERB_KEY'],
-  [C.KDC_ERR_CANNOT_POSTDATE, 'SEC_E_KDC_INVALID_REQUEST'],
-  [C.KDC_ERR_NEVER_VALID, 'SEC_E_KDC_INVALID_REQUEST'],
-  [C.KDC_ERR_POLICY, 'SEC_E_LOGON_DENIED'],
-  [C.KDC_ERR_BADOPTION, 'SEC_E_KDC_INVALID_REQUEST'],
-  [C.KDC_ERR_ETYPE_NOSUPP, 'SEC_E_KDC_UNKNOWN_ETYPE'],
-  [C.KDC_ERR_SUMTYPE_NOSUPP, 'SEC_E_KDC_UNKNOWN_ETYPE'],
-  [C.KDC_ERR_PADATA_TYPE_NOSUPP, 'SEC_E_UNSUPPORTED_PREAUTH'],
-  [C.KDC_ERR_CLIENT_REVOKED, 'SEC_E_LOGON_DENIED'],
-  [C.KDC_ERR_SERVICE_REVOKED, 'SEC_E_TARGET_UNKNOWN'],
-  [C.KDC_ERR_TGT_REVOKED, 'SEC_E_CONTEXT_EXPIRED'],
-  [C.KDC_ERR_CLIENT_NOTYET, 'SEC_E_LOGON_DENIED'],
-  [C.KDC_ERR_KEY_EXPIRED, 'SEC_E_LOGON_DENIED'],
-  [C.KDC_ERR_PREAUTH_FAILED, 'SEC_E_LOGON_DENIED'],
-  [C.KDC_ERR_PREAUTH_REQUIRED, 'SEC_E_LOGON_DENIED'],
-  [C.KDC_ERR_SERVER_NOMATCH, 'SEC_E_WRONG_PRINCIPAL'],
-  [C.KDC_ERR_SVC_UNAVAILABLE, 'SEC_E_NO_AUTHENTICATING_AUTHORITY'],
-  [C.KDC_ERR_WRONG_REALM, 'SEC_E_NO_AUTHENTICATING_AUTHORITY'],
-  [C.KRB_AP_ERR_BAD_INTEGRITY, 'SEC_E_MESSAGE_ALTERED'],
-  [C.KRB_AP_ERR_TKT_EXPIRED, 'SEC_E_CONTEXT_EXPIRED'],
-  [C.KRB_AP_ERR_TKT_NYV, 'SEC_E_TIME_SKEW'],
-  [C.KRB_AP_ERR_REPEAT, 'SEC_E_INVALID_TOKEN'],
-  [C.KRB_AP_ERR_NOT_US, 'SEC_E_WRONG_PRINCIPAL'],
-  [C.KRB_AP_ERR_BADMATCH, 'SEC_E_INVALID_TOKEN'],
-  [C.KRB_AP_ERR_SKEW, 'SEC_E_TIME_SKEW'],
-  [C.KRB_AP_ERR_BADVERSION, 'SEC_E_INVALID_TOKEN'],
-  [C.KRB_AP_ERR_MSG_TYPE, 'SEC_E_INVALID_TOKEN'],
-  [C.KRB_AP_ERR_MODIFIED, 'SEC_E_WRONG_PRINCIPAL'],
-  [C.KRB_AP_ERR_BADKEYVER, 'SEC_E_NO_KERB_KEY'],
-  [C.KRB_AP_ERR_NOKEY, 'SEC_E_NO_KERB_KEY'],
-  [C.KRB_AP_ERR_INAPP_CKSUM, 'SEC_E_INVALID_TOKEN'],
-  [C.KRB_ERR_RESPONSE_TOO_BIG, 'SEC_E_INTERNAL_ERROR'],
-  [C.KRB_ERR_GENERIC, 'SEC_E_INTERNAL_ERROR'],
-]);
-
-/** The status Windows reports for a KRB-ERROR's error-code; SEC_E_INTERNAL_ERROR for any other. */
+/** The status Windows reports for a KRB-ERROR a service sent: krb-error-statuses.ts' `ap` column. */
 export function statusOfKrbError(errorCode: number): StatusName {
-  return STATUS_OF_KRB_ERROR.get(errorCode) ?? 'SEC_E_INTERNAL_ERROR';
+  return krbErrorRow(errorCode).ap;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 import {
   applicationSequence,
   applicationTree,
+  assignOptional,
   expectMsgType,
   expectVersion,
   fieldsOf,
@@ -32,7 +33,6 @@ import {
   kerberosString,
   kerberosTime,
   microseconds,
-  optional,
   parseAs,
   readKerberosFlags,
   readKerberosTime,
@@ -107,16 +107,13 @@ export function parseAuthenticator(buf: Buffer): Authenticator {
       cusec: readMicroseconds(required(f, 4, 'cusec')),
       ctime: readKerberosTime(required(f, 5, 'ctime')),
     };
-    const cksum = optional(f, 3, readChecksum);
-    if (cksum) a.cksum = cksum;
-    const seqNumber = optional(f, 7, readUInt32);
-    if (seqNumber !== undefined) a.seqNumber = seqNumber;
-    const authorizationData = optional(f, 8, readAuthorizationData);
-    if (authorizationData) a.authorizationData = authorizationData;
-    // The subkey last: nothing after it can fail and leave its secret copy unwiped.
-    const subkey = optional(f, 6, readEncryptionKey);
-    if (subkey) a.subkey = subkey;
-    return a;
+    return assignOptional(f, a, {
+      cksum: [3, readChecksum],
+      seqNumber: [7, readUInt32],
+      authorizationData: [8, readAuthorizationData],
+      // The subkey last: nothing after it can fail and leave its secret copy unwiped.
+      subkey: [6, readEncryptionKey],
+    });
   });
 }
 
@@ -163,10 +160,6 @@ export function parseEncApRepPart(buf: Buffer): EncApRepPart {
       ctime: readKerberosTime(required(f, 0, 'ctime')),
       cusec: readMicroseconds(required(f, 1, 'cusec')),
     };
-    const seqNumber = optional(f, 3, readUInt32);
-    if (seqNumber !== undefined) p.seqNumber = seqNumber;
-    const subkey = optional(f, 2, readEncryptionKey);
-    if (subkey) p.subkey = subkey;
-    return p;
+    return assignOptional(f, p, { seqNumber: [3, readUInt32], subkey: [2, readEncryptionKey] });
   });
 }

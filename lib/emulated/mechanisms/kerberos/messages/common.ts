@@ -22,6 +22,7 @@ import {
 } from '../../../asn1/der';
 import { KerberosLimits } from './constants';
 import {
+  assignOptional,
   boundedList,
   fieldsOf,
   fieldsTree,
@@ -30,7 +31,6 @@ import {
   kerberosTime,
   listTree,
   microseconds,
-  optional,
   parseAs,
   readInt32,
   readKerberosString,
@@ -147,9 +147,7 @@ export function readEncryptedData(element: DerElement): EncryptedData {
     etype: readInt32(required(f, 0, 'etype')),
     cipher: Buffer.from(readOctetString(required(f, 2, 'cipher'))),
   };
-  const kvno = optional(f, 1, readUInt32);
-  if (kvno !== undefined) ed.kvno = kvno;
-  return ed;
+  return assignOptional(f, ed, { kvno: [1, readUInt32] });
 }
 
 /** The DER of an EncryptedData (what PA-ENC-TIMESTAMP's padata-value holds). */
@@ -258,11 +256,10 @@ export function parseEtypeInfo2(buf: Buffer): EtypeInfo2Entry[] {
     return items.map((item) => {
       const f = fieldsOf(item);
       const entry: EtypeInfo2Entry = { etype: readInt32(required(f, 0, 'etype')) };
-      const salt = optional(f, 1, (e) => readKerberosString(e, KerberosLimits.TEXT_CHARS));
-      if (salt !== undefined) entry.salt = salt;
-      const params = optional(f, 2, (e) => Buffer.from(readOctetString(e)));
-      if (params !== undefined) entry.s2kParams = params;
-      return entry;
+      return assignOptional(f, entry, {
+        salt: [1, (e) => readKerberosString(e, KerberosLimits.TEXT_CHARS)],
+        s2kParams: [2, (e) => Buffer.from(readOctetString(e))],
+      });
     });
   });
 }
@@ -279,8 +276,6 @@ export function parsePaEncTsEnc(buf: Buffer): { patimestamp: Date; pausec?: numb
     const result: { patimestamp: Date; pausec?: number } = {
       patimestamp: readKerberosTime(required(f, 0, 'patimestamp')),
     };
-    const pausec = optional(f, 1, readMicroseconds);
-    if (pausec !== undefined) result.pausec = pausec;
-    return result;
+    return assignOptional(f, result, { pausec: [1, readMicroseconds] });
   });
 }

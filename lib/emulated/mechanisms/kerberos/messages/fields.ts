@@ -62,10 +62,27 @@ export function required(fields: Fields, tag: number, name: string): DerElement 
   return element;
 }
 
-/** An optional field read with `read`, or undefined. */
-export function optional<T>(fields: Fields, tag: number, read: (e: DerElement) => T): T | undefined {
-  const element = fields.get(tag);
-  return element ? read(element) : undefined;
+/** For each OPTIONAL member of `T` a parser reads: its `[tag]` and how to read it. */
+export type OptionalFields<T> = {
+  [K in keyof T]?: readonly [tag: number, read: (e: DerElement) => Exclude<T[K], undefined>];
+};
+
+/**
+ * Read the OPTIONAL fields `readers` lists into `target`, in the order listed (a secret key
+ * last, so that nothing read after it can fail and leave its copy unwiped): a field present is
+ * set under its name, an absent one is left out rather than set to undefined. Returns `target`.
+ */
+export function assignOptional<T extends object>(
+  fields: Fields,
+  target: T,
+  readers: NoInfer<OptionalFields<T>>,
+): T {
+  for (const name in readers) {
+    const [tag, read] = readers[name]!;
+    const element = fields.get(tag);
+    if (element) target[name] = read(element);
+  }
+  return target;
 }
 
 /** The single SEQUENCE inside a constructed [APPLICATION n], parsed from a whole buffer. */

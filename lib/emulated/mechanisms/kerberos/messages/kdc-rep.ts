@@ -23,6 +23,7 @@ import {
   applicationContent,
   applicationSequence,
   applicationTree,
+  assignOptional,
   boundedList,
   expectMsgType,
   expectVersion,
@@ -33,7 +34,6 @@ import {
   kerberosString,
   kerberosTime,
   listTree,
-  optional,
   parseAs,
   readInt32,
   readKerberosFlags,
@@ -85,9 +85,7 @@ export function parseKdcRep(buf: Buffer, expected: 11 | 13): KdcRep {
       ticket: readTicket(required(f, 5, 'ticket')),
       encPart: readEncryptedData(required(f, 6, 'enc-part')),
     };
-    const padata = optional(f, 2, readPaDataList);
-    if (padata) rep.padata = padata;
-    return rep;
+    return assignOptional(f, rep, { padata: [2, readPaDataList] });
   });
 }
 
@@ -155,16 +153,13 @@ export function parseEncKdcRepPart(buf: Buffer): EncKdcRepPart {
       srealm: readRealm(required(f, 9, 'srealm')),
       sname: readPrincipalName(required(f, 10, 'sname')),
     };
-    const keyExpiration = optional(f, 3, readKerberosTime);
-    if (keyExpiration) part.keyExpiration = keyExpiration;
-    const starttime = optional(f, 6, readKerberosTime);
-    if (starttime) part.starttime = starttime;
-    const renewTill = optional(f, 8, readKerberosTime);
-    if (renewTill) part.renewTill = renewTill;
-    const caddr = optional(f, 11, readHostAddresses);
-    if (caddr) part.caddr = caddr;
-    const encryptedPaData = optional(f, 12, readPaDataList);
-    if (encryptedPaData) part.encryptedPaData = encryptedPaData;
+    assignOptional(f, part, {
+      keyExpiration: [3, readKerberosTime],
+      starttime: [6, readKerberosTime],
+      renewTill: [8, readKerberosTime],
+      caddr: [11, readHostAddresses],
+      encryptedPaData: [12, readPaDataList],
+    });
     // The key last: nothing after it can fail and leave its secret copy unwiped.
     return { ...part, key: readEncryptionKey(required(f, 0, 'key')) };
   });

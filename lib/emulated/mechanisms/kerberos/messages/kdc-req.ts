@@ -23,6 +23,7 @@ import {
 import {
   applicationContent,
   applicationTree,
+  assignOptional,
   boundedList,
   expectMsgType,
   expectVersion,
@@ -33,7 +34,6 @@ import {
   kerberosString,
   kerberosTime,
   listTree,
-  optional,
   parseAs,
   readInt32,
   readKerberosFlags,
@@ -105,21 +105,18 @@ export function readKdcReqBody(element: DerElement): KdcReqBody {
     etype: etypes.map(readInt32),
     encoded: Buffer.from(element.encoded),
   };
-  const cname = optional(f, 1, readPrincipalName);
-  if (cname) body.cname = cname;
-  const sname = optional(f, 3, readPrincipalName);
-  if (sname) body.sname = sname;
-  const from = optional(f, 4, readKerberosTime);
-  if (from) body.from = from;
-  const rtime = optional(f, 6, readKerberosTime);
-  if (rtime) body.rtime = rtime;
-  const addresses = optional(f, 9, readHostAddresses);
-  if (addresses) body.addresses = addresses;
-  const encAuthorizationData = optional(f, 10, readEncryptedData);
-  if (encAuthorizationData) body.encAuthorizationData = encAuthorizationData;
-  const tickets = optional(f, 11, (e) => boundedList(e, KerberosLimits.TICKETS, 'additional-tickets'));
-  if (tickets) body.additionalTickets = tickets.map(readTicket);
-  return body;
+  return assignOptional(f, body, {
+    cname: [1, readPrincipalName],
+    sname: [3, readPrincipalName],
+    from: [4, readKerberosTime],
+    rtime: [6, readKerberosTime],
+    addresses: [9, readHostAddresses],
+    encAuthorizationData: [10, readEncryptedData],
+    additionalTickets: [
+      11,
+      (e) => boundedList(e, KerberosLimits.TICKETS, 'additional-tickets').map(readTicket),
+    ],
+  });
 }
 
 /** An AS-REQ or TGS-REQ (the KDC's side, and tests). */
@@ -137,8 +134,6 @@ export function parseKdcReq(buf: Buffer): KdcReq {
     expectVersion(required(f, 1, 'pvno'), 'pvno');
     expectMsgType(required(f, 2, 'msg-type'), msgType);
     const req: KdcReq = { msgType, reqBody: readKdcReqBody(required(f, 4, 'req-body')) };
-    const padata = optional(f, 3, readPaDataList);
-    if (padata) req.padata = padata;
-    return req;
+    return assignOptional(f, req, { padata: [3, readPaDataList] });
   });
 }

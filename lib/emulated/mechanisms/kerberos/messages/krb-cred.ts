@@ -22,6 +22,7 @@ import {
 import {
   applicationSequence,
   applicationTree,
+  assignOptional,
   boundedList,
   expectMsgType,
   expectVersion,
@@ -33,7 +34,6 @@ import {
   kerberosTime,
   listTree,
   microseconds,
-  optional,
   parseAs,
   readKerberosFlags,
   readKerberosTime,
@@ -116,29 +116,18 @@ function readKrbCredInfo(element: DerElement): Omit<KrbCredInfo, 'key'> & { keyE
   const info: Omit<KrbCredInfo, 'key'> & { keyElement: DerElement } = {
     keyElement: required(f, 0, 'key'),
   };
-  const prealm = optional(f, 1, readRealm);
-  if (prealm !== undefined) info.prealm = prealm;
-  const pname = optional(f, 2, readPrincipalName);
-  if (pname) info.pname = pname;
-  const flags = optional(f, 3, readKerberosFlags);
-  if (flags !== undefined) info.flags = flags;
-  const times = [
-    ['authtime', 4],
-    ['starttime', 5],
-    ['endtime', 6],
-    ['renewTill', 7],
-  ] as const;
-  for (const [name, tag] of times) {
-    const value = optional(f, tag, readKerberosTime);
-    if (value) info[name] = value;
-  }
-  const srealm = optional(f, 8, readRealm);
-  if (srealm !== undefined) info.srealm = srealm;
-  const sname = optional(f, 9, readPrincipalName);
-  if (sname) info.sname = sname;
-  const caddr = optional(f, 10, readHostAddresses);
-  if (caddr) info.caddr = caddr;
-  return info;
+  return assignOptional(f, info, {
+    prealm: [1, readRealm],
+    pname: [2, readPrincipalName],
+    flags: [3, readKerberosFlags],
+    authtime: [4, readKerberosTime],
+    starttime: [5, readKerberosTime],
+    endtime: [6, readKerberosTime],
+    renewTill: [7, readKerberosTime],
+    srealm: [8, readRealm],
+    sname: [9, readPrincipalName],
+    caddr: [10, readHostAddresses],
+  });
 }
 
 /** EncKrbCredPart after decryption; every key lands in secret memory. */
@@ -147,17 +136,17 @@ export function parseEncKrbCredPart(buf: Buffer): EncKrbCredPart {
     const f = fieldsOf(applicationSequence(buf, ApplicationTag.ENC_KRB_CRED_PART));
     const infos = boundedList(required(f, 0, 'ticket-info'), KerberosLimits.TICKETS, 'ticket-info');
     const read = infos.map(readKrbCredInfo);
-    const part: Omit<EncKrbCredPart, 'ticketInfo'> = {};
-    const nonce = optional(f, 1, readUInt32);
-    if (nonce !== undefined) part.nonce = nonce;
-    const timestamp = optional(f, 2, readKerberosTime);
-    if (timestamp) part.timestamp = timestamp;
-    const usec = optional(f, 3, readMicroseconds);
-    if (usec !== undefined) part.usec = usec;
-    const sAddress = optional(f, 4, readHostAddress);
-    if (sAddress) part.sAddress = sAddress;
-    const rAddress = optional(f, 5, readHostAddress);
-    if (rAddress) part.rAddress = rAddress;
+    const part = assignOptional<Omit<EncKrbCredPart, 'ticketInfo'>>(
+      f,
+      {},
+      {
+        nonce: [1, readUInt32],
+        timestamp: [2, readKerberosTime],
+        usec: [3, readMicroseconds],
+        sAddress: [4, readHostAddress],
+        rAddress: [5, readHostAddress],
+      },
+    );
     // Keys last; if one is malformed, the copies already made are wiped before the error goes.
     const ticketInfo: KrbCredInfo[] = [];
     try {

@@ -8,6 +8,7 @@ import { principalNameTree, readPrincipalName, readRealm } from './common';
 import {
   applicationSequence,
   applicationTree,
+  assignOptional,
   expectMsgType,
   expectVersion,
   fieldsOf,
@@ -16,7 +17,6 @@ import {
   kerberosString,
   kerberosTime,
   microseconds,
-  optional,
   parseAs,
   readInt32,
   readKerberosString,
@@ -66,19 +66,14 @@ export function parseKrbError(buf: Buffer): KrbError {
       realm: readRealm(required(f, 9, 'realm')),
       sname: readPrincipalName(required(f, 10, 'sname')),
     };
-    const ctime = optional(f, 2, readKerberosTime);
-    if (ctime) e.ctime = ctime;
-    const cusec = optional(f, 3, readMicroseconds);
-    if (cusec !== undefined) e.cusec = cusec;
-    const crealm = optional(f, 7, readRealm);
-    if (crealm !== undefined) e.crealm = crealm;
-    const cname = optional(f, 8, readPrincipalName);
-    if (cname) e.cname = cname;
-    const eText = optional(f, 11, (el) => readKerberosString(el, KerberosLimits.TEXT_CHARS));
-    if (eText !== undefined) e.eText = eText;
-    const eData = optional(f, 12, (el) => Buffer.from(readOctetString(el)));
-    if (eData) e.eData = eData;
-    return e;
+    return assignOptional(f, e, {
+      ctime: [2, readKerberosTime],
+      cusec: [3, readMicroseconds],
+      crealm: [7, readRealm],
+      cname: [8, readPrincipalName],
+      eText: [11, (el) => readKerberosString(el, KerberosLimits.TEXT_CHARS)],
+      eData: [12, (el) => Buffer.from(readOctetString(el))],
+    });
   });
 }
 

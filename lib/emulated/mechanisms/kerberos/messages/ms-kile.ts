@@ -10,7 +10,7 @@ import { isSspiError, sspiError } from '../../../../errors';
 import { encodeTree, parseDer, readOctetString, treeOctetString } from '../../../asn1/der';
 import { parseMethodData } from './common';
 import { PaType } from './constants';
-import { fieldsOf, fieldsTree, int32, optional, parseAs, readInt32, required } from './fields';
+import { assignOptional, fieldsOf, fieldsTree, int32, parseAs, readInt32, required } from './fields';
 import type { KrbError } from './types';
 
 /** data-type of KERB-ERROR-DATA (MS-KILE 2.2.2). */
@@ -40,9 +40,7 @@ export function parseKerbErrorData(buf: Buffer): KerbErrorData {
   return parseAs('KERB-ERROR-DATA', () => {
     const f = fieldsOf(parseDer(buf));
     const data: KerbErrorData = { dataType: readInt32(required(f, 1, 'data-type')) };
-    const value = optional(f, 2, (e) => Buffer.from(readOctetString(e)));
-    if (value) data.dataValue = value;
-    return data;
+    return assignOptional(f, data, { dataValue: [2, (e) => Buffer.from(readOctetString(e))] });
   });
 }
 

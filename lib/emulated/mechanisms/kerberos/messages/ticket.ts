@@ -25,6 +25,7 @@ import {
   applicationContent,
   applicationSequence,
   applicationTree,
+  assignOptional,
   expectVersion,
   fieldsOf,
   fieldsTree,
@@ -32,7 +33,6 @@ import {
   kerberosFlags,
   kerberosString,
   kerberosTime,
-  optional,
   parseAs,
   readInt32,
   readKerberosFlags,
@@ -122,14 +122,12 @@ export function parseEncTicketPart(buf: Buffer): EncTicketPart {
       authtime: readKerberosTime(required(f, 5, 'authtime')),
       endtime: readKerberosTime(required(f, 7, 'endtime')),
     };
-    const starttime = optional(f, 6, readKerberosTime);
-    if (starttime) part.starttime = starttime;
-    const renewTill = optional(f, 8, readKerberosTime);
-    if (renewTill) part.renewTill = renewTill;
-    const caddr = optional(f, 9, readHostAddresses);
-    if (caddr) part.caddr = caddr;
-    const authorizationData = optional(f, 10, readAuthorizationData);
-    if (authorizationData) part.authorizationData = authorizationData;
+    assignOptional(f, part, {
+      starttime: [6, readKerberosTime],
+      renewTill: [8, readKerberosTime],
+      caddr: [9, readHostAddresses],
+      authorizationData: [10, readAuthorizationData],
+    });
     // The key last: nothing after it can fail and leave its secret copy unwiped.
     return { ...part, key: readEncryptionKey(required(f, 1, 'key')) };
   });
