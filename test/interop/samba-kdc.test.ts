@@ -259,6 +259,7 @@ describeWithPeers(
         await expect(firstStep(await client('carol', USER_PASSWORD))).rejects.toMatchObject({
           code: 'SEC_E_LOGON_DENIED',
           message: expect.stringMatching(/KDC_ERR_CLIENT_REVOKED.*0xc0000072/),
+          peerStatus: 0xc0000072,
         });
       });
 

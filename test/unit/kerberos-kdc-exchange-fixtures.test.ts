@@ -117,6 +117,14 @@ describe('Samba AD DC refusals', () => {
     );
   });
 
+  test('the KDC’s NTSTATUS is the error’s peerStatus, for a caller to tell disabled from locked out', () => {
+    const exchange = asFor('carol', 'Carol-fixture-Pass1');
+    exchange.start();
+    expect(() => exchange.receive(fixture('samba/krb-error-client-revoked'))).toThrow(
+      expect.objectContaining({ code: 'SEC_E_LOGON_DENIED', peerStatus: 0xc0000072 }),
+    );
+  });
+
   test('KRB_ERR_RESPONSE_TOO_BIG is what sends the request again over TCP', () => {
     expect(isResponseTooBig(fixture('samba/krb-error-response-too-big'))).toBe(true);
     expect(isResponseTooBig(fixture('samba/krb-error-preauth-failed'))).toBe(false);

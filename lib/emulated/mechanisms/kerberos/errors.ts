@@ -32,10 +32,12 @@ export function sspiErrorOfKrbError(error: KrbError, from: string): SspiError {
   const ntStatus =
     windowsStatus === undefined ? '' : ` (NTSTATUS 0x${(windowsStatus >>> 0).toString(16).padStart(8, '0')})`;
   const eText = error.eText ? `: “${peerText(error.eText)}”` : '';
-  return sspiError(
+  const err = sspiError(
     statusOfKrbError(error.errorCode),
     `${from} refused with ${krbErrorName(error.errorCode)}${ntStatus}${eText}.`,
   );
+  if (windowsStatus !== undefined) err.peerStatus = windowsStatus >>> 0;
+  return err;
 }
 
 /**

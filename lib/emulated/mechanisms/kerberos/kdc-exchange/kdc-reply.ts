@@ -45,9 +45,11 @@ export function refusalOf(error: KrbError, context: RefusalContext): SspiError {
   const ntStatus = windowsStatusOf(error);
   const windows =
     ntStatus === undefined ? '' : `, Windows status 0x${ntStatus.toString(16).padStart(8, '0')}`;
-  return sspiError(
+  const err = sspiError(
     status,
     `Kerberos ${context.exchange} exchange for ${context.server} failed: ${why} ` +
       `(${krbErrorName(code)}${eText}${windows}).`,
   );
+  if (ntStatus !== undefined) err.peerStatus = ntStatus >>> 0;
+  return err;
 }
