@@ -180,3 +180,13 @@ test('disposeCredential wipes the session key', () => {
   disposeCredential(tgt);
   expect(tgt.key.keyValue.every((b) => b === 0)).toBe(true);
 });
+
+test('a TGT replaced (its key wiped) while the KDC answers: the reply still decrypts under the key it was asked with', () => {
+  const { kdc, tgt } = setup();
+  const exchange = new TgsExchange({ tgt, server: WEB });
+  const request = exchange.start();
+  disposeCredential(tgt); // what the store does to a TGT it replaces
+  expect(tgt.key.keyValue.every((b) => b === 0)).toBe(true);
+  const step = exchange.receive(kdc.handle(request));
+  expect(step.credential.key.keyValue).toEqual(kdc.sessionKeys.at(-1));
+});

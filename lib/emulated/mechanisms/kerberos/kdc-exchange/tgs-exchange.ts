@@ -12,7 +12,7 @@
  * seeing referralRealm(), asks that realm's KDC with it.
  */
 import { sspiError } from '../../../../errors';
-import { wipe, type SecretBuffer } from '../../../../secret';
+import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
 import { enctypeProfile, type EnctypeProfile } from '../crypto/enctypes';
 import { isKerberosCryptoError } from '../crypto/crypto-error';
 import { KeyUsage } from '../crypto/key-usage';
@@ -35,7 +35,7 @@ import type { RealmPrincipal } from './spn';
 
 /** What a TGS exchange needs. */
 export interface TgsExchangeOptions extends ExchangeEnvironment {
-  /** The TGT; borrowed, never wiped here. */
+  /** The TGT; borrowed, never wiped here (its session key is copied for the reply). */
   tgt: KdcCredential;
   /** The service (its realm must be the TGT's). */
   server: RealmPrincipal;
@@ -54,6 +54,11 @@ export class TgsExchange {
   private readonly env: Required<ExchangeEnvironment>;
   private nonce = 0;
   private subkey: EncryptionKey | undefined;
+  /**
+   * The key the reply comes under: the subkey, or a copy of the TGT's session key taken at
+   * start(), since the store may replace (and wipe) that TGT while the KDC answers.
+   */
+  private replyKey: EncryptionKey | undefined;
   private state: 'new' | 'sent' | 'over' = 'new';
 
   constructor(private readonly options: TgsExchangeOptions) {
@@ -107,10 +112,10 @@ export class TgsExchange {
     }
   }
 
-  /** End the exchange: wipe the subkey. Idempotent. */
+  /** End the exchange: wipe the subkey or the session key's copy. Idempotent. */
   dispose(): void {
     this.state = 'over';
-    if (this.subkey) wipe(this.subkey.keyValue);
+    if (this.replyKey) wipe(this.replyKey.keyValue);
   }
 
   /** PA-TGS-REQ's AP-REQ (RFC 4120 5.5.1) over the body's bytes. */
@@ -123,6 +128,7 @@ export class TgsExchange {
       this.subkey = { keyType: sessionKey.keyType, keyValue: profile.randomToKey(random) };
       wipe(random);
     }
+    this.replyKey = this.subkey ?? { keyType: sessionKey.keyType, keyValue: copySecret(sessionKey.keyValue) };
     const { time, usec } = kerberosTimeOf(this.env.now());
     // Written into secret memory (it holds the subkey), wiped once encrypted.
     const plaintext = encodeAuthenticator({
@@ -150,7 +156,7 @@ export class TgsExchange {
 
   /** Decrypt and check the TGS-REP (RFC 4120 3.3.4). */
   private credentialOf(rep: KdcRep): KdcCredential {
-    const key = this.subkey ?? this.options.tgt.key;
+    const key = this.replyKey!;
     const usage = this.subkey ? KeyUsage.TGS_REP_ENC_PART_SUBKEY : KeyUsage.TGS_REP_ENC_PART_SESSION_KEY;
     if (rep.encPart.etype !== key.keyType)
       throw badReply(
