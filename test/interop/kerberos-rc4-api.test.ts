@@ -14,12 +14,10 @@ import { join } from 'node:path';
 import {
   ASC_REQ,
   ISC_REQ,
-  acceptSecurityContext,
   acquireCredentialsHandle,
   decryptMessage,
   encryptMessage,
   freeCredentialsHandle,
-  initializeSecurityContext,
   queryContextAttributes,
   type AcquireCredentialsOptions,
   type CredentialsHandle,
@@ -27,7 +25,8 @@ import {
 } from '../../lib';
 import { unwrapInitialContextToken } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
 import { describeWithPeers } from './peers/availability';
-import { JsonPeer, type PeerStep } from './peers/json-peer';
+import { JsonPeer } from './peers/json-peer';
+import { handshake, mitSide, ourSide } from './peers/api-sides';
 import { startMitRealm, type MitRealm } from './peers/mit-realm';
 
 const REALM = 'RC4API.TEST';
@@ -40,57 +39,17 @@ const RC4_SIZES = { maxSignature: 37, blockSize: 1, securityTrailer: 50 };
 /** RFC 4757 7.3's Wrap TOK_ID, where CFX's is 05 04. */
 const RC4_WRAP_TOK_ID = 0x0201;
 
-type Side = (input: Buffer | null) => Promise<{ token: Buffer; done: boolean }>;
-
-async function handshake(client: Side, server: Side): Promise<void> {
-  let c = await client(null);
-  let s: { token: Buffer; done: boolean } = { token: Buffer.alloc(0), done: false };
-  for (let leg = 0; leg < 8; leg++) {
-    if (c.token.length === 0) break;
-    s = await server(c.token);
-    if (s.token.length === 0) break;
-    c = await client(s.token);
-  }
-  expect({ client: c.done, server: s.done }).toEqual({ client: true, server: true });
-}
-
+/** Our end of a handshake, with this file's flags unless told otherwise. */
 function ours(
   role: 'initiator' | 'acceptor',
   credential: CredentialsHandle,
   target = `HTTP/${HOST}`,
   flags?: number,
 ) {
-  let context: SecurityContext | null = null;
-  const side: Side = async (input) => {
-    const result =
-      role === 'initiator'
-        ? await initializeSecurityContext({
-            credential,
-            context,
-            targetName: target,
-            flags: flags ?? ISC_FLAGS,
-            input: input ?? undefined,
-          })
-        : await acceptSecurityContext({ credential, context, flags: flags ?? ASC_FLAGS, input: input! });
-    context = result.context;
-    return { token: result.output, done: result.statusName === 'SEC_E_OK' };
-  };
-  return {
-    side,
-    get context(): SecurityContext {
-      if (!context) throw new Error('no context yet');
-      return context;
-    },
-  };
-}
-
-function mitSide(peer: JsonPeer): Side & { last?: PeerStep } {
-  const side: Side & { last?: PeerStep } = async (input) => {
-    const step = input === null ? await peer.start() : await peer.step(input);
-    side.last = step;
-    return { token: step.token ?? Buffer.alloc(0), done: step.complete };
-  };
-  return side;
+  return ourSide(role, credential, {
+    target,
+    flags: flags ?? (role === 'initiator' ? ISC_FLAGS : ASC_FLAGS),
+  });
 }
 
 /** Messages each way through encryptMessage/decryptMessage and MIT's wrap/unwrap; MIT's are RFC 4757's. */

@@ -188,5 +188,5 @@ test('a TGT replaced (its key wiped) while the KDC answers: the reply still decr
   disposeCredential(tgt); // what the store does to a TGT it replaces
   expect(tgt.key.keyValue.every((b) => b === 0)).toBe(true);
   const step = exchange.receive(kdc.handle(request));
-  expect(step.credential.key.keyValue).toEqual(kdc.sessionKeys.at(-1));
+  expect(step.credential!.key.keyValue).toEqual(kdc.sessionKeys.at(-1));
 });
