@@ -1,6 +1,6 @@
 /**
  * Ports for the servers the interop tests start (MIT's krb5kdc, Samba's KDC): one free for both
- * TCP and UDP on 127.0.0.1, and waiting until the server listens on it.
+ * TCP and UDP on 127.0.0.1, waiting until the server listens on it, and stopping it.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -55,4 +55,13 @@ export async function waitForListen(
     if (Date.now() > deadline) throw new Error(`${name} did not listen on ${port}: ${output().trim()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Stop `server` (SIGTERM, then SIGKILL after 3 s) and wait until `exited` resolves. */
+export async function stopServer(server: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
 }

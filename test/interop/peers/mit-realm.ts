@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants as fsConstants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort, waitForListen } from './listen';
+import { freePort, stopServer, waitForListen } from './listen';
 
 /** MIT's enctype names; the realm's supported_enctypes when none are asked for. */
 export const DEFAULT_MIT_ENCTYPES = [
@@ -265,12 +265,7 @@ function makeRealm(
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (kdcProcess.exitCode === null && kdcProcess.signalCode === null) {
-        kdcProcess.kill('SIGTERM');
-        const timer = setTimeout(() => kdcProcess.kill('SIGKILL'), 3000);
-        await kdcExited;
-        clearTimeout(timer);
-      }
+      await stopServer(kdcProcess, kdcExited);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { PYTHON } from './availability';
-import { freePort, waitForListen } from './listen';
+import { freePort, stopServer, waitForListen } from './listen';
 
 /** How long the KDC may take to listen, and one command (a provision) to finish. */
 const START_TIMEOUT_MS = 15_000;
@@ -209,12 +209,7 @@ function makeDc(
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (kdcProcess.exitCode === null && kdcProcess.signalCode === null) {
-        kdcProcess.kill('SIGTERM');
-        const timer = setTimeout(() => kdcProcess.kill('SIGKILL'), 3000);
-        await kdcExited;
-        clearTimeout(timer);
-      }
+      await stopServer(kdcProcess, kdcExited);
       rmSync(dir, { recursive: true, force: true });
     },
   };
