@@ -9,6 +9,7 @@ import {
 } from '../../lib';
 import { performance } from 'node:perf_hooks';
 import { TURN_BUDGET_MS } from '../../lib/emulated/scheduling/turn-budget';
+import { FAST_PATH_MAJORS } from '../../lib/emulated/tls/node-internals/probe';
 import { credentialPair, handshake } from './helpers';
 
 /** Settles within `ms` or says 'hang'; attaches its handlers at once, so nothing rejects unhandled. */
@@ -65,7 +66,11 @@ describe.each(['CredSSP', 'Negotiate', 'NTLM'] as const)(
   },
 );
 
-describe('CredSSP: a context deleted while a message is in flight', () => {
+// The fast path completes TLS's writes within the call; on a Node CI does not run (the safe path)
+// a sealed message always waits a turn, which the test below does not model.
+const fastPath = FAST_PATH_MAJORS.includes(Number(process.versions.node.split('.')[0]));
+
+(fastPath ? describe : describe.skip)('CredSSP: a context deleted while a message is in flight', () => {
   const outcome = (p: Promise<Buffer>) =>
     p.then(
       (b) => `resolved ${b.length} bytes`,

@@ -43,9 +43,14 @@ describe('choosing the path', () => {
     expect(proven).not.toHaveBeenCalled();
   });
 
-  it('finds the internals in shape on this Node when it is one CI runs', () => {
-    expect(internalsHaveTheirShape()).toBe(FAST_PATH_MAJORS.includes(major));
-  });
+  // On a major CI does not run (Node 20, end of life) the internals may well be in shape; the
+  // fast path is refused there all the same, which choosePath's tests pin.
+  (FAST_PATH_MAJORS.includes(major) ? it : it.skip)(
+    'finds the internals in shape on this Node, one CI runs',
+    () => {
+      expect(internalsHaveTheirShape()).toBe(true);
+    },
+  );
 });
 
 describe.each(['fast', 'safe'] as const)('the %s path', (path) => {

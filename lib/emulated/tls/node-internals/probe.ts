@@ -16,7 +16,7 @@ import { writeFinisherOf } from './write-completion';
 export type TlsPath = 'fast' | 'safe';
 
 /** The Node majors .ci/run tests the fast path on; keep the two lists in step. */
-export const FAST_PATH_MAJORS: readonly number[] = [20, 22, 24, 26];
+export const FAST_PATH_MAJORS: readonly number[] = [22, 24, 26];
 
 /** What the choice depends on, apart from the self-test (an argument, so tests can vary it). */
 export interface PathInputs {
