@@ -5,7 +5,6 @@
  * are in ap-req-checks.ts; a failure sends the initiator a framed KRB-ERROR (SspiError.output), as
  * MIT and Windows do, and throws the status Windows' acceptor reports.
  */
-import { randomBytes } from 'node:crypto';
 import { SspiError, invalidArgValue } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
 import type { MechanismContext, MechanismStep } from '../mechanism-context';
@@ -21,6 +20,7 @@ import { KerberosContextBase, identityOf } from './context';
 import { readDelegation, type DelegatedCredentials } from './delegation';
 import { Enctype, enctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
+import { randomSecret, randomUint32 } from './crypto/random-pool';
 import { ApFailure, asSspiError } from './errors';
 import { encodeApRep, encodeEncApRepPart, parseApReq } from './messages/ap';
 import { principalToString } from './messages/common';
@@ -191,11 +191,11 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
     initiatorKey: EncryptionKey,
     initiatorSequence: number,
   ): Buffer {
-    const seqNumber = randomBytes(4).readUInt32BE(0) & 0x3fffffff;
+    const seqNumber = randomUint32() & 0x3fffffff;
     let subkey: SecretBuffer | undefined;
     if (initiatorKey.keyType !== Enctype.RC4_HMAC) {
       const profile = enctypeProfile(initiatorKey.keyType);
-      const random = randomBytes(profile.keyLength);
+      const random = randomSecret(profile.keyLength);
       subkey = profile.randomToKey(random);
       wipe(random);
     }

@@ -8,12 +8,12 @@
  *      KRB-ERROR in its place fails with the status Windows reports for it.
  * Without mutual authentication the context is complete after the first leg.
  */
-import { randomBytes } from 'node:crypto';
 import { sspiError } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
 import type { ContextLifetime, MechanismContext, MechanismStep } from '../mechanism-context';
 import { KerberosContextBase, identityOf } from './context';
 import { Enctype, enctypeProfile, type EnctypeProfile } from './crypto/enctypes';
+import { randomSecret, randomUint32 } from './crypto/random-pool';
 import { KeyUsage } from './crypto/key-usage';
 import { asSspiError, sspiErrorOfKrbError } from './errors';
 import { encodeApReq, encodeAuthenticator, parseApRep, parseEncApRepPart } from './messages/ap';
@@ -99,7 +99,7 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
       flags,
       delegation: flags & GssFlag.DELEG ? options.delegation : undefined,
     });
-    const random = randomBytes(profile.keyLength);
+    const random = randomSecret(profile.keyLength);
     this.subkey = profile.randomToKey(random);
     wipe(random);
     this.secrets.push(this.subkey);
@@ -107,9 +107,9 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     const ctime = new Date(Math.floor(now.getTime() / 1000) * 1000);
     // Microseconds: the clock's milliseconds and three random digits, so that two authenticators
     // made within one millisecond still differ for the acceptor's replay cache.
-    const cusec = (now.getTime() % 1000) * 1000 + (randomBytes(2).readUInt16BE(0) % 1000);
+    const cusec = (now.getTime() % 1000) * 1000 + (randomUint32() % 1000);
     // 30 bits, as MIT draws it: some peers read the 32-bit field as signed.
-    const seqNumber = randomBytes(4).readUInt32BE(0) & 0x3fffffff;
+    const seqNumber = randomUint32() & 0x3fffffff;
     const plain = encodeAuthenticator({
       crealm: options.crealm,
       cname: options.cname,

@@ -15,7 +15,7 @@ import {
   type AesCtsHmacSuite,
 } from './aes-cts-hmac';
 import { KerberosCryptoError } from './crypto-error';
-import { randomConfounder } from './random-pool';
+import { randomSecret } from './random-pool';
 import { KeyPurpose, checkUsage, type KeyDeriver, type KeyPurposeByte } from './key-derivation';
 
 /** An enctype's operations bound to one key (RFC 3961 3), the key's derived keys kept. */
@@ -77,7 +77,7 @@ export function bindAesKey(suite: AesCtsHmacSuite, key: Uint8Array): BoundKey {
   return {
     encrypt(usage, plaintext) {
       const keys = usageKeys(usage);
-      const confounder = randomConfounder(CONFOUNDER_LENGTH);
+      const confounder = randomSecret(CONFOUNDER_LENGTH);
       try {
         return sealAesCtsHmac(suite, keys, plaintext, confounder);
       } finally {

@@ -17,7 +17,7 @@ import { AES128_CTS_HMAC_SHA1_96, AES256_CTS_HMAC_SHA1_96, aesSha1StringToKey } 
 import { AES128_CTS_HMAC_SHA256_128, AES256_CTS_HMAC_SHA384_192, aesSha2StringToKey } from './aes-sha2';
 import { bindAesKey, type BoundKey } from './bound-key';
 import { KerberosCryptoError } from './crypto-error';
-import { randomConfounder } from './random-pool';
+import { randomSecret } from './random-pool';
 import {
   RC4_CHECKSUM_LENGTH,
   RC4_CONFOUNDER_LENGTH,
@@ -123,7 +123,7 @@ function aesProfile(
     stringToKey,
     randomToKey: identityRandomToKey(suite.name, suite.keyLength),
     encrypt(key, usage, plaintext) {
-      const confounder = randomConfounder(CONFOUNDER_LENGTH);
+      const confounder = randomSecret(CONFOUNDER_LENGTH);
       try {
         return encryptAesCtsHmac(suite, key, usage, plaintext, confounder);
       } finally {
@@ -153,7 +153,7 @@ const RC4_HMAC_PROFILE: EnctypeProfile = {
   stringToKey: (password) => rc4StringToKey(password),
   randomToKey: identityRandomToKey('rc4-hmac', RC4_KEY_LENGTH),
   encrypt(key, usage, plaintext) {
-    const confounder = randomConfounder(RC4_CONFOUNDER_LENGTH);
+    const confounder = randomSecret(RC4_CONFOUNDER_LENGTH);
     try {
       return rc4HmacEncrypt(key, usage, plaintext, confounder);
     } finally {
