@@ -1,8 +1,9 @@
 /**
  * The enctype table: what the Kerberos protocol code calls, by the etype number a KDC or a ticket
- * names (RFC 3961 3: the operations of an encryption type and its checksum type). Confounders are
- * drawn here from node:crypto's CSPRNG; the per-family modules take them as arguments so the RFCs'
- * vectors can be replayed.
+ * names (RFC 3961 3: the operations of an encryption type and its checksum type). Confounders come
+ * from node:crypto's CSPRNG through the random pool: rc4-hmac's are drawn here, the AES family
+ * draws its own straight into the buffer it encrypts; both families' functions also take one as
+ * an argument so the RFCs' vectors can be replayed.
  */
 import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
 import {
@@ -122,14 +123,7 @@ function aesProfile(
     weak: false,
     stringToKey,
     randomToKey: identityRandomToKey(suite.name, suite.keyLength),
-    encrypt(key, usage, plaintext) {
-      const confounder = randomSecret(CONFOUNDER_LENGTH);
-      try {
-        return encryptAesCtsHmac(suite, key, usage, plaintext, confounder);
-      } finally {
-        wipe(confounder);
-      }
-    },
+    encrypt: (key, usage, plaintext) => encryptAesCtsHmac(suite, key, usage, plaintext),
     decrypt: (key, usage, ciphertext) => decryptAesCtsHmac(suite, key, usage, ciphertext),
     checksum: (key, usage, data) => checksumAesCtsHmac(suite, key, usage, data),
     verifyChecksum: (key, usage, data, checksum) =>
