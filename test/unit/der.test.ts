@@ -215,6 +215,25 @@ describe('DER reader', () => {
 });
 
 describe('DER properties', () => {
+  test('times are written as the ISO 8601 digits of their UTC second', () => {
+    const digitsOf = (date: Date) => date.toISOString().slice(0, 19).replace(/[-:T]/g, '');
+    const anyYear = fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z') });
+    fc.assert(
+      fc.property(anyYear, (date) => {
+        expect(generalizedTime(date).toString('latin1').slice(2)).toBe(`${digitsOf(date)}Z`);
+      }),
+    );
+    const utcYears = fc.date({
+      min: new Date('1950-01-01T00:00:00Z'),
+      max: new Date('2049-12-31T23:59:59Z'),
+    });
+    fc.assert(
+      fc.property(utcYears, (date) => {
+        expect(utcTime(date).toString('latin1').slice(2)).toBe(`${digitsOf(date).slice(2)}Z`);
+      }),
+    );
+  });
+
   test('integers round trip through the writer and reader', () => {
     fc.assert(
       fc.property(fc.integer({ min: -(2 ** 47), max: 2 ** 47 - 1 }), (n) => {

@@ -79,6 +79,28 @@ describe.each(ALL.map((e) => [enctypeProfile(e).name, e]))('%s', (_, enctype) =>
     expect(initiator.gssFlags).toBe(MUTUAL);
   });
 
+  it('disposes the ticket’s session key on each side once its AP exchange is done', () => {
+    const profile = enctypeProfile(enctype);
+    const bind = profile.bind;
+    const bound: Array<{ key: Buffer; dispose: jest.SpyInstance }> = [];
+    const spy = jest.spyOn(profile, 'bind').mockImplementation((key) => {
+      const made = bind.call(profile, key);
+      bound.push({ key: Buffer.from(key), dispose: jest.spyOn(made, 'dispose') });
+      return made;
+    });
+    try {
+      const { initiator, reply, sessionKey } = handshake(enctype, MUTUAL);
+      // The initiator binds it when made, the acceptor when it reads the authenticator.
+      const [ofInitiator, ofAcceptor] = bound.filter((b) => b.key.equals(sessionKey.keyValue));
+      expect(ofAcceptor.dispose).toHaveBeenCalled();
+      expect(ofInitiator.dispose).not.toHaveBeenCalled(); // the AP-REP is still to be read
+      initiator.step(reply.output);
+      expect(ofInitiator.dispose).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('without mutual: one leg, no AP-REP, the initiator’s subkey in force', () => {
     const { initiator, acceptor, first, reply, sessionKey } = handshake(enctype, ONE_LEG);
     expect(first.complete).toBe(true);

@@ -51,6 +51,23 @@ describe.each([
     }
   });
 
+  it('decrypts into memory that holds the plaintext and zeros, no confounder', () => {
+    const bound = profile.bind(key);
+    try {
+      for (const plain of [
+        bound.decrypt(22, profile.encrypt(key, 22, MESSAGE)),
+        profile.decrypt(key, 24, bound.encrypt(24, MESSAGE)),
+      ]) {
+        expect(plain.equals(MESSAGE)).toBe(true);
+        const memory = Buffer.from(plain.buffer);
+        memory.fill(0, plain.byteOffset, plain.byteOffset + plain.length);
+        expect(memory.every((b) => b === 0)).toBe(true);
+      }
+    } finally {
+      bound.dispose();
+    }
+  });
+
   it('derives each usage key once however many messages use it', () => {
     const calls = countDerivations(suite);
     const bound = profile.bind(key);

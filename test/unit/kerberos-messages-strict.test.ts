@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 /**
  * What the Kerberos parsers refuse, and the few liberties they take on purpose (as MIT does):
  * negative UInt32s, short KerberosFlags, unknown trailing fields, either EncKDCRepPart tag.
@@ -114,8 +115,22 @@ describe('Kerberos primitive types', () => {
       tlv(24, Buffer.from('20261207240000Z')),
       tlv(24, Buffer.from('20261307000000Z')),
       tlv(24, Buffer.from('2026120700000aZ')),
+      tlv(24, Buffer.from('2026120700000:Z')), // the octets either side of the digits
+      tlv(24, Buffer.from('2026/207000000Z')),
+      tlv(24, Buffer.from('20261207000000z')),
     ];
     for (const t of refused) expectInvalid(() => parsePaEncTsEnc(withTime(t)), 'PA-ENC-TS-ENC');
+  });
+
+  it('reads back every whole-second KerberosTime of years 0000 to 9999', () => {
+    const withTime = (t: Buffer) => sequence(contextExplicit(0, t));
+    const anyYear = fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z') });
+    fc.assert(
+      fc.property(anyYear, (date) => {
+        const second = new Date(Math.floor(date.getTime() / 1000) * 1000);
+        expect(parsePaEncTsEnc(withTime(generalizedTime(date))).patimestamp).toEqual(second);
+      }),
+    );
   });
 
   it('takes KerberosString only as GeneralString, bounded', () => {

@@ -169,26 +169,42 @@ function checkedDate(date: Date): Date {
   return date;
 }
 
-/** The UTC time as YYYYMMDDHHMMSS. */
-function utcDigits(date: Date): string {
-  return checkedDate(date)
-    .toISOString()
-    .replace(/\.\d{3}Z$/, '')
-    .replace(/[-:T]/g, '');
+/**
+ * The UTC time as [YY]YYMMDDHHMMSSZ (the century's digits when `fullYear`), written digit by digit
+ * for a year in 0..9999: Kerberos encodes several times per message.
+ */
+function timeDigits(date: Date, fullYear: boolean): Buffer {
+  const year = date.getUTCFullYear();
+  const fields = [
+    ...(fullYear ? [Math.floor(year / 100)] : []),
+    year % 100,
+    date.getUTCMonth() + 1,
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+    date.getUTCSeconds(),
+  ];
+  const out = Buffer.allocUnsafe(fields.length * 2 + 1);
+  fields.forEach((value, i) => {
+    out[2 * i] = 0x30 + Math.floor(value / 10);
+    out[2 * i + 1] = 0x30 + (value % 10);
+  });
+  out[out.length - 1] = 0x5a; // Z
+  return out;
 }
 
 /** UTCTime 'YYMMDDHHMMSSZ', for years 1950 to 2049 (RFC 5280 4.1.2.5.1). */
 export function utcTime(date: Date): Buffer {
   const year = checkedDate(date).getUTCFullYear();
   if (year < 1950 || year > 2049) throw invalidArgValue('date', date, 'must be in 1950..2049 for UTCTime');
-  return tlv(UniversalTag.UtcTime, Buffer.from(`${utcDigits(date).slice(2)}Z`, 'latin1'));
+  return tlv(UniversalTag.UtcTime, timeDigits(date, false));
 }
 
 /** GeneralizedTime 'YYYYMMDDHHMMSSZ', without fractions (RFC 5280 4.1.2.5.2). */
 export function generalizedTime(date: Date): Buffer {
   const year = checkedDate(date).getUTCFullYear();
   if (year < 0 || year > 9999) throw invalidArgValue('date', date, 'must have a four-digit year');
-  return tlv(UniversalTag.GeneralizedTime, Buffer.from(`${utcDigits(date)}Z`, 'latin1'));
+  return tlv(UniversalTag.GeneralizedTime, timeDigits(date, true));
 }
 
 /** BOOLEAN: FF for true, 00 for false (X.690 11.1). */

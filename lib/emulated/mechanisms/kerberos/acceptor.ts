@@ -5,7 +5,6 @@
  * are in ap-req-checks.ts; a failure sends the initiator a framed KRB-ERROR (SspiError.output), as
  * MIT and Windows do, and throws the status Windows' acceptor reports.
  */
-import { randomBytes } from 'node:crypto';
 import { SspiError, invalidArgValue } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
 import type { MechanismContext, MechanismStep } from '../mechanism-context';
@@ -19,8 +18,10 @@ import {
 } from './ap-req-checks';
 import { KerberosContextBase, identityOf } from './context';
 import { readDelegation, type DelegatedCredentials } from './delegation';
+import type { BoundKey } from './crypto/bound-key';
 import { Enctype, enctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
+import { randomSecret, randomUint32 } from './crypto/random-pool';
 import { ApFailure, asSspiError } from './errors';
 import { encodeApRep, encodeEncApRepPart, parseApReq } from './messages/ap';
 import { principalToString } from './messages/common';
@@ -111,7 +112,23 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
     const ticket = decryptTicket(apReq.ticket, this.options.keys);
     this.secrets.push(ticket.key.keyValue);
     checkTicketTimes(ticket, now, skewMs);
-    const auth = decryptAuthenticator(apReq.authenticator, ticket.key);
+    const { auth, session } = decryptAuthenticator(apReq.authenticator, ticket.key);
+    try {
+      return this.acceptAuthenticated(apReq, ticket, auth, session, now, skewMs);
+    } finally {
+      session.dispose();
+    }
+  }
+
+  /** The rest of accept(), once the authenticator decrypted with the ticket's session key, `session`. */
+  private acceptAuthenticated(
+    apReq: ApReq,
+    ticket: EncTicketPart,
+    auth: Authenticator,
+    session: BoundKey,
+    now: Date,
+    skewMs: number,
+  ): MechanismStep {
     if (auth.subkey) this.secrets.push(auth.subkey.keyValue);
     checkAuthenticator(auth, ticket, now, skewMs);
     const checksum = checkGssChecksum(auth, {
@@ -151,7 +168,10 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       );
       return { output: Buffer.alloc(0), complete: true };
     }
-    return { output: this.apRep(auth, ticket.key, initiatorKey, initiatorSequence), complete: true };
+    return {
+      output: this.apRep(auth, ticket.key.keyType, session, initiatorKey, initiatorSequence),
+      complete: true,
+    };
   }
 
   /** RFC 4120 3.2.3: refuse an authenticator seen within the skew window. */
@@ -187,15 +207,16 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
    */
   private apRep(
     auth: Authenticator,
-    sessionKey: EncryptionKey,
+    sessionKeyType: number,
+    session: BoundKey,
     initiatorKey: EncryptionKey,
     initiatorSequence: number,
   ): Buffer {
-    const seqNumber = randomBytes(4).readUInt32BE(0) & 0x3fffffff;
+    const seqNumber = randomUint32() & 0x3fffffff;
     let subkey: SecretBuffer | undefined;
     if (initiatorKey.keyType !== Enctype.RC4_HMAC) {
       const profile = enctypeProfile(initiatorKey.keyType);
-      const random = randomBytes(profile.keyLength);
+      const random = randomSecret(profile.keyLength);
       subkey = profile.randomToKey(random);
       wipe(random);
     }
@@ -205,10 +226,9 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
       subkey: subkey && { keyType: initiatorKey.keyType, keyValue: subkey },
       seqNumber,
     });
-    const sessionProfile = enctypeProfile(sessionKey.keyType);
     let cipher: Buffer;
     try {
-      cipher = sessionProfile.encrypt(sessionKey.keyValue, KeyUsage.AP_REP_ENC_PART, plain);
+      cipher = session.encrypt(KeyUsage.AP_REP_ENC_PART, plain);
     } finally {
       wipe(plain);
     }
@@ -225,7 +245,7 @@ export class KerberosAcceptor extends KerberosContextBase implements MechanismCo
     );
     return wrapInitialContextToken(
       GssTokenId.AP_REP,
-      encodeApRep({ encPart: { etype: sessionKey.keyType, cipher } }),
+      encodeApRep({ encPart: { etype: sessionKeyType, cipher } }),
       this.mechOid,
     );
   }

@@ -9,6 +9,7 @@ import { peerText } from '../../../errors';
 import { wipe, type SecretBuffer } from '../../../secret';
 import type { StatusName } from '../../../constants';
 import { isKerberosCryptoError } from './crypto/crypto-error';
+import type { BoundKey } from './crypto/bound-key';
 import { enctypeProfile, type EnctypeProfile } from './crypto/enctypes';
 import { KeyUsage } from './crypto/key-usage';
 import { ApFailure, asSspiError } from './errors';
@@ -38,13 +39,12 @@ export type ServiceKeyLookup = (
 ) => EncryptionKey | undefined;
 
 /**
- * Decrypt `what` (an EncryptedData) under `key`, `usage`, and parse the plaintext, which is wiped
- * after; an integrity failure is the ApFailure `onAltered` names, anything else asSspiError's.
+ * Decrypt `what` (an EncryptedData's ciphertext) with `decrypt`, which holds the key and usage, and
+ * parse the plaintext, which is wiped after; an integrity failure is the ApFailure `onAltered`
+ * names, anything else asSspiError's.
  */
 export function decryptPart<T>(
-  profile: EnctypeProfile,
-  key: Uint8Array,
-  usage: number,
+  decrypt: (ciphertext: Uint8Array) => SecretBuffer,
   data: EncryptedData,
   what: string,
   onAltered: [StatusName, number],
@@ -52,7 +52,7 @@ export function decryptPart<T>(
 ): T {
   let plain: SecretBuffer | undefined;
   try {
-    plain = profile.decrypt(key, usage, data.cipher);
+    plain = decrypt(data.cipher);
     return parse(plain);
   } catch (err) {
     if (isKerberosCryptoError(err, 'integrity'))
@@ -103,9 +103,7 @@ export function decryptTicket(ticket: Ticket, keys: ServiceKeyLookup): EncTicket
       `The key for ${service} is not a ${profile.name} key.`,
     );
   return decryptPart(
-    profile,
-    key.keyValue,
-    KeyUsage.KDC_REP_TICKET,
+    (cipher) => profile.decrypt(key.keyValue, KeyUsage.KDC_REP_TICKET, cipher),
     ticket.encPart,
     'The ticket',
     ['SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_MODIFIED],
@@ -136,8 +134,15 @@ export function checkTicketTimes(part: EncTicketPart, now: Date, skewMs: number)
     );
 }
 
-/** The authenticator, decrypted with the ticket's session key; its subkey (if any) a copy in secret memory. */
-export function decryptAuthenticator(data: EncryptedData, sessionKey: EncryptionKey): Authenticator {
+/**
+ * The authenticator, decrypted with the ticket's session key; its subkey (if any) a copy in secret
+ * memory. The session key comes back bound (its derived keys kept) for the AP-REP to be encrypted
+ * with: the caller disposes it.
+ */
+export function decryptAuthenticator(
+  data: EncryptedData,
+  sessionKey: EncryptionKey,
+): { auth: Authenticator; session: BoundKey } {
   if (data.etype !== sessionKey.keyType)
     throw new ApFailure(
       'SEC_E_MESSAGE_ALTERED',
@@ -145,15 +150,22 @@ export function decryptAuthenticator(data: EncryptedData, sessionKey: Encryption
       `The authenticator is encrypted with etype ${data.etype}, not the session key’s.`,
     );
   const profile = profileOf(sessionKey.keyType, 'The session key');
-  return decryptPart(
-    profile,
-    sessionKey.keyValue,
-    KeyUsage.AP_REQ_AUTHENTICATOR,
-    data,
-    'The authenticator',
-    ['SEC_E_MESSAGE_ALTERED', C.KRB_AP_ERR_BAD_INTEGRITY],
-    parseAuthenticator,
-  );
+  let session: BoundKey | undefined;
+  try {
+    const bound = profile.bind(sessionKey.keyValue);
+    session = bound;
+    const auth = decryptPart(
+      (cipher) => bound.decrypt(KeyUsage.AP_REQ_AUTHENTICATOR, cipher),
+      data,
+      'The authenticator',
+      ['SEC_E_MESSAGE_ALTERED', C.KRB_AP_ERR_BAD_INTEGRITY],
+      parseAuthenticator,
+    );
+    return { auth, session: bound };
+  } catch (err) {
+    session?.dispose();
+    throw asSspiError(err, 'The authenticator');
+  }
 }
 
 /** RFC 4120 3.2.3: the authenticator names the ticket's client, was made within the skew, and its subkey is usable. */

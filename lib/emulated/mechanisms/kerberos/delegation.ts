@@ -91,10 +91,9 @@ export function readDelegation(krbCred: Buffer, keys: EncryptionKey[]): Delegate
   const candidates = keys.filter((key) => key.keyType === cred.encPart.etype);
   for (const [i, key] of candidates.entries()) {
     try {
+      const profile = profileOf(key.keyType, 'The delegated KRB-CRED');
       return decryptPart(
-        profileOf(key.keyType, 'The delegated KRB-CRED'),
-        key.keyValue,
-        KeyUsage.KRB_CRED_ENC_PART,
+        (cipher) => profile.decrypt(key.keyValue, KeyUsage.KRB_CRED_ENC_PART, cipher),
         cred.encPart,
         'The delegated KRB-CRED',
         ['SEC_E_INVALID_TOKEN', C.KRB_AP_ERR_BAD_INTEGRITY],

@@ -8,12 +8,13 @@
  *      KRB-ERROR in its place fails with the status Windows reports for it.
  * Without mutual authentication the context is complete after the first leg.
  */
-import { randomBytes } from 'node:crypto';
 import { sspiError } from '../../../errors';
 import { copySecret, wipe, type SecretBuffer } from '../../../secret';
 import type { ContextLifetime, MechanismContext, MechanismStep } from '../mechanism-context';
 import { KerberosContextBase, identityOf } from './context';
+import type { BoundKey } from './crypto/bound-key';
 import { Enctype, enctypeProfile, type EnctypeProfile } from './crypto/enctypes';
+import { randomSecret, randomUint32 } from './crypto/random-pool';
 import { KeyUsage } from './crypto/key-usage';
 import { asSspiError, sspiErrorOfKrbError } from './errors';
 import { encodeApReq, encodeAuthenticator, parseApRep, parseEncApRepPart } from './messages/ap';
@@ -60,7 +61,8 @@ type Phase = 'initial' | 'awaiting-ap-rep';
 export class KerberosInitiator extends KerberosContextBase implements MechanismContext {
   private phase: Phase = 'initial';
   private readonly profile: EnctypeProfile;
-  private readonly sessionKeyValue: SecretBuffer;
+  /** The session key, bound: the AP-REQ's authenticator and the AP-REP share its derived-key cipher. */
+  private readonly ticketSessionKey: BoundKey;
   private subkey: SecretBuffer | undefined;
   private sentAuthenticator: { ctime: Date; cusec: number; seqNumber: number } | undefined;
 
@@ -69,8 +71,7 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     this.profile = enctypeProfileOrThrow(options.sessionKey.keyType);
     if (options.sessionKey.keyValue.length !== this.profile.keyLength)
       throw sspiError('SEC_E_NO_KERB_KEY', `The session key is not a ${this.profile.name} key.`);
-    this.sessionKeyValue = copySecret(options.sessionKey.keyValue);
-    this.secrets.push(this.sessionKeyValue);
+    this.ticketSessionKey = this.profile.bind(options.sessionKey.keyValue);
     this.identityValue = identityOf(options.cname, options.crealm);
     this.lifetimeValue = options.ticketLifetime;
   }
@@ -99,7 +100,7 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
       flags,
       delegation: flags & GssFlag.DELEG ? options.delegation : undefined,
     });
-    const random = randomBytes(profile.keyLength);
+    const random = randomSecret(profile.keyLength);
     this.subkey = profile.randomToKey(random);
     wipe(random);
     this.secrets.push(this.subkey);
@@ -107,9 +108,9 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     const ctime = new Date(Math.floor(now.getTime() / 1000) * 1000);
     // Microseconds: the clock's milliseconds and three random digits, so that two authenticators
     // made within one millisecond still differ for the acceptor's replay cache.
-    const cusec = (now.getTime() % 1000) * 1000 + (randomBytes(2).readUInt16BE(0) % 1000);
+    const cusec = (now.getTime() % 1000) * 1000 + (randomUint32() % 1000);
     // 30 bits, as MIT draws it: some peers read the 32-bit field as signed.
-    const seqNumber = randomBytes(4).readUInt32BE(0) & 0x3fffffff;
+    const seqNumber = randomUint32() & 0x3fffffff;
     const plain = encodeAuthenticator({
       crealm: options.crealm,
       cname: options.cname,
@@ -121,7 +122,7 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
     });
     let cipher: Buffer;
     try {
-      cipher = profile.encrypt(this.sessionKeyValue, KeyUsage.AP_REQ_AUTHENTICATOR, plain);
+      cipher = this.ticketSessionKey.encrypt(KeyUsage.AP_REQ_AUTHENTICATOR, plain);
     } finally {
       wipe(plain);
     }
@@ -138,6 +139,7 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
       return { output, complete: false };
     }
     // No AP-REP: the acceptor's first sequence number is ours (RFC 4121 4.2.6, as MIT does).
+    this.ticketSessionKey.dispose();
     this.establish(
       {
         key: copySecret(this.subkey),
@@ -209,14 +211,21 @@ export class KerberosInitiator extends KerberosContextBase implements MechanismC
           'SEC_E_MUTUAL_AUTH_FAILED',
           `The service’s AP-REP is encrypted with etype ${apRep.encPart.etype}, not the session key’s.`,
         );
-      plain = this.profile.decrypt(this.sessionKeyValue, KeyUsage.AP_REP_ENC_PART, apRep.encPart.cipher);
+      plain = this.ticketSessionKey.decrypt(KeyUsage.AP_REP_ENC_PART, apRep.encPart.cipher);
       // The parser copies the subkey into secret memory of its own: it outlives `plain`.
       return parseEncApRepPart(plain);
     } catch (err) {
       throw asSspiError(err, 'The service’s AP-REP', 'SEC_E_MUTUAL_AUTH_FAILED');
     } finally {
       wipe(plain);
+      // The session key's work is done: the context runs on a subkey from here.
+      this.ticketSessionKey.dispose();
     }
+  }
+
+  override dispose(): void {
+    this.ticketSessionKey.dispose();
+    super.dispose();
   }
 }
 

@@ -7,10 +7,11 @@
  * checks integrity before it decrypts anything.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { allocSecret, copySecret, wipe, type SecretBuffer } from '../../../../secret';
-import { AES_BLOCK_SIZE, aesCtsDecrypt, aesCtsEncrypt } from './aes-cts';
+import { allocSecret, wipe, type SecretBuffer } from '../../../../secret';
+import { AES_BLOCK_SIZE, aesCtsDecrypt, aesCtsEncryptPadded, paddedLength } from './aes-cts';
 import { KerberosCryptoError } from './crypto-error';
 import { KeyPurpose, type KeyDeriver } from './key-derivation';
+import { fillRandom } from './random-pool';
 
 /** One AES enctype's parameters and its key derivation. */
 export interface AesCtsHmacSuite {
@@ -74,13 +75,16 @@ function deriveUsageKeys(suite: AesCtsHmacSuite, baseKey: Uint8Array, usage: num
   }
 }
 
-/** Encryption of `plaintext` with the given confounder; ciphertext | truncated HMAC. */
+/**
+ * Encryption of `plaintext` with the given confounder (a test vector's), else a random one;
+ * ciphertext | truncated HMAC.
+ */
 export function encryptAesCtsHmac(
   suite: AesCtsHmacSuite,
   baseKey: Uint8Array,
   usage: number,
   plaintext: Uint8Array,
-  confounder: Uint8Array,
+  confounder?: Uint8Array,
 ): Buffer {
   const keys = deriveUsageKeys(suite, baseKey, usage);
   try {
@@ -90,32 +94,38 @@ export function encryptAesCtsHmac(
   }
 }
 
-/** encryptAesCtsHmac() under Ke and Ki already derived. */
+/**
+ * encryptAesCtsHmac() under Ke and Ki already derived, with `confounder`, or one drawn from the
+ * random pool when it is left out. The confounder and plaintext are laid out once, in the padded
+ * buffer AES-CTS encrypts, which the simplified profile's MAC also covers.
+ */
 export function sealAesCtsHmac(
   suite: AesCtsHmacSuite,
   { ke, ki }: UsageKeys,
   plaintext: Uint8Array,
-  confounder: Uint8Array,
+  confounder?: Uint8Array,
 ): Buffer {
-  if (confounder.length !== CONFOUNDER_LENGTH)
+  if (confounder && confounder.length !== CONFOUNDER_LENGTH)
     throw new RangeError(`the confounder is ${CONFOUNDER_LENGTH} bytes`);
-  const confounded = allocSecret(CONFOUNDER_LENGTH + plaintext.length);
-  confounded.set(confounder);
-  confounded.set(plaintext, CONFOUNDER_LENGTH);
+  const length = CONFOUNDER_LENGTH + plaintext.length;
+  const padded = allocSecret(paddedLength(length));
+  if (confounder) padded.set(confounder);
+  else fillRandom(padded.subarray(0, CONFOUNDER_LENGTH));
+  padded.set(plaintext, CONFOUNDER_LENGTH);
   try {
-    const ciphertext = aesCtsEncrypt(ke, confounded);
+    const ciphertext = aesCtsEncryptPadded(ke, padded, length);
     const mac = suite.macCoversCiphertext
       ? truncatedHmac(suite, ki, ZERO_IV, ciphertext)
-      : truncatedHmac(suite, ki, confounded);
+      : truncatedHmac(suite, ki, padded.subarray(0, length));
     return Buffer.concat([ciphertext, mac]);
   } finally {
-    wipe(confounded);
+    wipe(padded);
   }
 }
 
 /**
- * Decryption of what encryptAesCtsHmac() made, the plaintext without its confounder in memory of its
- * own. Throws `malformed` for input too short to hold a confounder and a MAC, `integrity` when the
+ * Decryption of what encryptAesCtsHmac() made: the plaintext without its confounder, in secret
+ * memory that only it and the zeroed confounder before it use. Throws `malformed` for input too short to hold a confounder and a MAC, `integrity` when the
  * MAC does not verify (tampered, or another key or usage).
  */
 export function decryptAesCtsHmac(
@@ -157,7 +167,11 @@ export function openAesCtsHmac(
     confounded = aesCtsDecrypt(ke, ciphertext);
     if (!suite.macCoversCiphertext && !macMatches(truncatedHmac(suite, ki, confounded), receivedMac))
       throw integrityFailure(suite);
-    return copySecret(confounded, CONFOUNDER_LENGTH);
+    // The plaintext stays where it was decrypted, the confounder before it zeroed.
+    confounded.fill(0, 0, CONFOUNDER_LENGTH);
+    const plaintext = confounded.subarray(CONFOUNDER_LENGTH);
+    confounded = undefined;
+    return plaintext;
   } finally {
     wipe(confounded);
   }

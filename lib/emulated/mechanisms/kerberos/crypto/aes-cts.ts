@@ -46,6 +46,11 @@ function blockShape(length: number): { blocks: number; tail: number } {
   return { blocks, tail: length - AES_BLOCK_SIZE * (blocks - 1) };
 }
 
+/** The length of `length` bytes padded with zeros to whole blocks. */
+export function paddedLength(length: number): number {
+  return Math.ceil(length / AES_BLOCK_SIZE) * AES_BLOCK_SIZE;
+}
+
 /**
  * AES-CTS encryption of `plaintext` (at least one block: RFC 3962 5 leaves shorter input undefined,
  * and every Kerberos plaintext starts with a 16-byte confounder).
@@ -53,23 +58,33 @@ function blockShape(length: number): { blocks: number; tail: number } {
 export function aesCtsEncrypt(key: Uint8Array, plaintext: Uint8Array): Buffer {
   if (plaintext.length < AES_BLOCK_SIZE)
     throw new RangeError(`AES-CTS needs at least ${AES_BLOCK_SIZE} bytes of plaintext`);
-  if (plaintext.length === AES_BLOCK_SIZE) return aesCbcEncrypt(key, plaintext);
-  const { blocks, tail } = blockShape(plaintext.length);
-  // CBC over the plaintext padded with zeros, then the swap: C1..C(n-2), Cn, C(n-1) cut to `tail`.
-  // With zero padding, Cn = E(C(n-1) xor Pn||0), exactly the block ciphertext stealing makes.
-  const padded = allocSecret(blocks * AES_BLOCK_SIZE);
+  const padded = allocSecret(paddedLength(plaintext.length));
   try {
     padded.set(plaintext);
-    const cbc = aesCbcEncrypt(key, padded);
-    const lastFull = (blocks - 2) * AES_BLOCK_SIZE;
-    return Buffer.concat([
-      cbc.subarray(0, lastFull),
-      cbc.subarray(lastFull + AES_BLOCK_SIZE),
-      cbc.subarray(lastFull, lastFull + tail),
-    ]);
+    return aesCtsEncryptPadded(key, padded, plaintext.length);
   } finally {
     wipe(padded);
   }
+}
+
+/**
+ * aesCtsEncrypt() of the first `length` bytes (at least one block) of `padded`, which holds them
+ * followed by zeros to a whole number of blocks: the caller builds its plaintext there, so it is
+ * copied once.
+ */
+export function aesCtsEncryptPadded(key: Uint8Array, padded: Uint8Array, length: number): Buffer {
+  if (length < AES_BLOCK_SIZE || padded.length !== paddedLength(length))
+    throw new RangeError('AES-CTS takes at least a block, padded with zeros to whole blocks');
+  const cbc = aesCbcEncrypt(key, padded);
+  if (length === AES_BLOCK_SIZE) return cbc;
+  // CBC over the plaintext padded with zeros, then the swap: C1..C(n-2), Cn, C(n-1) cut to `tail`.
+  // With zero padding, Cn = E(C(n-1) xor Pn||0), exactly the block ciphertext stealing makes.
+  const { blocks, tail } = blockShape(length);
+  const lastFull = (blocks - 2) * AES_BLOCK_SIZE;
+  const cn = Buffer.from(cbc.subarray(lastFull + AES_BLOCK_SIZE)); // ciphertext: public
+  cbc.copy(cbc, lastFull + AES_BLOCK_SIZE, lastFull, lastFull + tail);
+  cn.copy(cbc, lastFull);
+  return cbc.subarray(0, length);
 }
 
 /**

@@ -7,7 +7,6 @@
  */
 import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
 import {
-  CONFOUNDER_LENGTH,
   checkChecksum,
   macAesCtsHmac,
   openAesCtsHmac,
@@ -15,7 +14,6 @@ import {
   type AesCtsHmacSuite,
 } from './aes-cts-hmac';
 import { KerberosCryptoError } from './crypto-error';
-import { randomConfounder } from './random-pool';
 import { KeyPurpose, checkUsage, type KeyDeriver, type KeyPurposeByte } from './key-derivation';
 
 /** An enctype's operations bound to one key (RFC 3961 3), the key's derived keys kept. */
@@ -75,15 +73,7 @@ export function bindAesKey(suite: AesCtsHmacSuite, key: Uint8Array): BoundKey {
     macAesCtsHmac(suite, derivedKey(usage, KeyPurpose.checksum), data);
 
   return {
-    encrypt(usage, plaintext) {
-      const keys = usageKeys(usage);
-      const confounder = randomConfounder(CONFOUNDER_LENGTH);
-      try {
-        return sealAesCtsHmac(suite, keys, plaintext, confounder);
-      } finally {
-        wipe(confounder);
-      }
-    },
+    encrypt: (usage, plaintext) => sealAesCtsHmac(suite, usageKeys(usage), plaintext),
     decrypt: (usage, ciphertext) => openAesCtsHmac(suite, usageKeys(usage), ciphertext),
     checksum,
     verifyChecksum: (usage, data, received) => checkChecksum(suite, checksum(usage, data), received),

@@ -1,8 +1,9 @@
 /**
  * The enctype table: what the Kerberos protocol code calls, by the etype number a KDC or a ticket
- * names (RFC 3961 3: the operations of an encryption type and its checksum type). Confounders are
- * drawn here from node:crypto's CSPRNG; the per-family modules take them as arguments so the RFCs'
- * vectors can be replayed.
+ * names (RFC 3961 3: the operations of an encryption type and its checksum type). Confounders come
+ * from node:crypto's CSPRNG through the random pool: rc4-hmac's are drawn here, the AES family
+ * draws its own straight into the buffer it encrypts; both families' functions also take one as
+ * an argument so the RFCs' vectors can be replayed.
  */
 import { copySecret, wipe, type SecretBuffer } from '../../../../secret';
 import {
@@ -17,7 +18,7 @@ import { AES128_CTS_HMAC_SHA1_96, AES256_CTS_HMAC_SHA1_96, aesSha1StringToKey } 
 import { AES128_CTS_HMAC_SHA256_128, AES256_CTS_HMAC_SHA384_192, aesSha2StringToKey } from './aes-sha2';
 import { bindAesKey, type BoundKey } from './bound-key';
 import { KerberosCryptoError } from './crypto-error';
-import { randomConfounder } from './random-pool';
+import { randomSecret } from './random-pool';
 import {
   RC4_CHECKSUM_LENGTH,
   RC4_CONFOUNDER_LENGTH,
@@ -122,14 +123,7 @@ function aesProfile(
     weak: false,
     stringToKey,
     randomToKey: identityRandomToKey(suite.name, suite.keyLength),
-    encrypt(key, usage, plaintext) {
-      const confounder = randomConfounder(CONFOUNDER_LENGTH);
-      try {
-        return encryptAesCtsHmac(suite, key, usage, plaintext, confounder);
-      } finally {
-        wipe(confounder);
-      }
-    },
+    encrypt: (key, usage, plaintext) => encryptAesCtsHmac(suite, key, usage, plaintext),
     decrypt: (key, usage, ciphertext) => decryptAesCtsHmac(suite, key, usage, ciphertext),
     checksum: (key, usage, data) => checksumAesCtsHmac(suite, key, usage, data),
     verifyChecksum: (key, usage, data, checksum) =>
@@ -153,7 +147,7 @@ const RC4_HMAC_PROFILE: EnctypeProfile = {
   stringToKey: (password) => rc4StringToKey(password),
   randomToKey: identityRandomToKey('rc4-hmac', RC4_KEY_LENGTH),
   encrypt(key, usage, plaintext) {
-    const confounder = randomConfounder(RC4_CONFOUNDER_LENGTH);
+    const confounder = randomSecret(RC4_CONFOUNDER_LENGTH);
     try {
       return rc4HmacEncrypt(key, usage, plaintext, confounder);
     } finally {

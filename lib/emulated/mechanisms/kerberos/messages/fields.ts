@@ -160,14 +160,29 @@ export function readKerberosString(element: DerElement, maxChars: number): strin
   return text;
 }
 
-const KERBEROS_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
+/** The number the ASCII digits `content[from, from + count)` spell, or -1 if one is not a digit. */
+function digitsAt(content: Buffer, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const digit = content[i] - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
 
 /** KerberosTime (RFC 4120 5.2.3): GeneralizedTime 'YYYYMMDDHHMMSSZ', no fraction, UTC. */
 export function readKerberosTime(element: DerElement): Date {
   expectTag(element, TagClass.Universal, UniversalTag.GeneralizedTime, false);
-  const match = element.content.length === 15 ? KERBEROS_TIME.exec(element.content.toString('latin1')) : null;
-  if (!match) throw new DerError('a KerberosTime not of the form YYYYMMDDHHMMSSZ', element.offset);
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  const { content } = element;
+  // Read off the octets: this runs for every time in every ticket and authenticator.
+  const fields =
+    content.length === 15 && content[14] === 0x5a /* Z */
+      ? [0, 4, 6, 8, 10, 12].map((at) => digitsAt(content, at, at === 0 ? 4 : 2))
+      : [-1];
+  if (fields.includes(-1))
+    throw new DerError('a KerberosTime not of the form YYYYMMDDHHMMSSZ', element.offset);
+  const [year, month, day, hour, minute, second] = fields;
   const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
   date.setUTCFullYear(year);
   const valid =
