@@ -79,6 +79,21 @@ describe.each(AES.map((e) => [enctypeProfile(e).name, e]))('%s', (_, enctype) =>
     expect(initiator.wrap(Buffer.from('clear'), false).readUInt16BE(6)).toBe(0);
   });
 
+  it('seals the plaintext from memory of its own, wiped once encrypted (it may be TSCredentials)', () => {
+    const { initiator, cipher } = pair(enctype);
+    const encrypt = cipher.encrypt.bind(cipher);
+    const seen: Buffer[] = [];
+    cipher.encrypt = (usage, plaintext) => {
+      seen.push(plaintext);
+      expect(plaintext.byteOffset).toBe(0);
+      expect(plaintext.buffer.byteLength).toBe(plaintext.length); // not a slab of the shared pool
+      return encrypt(usage, plaintext);
+    };
+    initiator.wrap(Buffer.from('password'));
+    expect(seen).toHaveLength(1);
+    expect(seen[0].every((b) => b === 0)).toBe(true);
+  });
+
   it('takes a token rotated by any RRC (Windows: 28)', () => {
     const { initiator, acceptor } = pair(enctype);
     for (const rrc of [28, 1, 16, 1000]) {

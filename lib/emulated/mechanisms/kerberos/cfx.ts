@@ -15,7 +15,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { sspiError } from '../../../errors';
-import { copySecret, wipe } from '../../../secret';
+import { allocSecret, copySecret, wipe } from '../../../secret';
 import { isKerberosCryptoError } from './crypto/crypto-error';
 import type { EnctypeProfile } from './crypto/enctypes';
 
@@ -142,7 +142,17 @@ export class CfxProtection {
     if (confidential) {
       // The encrypted copy of the header has RRC 0 (RFC 4121 4.2.4); the header sent names the
       // rotation of the copy and the checksum to the front.
-      const sealed = cipher.encrypt(this.sealUsage.ours, Buffer.concat([plaintext, header]));
+      // The plaintext may be a secret (CredSSP's TSCredentials): joined to the header in memory of
+      // its own, not Buffer.concat's shared pool, and wiped once encrypted.
+      const toSeal = allocSecret(plaintext.length + HEADER_LENGTH);
+      plaintext.copy(toSeal, 0);
+      header.copy(toSeal, plaintext.length);
+      let sealed: Buffer;
+      try {
+        sealed = cipher.encrypt(this.sealUsage.ours, toSeal);
+      } finally {
+        wipe(toSeal);
+      }
       const rrc = HEADER_LENGTH + cipher.checksumLength;
       header.writeUInt16BE(rrc, 6);
       const split = sealed.length - rrc;
