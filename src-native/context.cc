@@ -10,9 +10,10 @@ namespace {
 
 // ISC_REQ_ALLOCATE_MEMORY and ASC_REQ_ALLOCATE_MEMORY share one bit (0x100). Callers never see
 // package memory, so whether the package allocates is ours to choose: it does (the reference's
-// way), except for AcceptSecurityContext under Wine, whose NTLM acceptor ignores the flag and
-// copies its token through the NULL pointer it was given (dlls/msv1_0/main.c); there we pass
-// a buffer of the package's cbMaxToken.
+// way), except under Wine, whose packages do not all honour the flag: its NTLM acceptor copies
+// its token through the NULL pointer it was given (dlls/msv1_0/main.c), and its Kerberos
+// ("flags 0x100 not supported", dlls/kerberos) finds a zero-length buffer too small for its
+// AP-REQ. There we pass a buffer of the package's cbMaxToken, in both roles.
 constexpr unsigned long kAllocateMemory = 0x100;
 
 // One ISC or ASC leg: arguments copied on the JavaScript thread, results filled on the worker.
@@ -58,7 +59,7 @@ void RunLeg(ContextCall& call) {
     call.status = SEC_E_INVALID_HANDLE;
     return;
   }
-  const bool packageAllocates = call.initiator || !RunningOnWine();
+  const bool packageAllocates = !RunningOnWine();
   OutputToken output(packageAllocates ? 0 : call.credential->MaxToken());
   // On later legs phContext and phNewContext point at the same handle, which the reference
   // allows ("phNewContext can be the same as the handle specified in phContext").

@@ -6,7 +6,9 @@
  * Plain CommonJS: node.exe runs it as it is.
  *
  * Environment: CREDSSP_WINE_PORT (the Linux side), CREDSSP_DIST (dist/ as a Windows path),
- * CREDSSP_WINE_USER / _DOMAIN / _PASSWORD (the Samba account), CREDSSP_BACKEND=native.
+ * CREDSSP_WINE_USER / _DOMAIN / _PASSWORD (the Samba account), CREDSSP_BACKEND=native;
+ * KRB5_CONFIG / KRB5CCNAME (an MIT realm and alice's ccache, for Wine's Kerberos) and
+ * CREDSSP_WINE_KRB5_TARGET (the service the Linux side holds the keytab of).
  */
 'use strict';
 const net = require('node:net');
@@ -470,6 +472,56 @@ async function main() {
     await api.deleteSecurityContext(context);
     await api.freeCredentialsHandle(credential);
     return { legs, peer: answer, sealed, unsealed };
+  });
+
+  // Wine's Kerberos (MIT krb5 underneath, single sign-on from the ccache kinit wrote, which
+  // KRB5CCNAME names) against the emulated Kerberos acceptor on Linux with the service's keytab.
+  await scenario('native Kerberos client -> emulated acceptor', async () => {
+    const credential = await api.acquireCredentialsHandle({ package: 'Kerberos', use: 'outbound' });
+    let context = null;
+    let input;
+    const legs = [];
+    let answer = await ask({ op: 'emulated-kerberos-acceptor-start' });
+    let isc;
+    for (let i = 0; i < 4; i++) {
+      isc = await api.initializeSecurityContext({
+        credential,
+        context,
+        targetName: process.env.CREDSSP_WINE_KRB5_TARGET,
+        flags: ISC_FLAGS | ISC_REQ.MUTUAL_AUTH,
+        input,
+      });
+      context = isc.context;
+      legs.push(`ISC ${isc.statusName}`);
+      if (isc.output.length === 0) break;
+      answer = await ask({ op: 'emulated-accept', token: b64(isc.output) });
+      legs.push(`ASC ${answer.statusName || answer.error}`);
+      if (answer.error || !answer.token) break;
+      input = Buffer.from(answer.token, 'base64');
+    }
+    const mutual = (isc.attributes & ISC_REQ.MUTUAL_AUTH) !== 0;
+    let sealed = null;
+    const unsealed = [];
+    if (answer.statusName === 'SEC_E_OK' && isc.statusName === 'SEC_E_OK') {
+      sealed = await api
+        .encryptMessage(context, Buffer.from('native Kerberos to emulated'))
+        .then(
+          async (message) => (await ask({ op: 'emulated-decrypt', data: b64(message) })).text,
+          describeError,
+        );
+      for (const n of [1, 2]) {
+        const fromPeer = await ask({ op: 'emulated-encrypt', text: `emulated Kerberos to native ${n}` });
+        unsealed.push(
+          await api
+            .decryptMessage(context, Buffer.from(fromPeer.data, 'base64'))
+            .then((b) => b.toString(), describeError),
+        );
+      }
+    }
+    const names = await ask({ op: 'emulated-names' });
+    await api.deleteSecurityContext(context);
+    await api.freeCredentialsHandle(credential);
+    return { legs, peer: answer, mutual, sealed, unsealed, names };
   });
 
   // And the reverse: the emulated client on Linux against the native acceptor here.
