@@ -84,8 +84,8 @@ export function profileOf(etype: number, what: string): EnctypeProfile {
 export function decryptTicket(ticket: Ticket, keys: ServiceKeyLookup): EncTicketPart {
   const { etype, kvno } = ticket.encPart;
   const profile = profileOf(etype, 'The ticket');
-  // The client names the service: quoted short.
-  const service = peerText(principalToString(ticket.sname, ticket.realm));
+  // The client names the service: quoted short, and only for a refusal's message.
+  const service = () => peerText(principalToString(ticket.sname, ticket.realm));
   const key = keys(ticket.sname, ticket.realm, kvno, etype);
   if (!key) {
     const otherVersion =
@@ -93,14 +93,14 @@ export function decryptTicket(ticket: Ticket, keys: ServiceKeyLookup): EncTicket
     throw new ApFailure(
       'SEC_E_NO_KERB_KEY',
       otherVersion ? C.KRB_AP_ERR_BADKEYVER : C.KRB_AP_ERR_NOKEY,
-      `The ticket is for ${service} (kvno ${kvno ?? 'unset'}, ${profile.name}), for which this acceptor has no key.`,
+      `The ticket is for ${service()} (kvno ${kvno ?? 'unset'}, ${profile.name}), for which this acceptor has no key.`,
     );
   }
   if (key.keyValue.length !== profile.keyLength)
     throw new ApFailure(
       'SEC_E_NO_KERB_KEY',
       C.KRB_AP_ERR_NOKEY,
-      `The key for ${service} is not a ${profile.name} key.`,
+      `The key for ${service()} is not a ${profile.name} key.`,
     );
   return decryptPart(
     (cipher) => profile.decrypt(key.keyValue, KeyUsage.KDC_REP_TICKET, cipher),
