@@ -8,7 +8,7 @@
  * - CredSSP with Kerberos inside ours ↔ ours, delegating the password, under the policy
  *   allowFreshCredentials (the NTLM-only list does not count with Kerberos).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -151,6 +151,19 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       const { client, peer, mit } = await toMitAcceptor(credential);
       expect(mit.last?.peer).toBe(`alice@${REALM}`);
       await wrapBothWays(client.context, peer);
+    });
+
+    test('single sign-on from a DIR collection kinit filled (its primary cache) → MIT’s acceptor', async () => {
+      const collection = join(realm.dir, 'dcc');
+      mkdirSync(collection);
+      await realm.run('kinit', ['alice'], `${PASSWORD}\n`, { KRB5CCNAME: `DIR:${collection}` });
+      const credential = await acquire({
+        package: 'Kerberos',
+        use: 'outbound',
+        emulated: { kerberos: { kdc: realm.kdc, ccache: `DIR:${collection}` } },
+      });
+      const { mit } = await toMitAcceptor(credential);
+      expect(mit.last?.peer).toBe(`alice@${REALM}`);
     });
 
     test('a client keytab (kadmin ktadd of alice): no identity, her keys log on', async () => {

@@ -3,6 +3,9 @@
  * entries, bounds) and KRB5CCNAME resolution. kinit's and kvno's own caches are in
  * test/interop/ccache-mit.test.ts.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SspiError } from '../../lib/errors';
 import {
   CCACHE_CONFIG_REALM,
@@ -200,7 +203,30 @@ describe('ccachePathFromEnv: KRB5CCNAME as MIT resolves it', () => {
     expect(ccachePathFromEnv({ KRB5CCNAME: '' }, 0)).toBe('/tmp/krb5cc_0');
   });
 
-  test.each(['KEYRING:persistent:1000', 'DIR:/run/user/1000/krb5cc', 'KCM:1000', 'MEMORY:x', 'API:'])(
+  test('DIR: a collection’s primary cache, as its primary file names it, else tkt; DIR:: one cache of it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcc-'));
+    try {
+      expect(ccachePathFromEnv({ KRB5CCNAME: `DIR:${dir}` }, 1000)).toBe(join(dir, 'tkt'));
+      writeFileSync(join(dir, 'primary'), 'tktAbC123\n');
+      expect(ccachePathFromEnv({ KRB5CCNAME: `DIR:${dir}` }, 1000)).toBe(join(dir, 'tktAbC123'));
+      expect(ccachePathFromEnv({ KRB5CCNAME: `DIR::${dir}/tkt7` }, 1000)).toBe(`${dir}/tkt7`);
+      for (const bad of ['../elsewhere\n', '\n', '..\n', 'a/b\n']) {
+        writeFileSync(join(dir, 'primary'), bad);
+        expect(() => ccachePathFromEnv({ KRB5CCNAME: `DIR:${dir}` }, 1000)).toThrow(
+          expect.objectContaining({ code: 'SEC_E_NO_CREDENTIALS' }),
+        );
+      }
+      for (const bad of ['DIR:', 'DIR::', 'DIR::tkt']) {
+        expect(() => ccachePathFromEnv({ KRB5CCNAME: bad }, 1000)).toThrow(
+          expect.objectContaining({ code: 'SEC_E_NO_CREDENTIALS' }),
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each(['KEYRING:persistent:1000', 'KCM:1000', 'MEMORY:x', 'API:'])(
     '%s is refused with SEC_E_NO_CREDENTIALS naming its type',
     (name) => {
       const type = name.slice(0, name.indexOf(':'));
