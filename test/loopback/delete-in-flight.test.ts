@@ -9,7 +9,7 @@ import {
 } from '../../lib';
 import { performance } from 'node:perf_hooks';
 import { TURN_BUDGET_MS } from '../../lib/emulated/scheduling/turn-budget';
-import { FAST_PATH_MAJORS } from '../../lib/emulated/tls/node-internals/probe';
+import { tlsPath } from '../../lib/emulated/tls/node-internals/probe';
 import { credentialPair, handshake } from './helpers';
 
 /** Settles within `ms` or says 'hang'; attaches its handlers at once, so nothing rejects unhandled. */
@@ -66,9 +66,9 @@ describe.each(['CredSSP', 'Negotiate', 'NTLM'] as const)(
   },
 );
 
-// The fast path completes TLS's writes within the call; on a Node CI does not run (the safe path)
-// a sealed message always waits a turn, which the test below does not model.
-const fastPath = FAST_PATH_MAJORS.includes(Number(process.versions.node.split('.')[0]));
+// The fast path completes TLS's writes within the call; on the safe path (a Node CI does not run,
+// or CREDSSP_TLS_PATH=safe) a sealed message always waits a turn, which the test below does not model.
+const fastPath = tlsPath() === 'fast';
 
 (fastPath ? describe : describe.skip)('CredSSP: a context deleted while a message is in flight', () => {
   const outcome = (p: Promise<Buffer>) =>
