@@ -14,17 +14,31 @@ const pool = allocSecret(POOL_SIZE);
 /** Where the unused bytes of the pool start; POOL_SIZE when it is spent. */
 let next = POOL_SIZE;
 
-/** Fill `target` (at most 4096 bytes) with fresh random bytes, taken out of the pool. */
-export function fillRandom(target: Uint8Array): void {
-  const length = target.length;
+/**
+ * The offset of `length` (at most 4096) unused pool bytes, refilling the pool first when fewer
+ * are left; the caller reads them, then zeroes them with spent().
+ */
+function take(length: number): number {
   if (length > POOL_SIZE) throw new RangeError(`a random draw is at most ${POOL_SIZE} bytes`);
   if (next + length > POOL_SIZE) {
     randomFillSync(pool);
     next = 0;
   }
-  target.set(pool.subarray(next, next + length));
-  pool.fill(0, next, next + length);
+  const at = next;
   next += length;
+  return at;
+}
+
+/** Zero pool bytes once handed out. */
+function spent(at: number, length: number): void {
+  pool.fill(0, at, at + length);
+}
+
+/** Fill `target` (at most 4096 bytes) with fresh random bytes, taken out of the pool. */
+export function fillRandom(target: Uint8Array): void {
+  const at = take(target.length);
+  target.set(pool.subarray(at, at + target.length));
+  spent(at, target.length);
 }
 
 /** `length` (at most 4096) fresh random bytes in memory of their own, which the caller wipes. */
@@ -36,12 +50,8 @@ export function randomSecret(length: number): SecretBuffer {
 
 /** A random unsigned 32-bit number (a sequence number, random digits: public once sent). */
 export function randomUint32(): number {
-  if (next + 4 > POOL_SIZE) {
-    randomFillSync(pool);
-    next = 0;
-  }
-  const value = pool.readUInt32BE(next);
-  pool.fill(0, next, next + 4);
-  next += 4;
+  const at = take(4);
+  const value = pool.readUInt32BE(at);
+  spent(at, 4);
   return value;
 }
