@@ -80,6 +80,49 @@ async function scenario(name, body) {
 const b64 = (buffer) => Buffer.from(buffer).toString('base64');
 
 // --- helpers over the public API ---------------------------------------------------------------
+
+/**
+ * The native client `credential` against the emulated acceptor on Linux, which `start` sets up:
+ * the legs until one side has nothing more to send, then, once both are complete, a message
+ * sealed here for the peer to open and two sealed there for us ("native<label> to emulated",
+ * "emulated<label> to native n"); a refused message call is its error, described.
+ */
+async function againstEmulatedAcceptor(credential, { start, targetName, flags, label }) {
+  let context = null;
+  let input;
+  let last;
+  const legs = [];
+  let peer = await ask({ op: start });
+  for (let i = 0; i < 4; i++) {
+    last = await api.initializeSecurityContext({ credential, context, targetName, flags, input });
+    context = last.context;
+    legs.push(`ISC ${last.statusName}`);
+    if (last.output.length === 0) break;
+    peer = await ask({ op: 'emulated-accept', token: b64(last.output) });
+    legs.push(`ASC ${peer.statusName || peer.error}`);
+    if (peer.error || !peer.token) break;
+    input = Buffer.from(peer.token, 'base64');
+  }
+  let sealed = null;
+  const unsealed = [];
+  if (peer.statusName === 'SEC_E_OK' && last.statusName === 'SEC_E_OK') {
+    sealed = await api
+      .encryptMessage(context, Buffer.from(`native${label} to emulated`))
+      .then(
+        async (message) => (await ask({ op: 'emulated-decrypt', data: b64(message) })).text,
+        describeError,
+      );
+    for (const n of [1, 2]) {
+      const fromPeer = await ask({ op: 'emulated-encrypt', text: `emulated${label} to native ${n}` });
+      unsealed.push(
+        await api
+          .decryptMessage(context, Buffer.from(fromPeer.data, 'base64'))
+          .then((b) => b.toString(), describeError),
+      );
+    }
+  }
+  return { context, last, legs, peer, sealed, unsealed };
+}
 function identity(pw = password) {
   return { user, domain, password: pw };
 }
@@ -433,95 +476,32 @@ async function main() {
       use: 'outbound',
       identity: identity(),
     });
-    let context = null;
-    let input;
-    const legs = [];
-    let answer = await ask({ op: 'emulated-acceptor-start' });
-    for (let i = 0; i < 4; i++) {
-      const isc = await api.initializeSecurityContext({
-        credential,
-        context,
-        targetName: 'HOST/linux',
-        flags: ISC_FLAGS,
-        input,
-      });
-      context = isc.context;
-      legs.push(`ISC ${isc.statusName}`);
-      if (isc.output.length === 0) break;
-      answer = await ask({ op: 'emulated-accept', token: b64(isc.output) });
-      legs.push(`ASC ${answer.statusName || answer.error}`);
-      if (answer.error || answer.statusName === 'SEC_E_OK') break;
-      input = Buffer.from(answer.token, 'base64');
-    }
-    let sealed = null;
-    if (answer.statusName === 'SEC_E_OK') {
-      const message = await api.encryptMessage(context, Buffer.from('native to emulated'));
-      sealed = (await ask({ op: 'emulated-decrypt', data: b64(message) })).text;
-    }
-    const unsealed = [];
-    if (answer.statusName === 'SEC_E_OK') {
-      for (const n of [1, 2]) {
-        const fromPeer = await ask({ op: 'emulated-encrypt', text: `emulated to native ${n}` });
-        unsealed.push(
-          await api
-            .decryptMessage(context, Buffer.from(fromPeer.data, 'base64'))
-            .then((b) => b.toString(), describeError),
-        );
-      }
-    }
-    await api.deleteSecurityContext(context);
+    const run = await againstEmulatedAcceptor(credential, {
+      start: 'emulated-acceptor-start',
+      targetName: 'HOST/linux',
+      flags: ISC_FLAGS,
+      label: '',
+    });
+    await api.deleteSecurityContext(run.context);
     await api.freeCredentialsHandle(credential);
-    return { legs, peer: answer, sealed, unsealed };
+    return { legs: run.legs, peer: run.peer, sealed: run.sealed, unsealed: run.unsealed };
   });
 
   // Wine's Kerberos (MIT krb5 underneath, single sign-on from the ccache kinit wrote, which
   // KRB5CCNAME names) against the emulated Kerberos acceptor on Linux with the service's keytab.
   await scenario('native Kerberos client -> emulated acceptor', async () => {
     const credential = await api.acquireCredentialsHandle({ package: 'Kerberos', use: 'outbound' });
-    let context = null;
-    let input;
-    const legs = [];
-    let answer = await ask({ op: 'emulated-kerberos-acceptor-start' });
-    let isc;
-    for (let i = 0; i < 4; i++) {
-      isc = await api.initializeSecurityContext({
-        credential,
-        context,
-        targetName: process.env.CREDSSP_WINE_KRB5_TARGET,
-        flags: ISC_FLAGS | ISC_REQ.MUTUAL_AUTH,
-        input,
-      });
-      context = isc.context;
-      legs.push(`ISC ${isc.statusName}`);
-      if (isc.output.length === 0) break;
-      answer = await ask({ op: 'emulated-accept', token: b64(isc.output) });
-      legs.push(`ASC ${answer.statusName || answer.error}`);
-      if (answer.error || !answer.token) break;
-      input = Buffer.from(answer.token, 'base64');
-    }
-    const mutual = (isc.attributes & ISC_REQ.MUTUAL_AUTH) !== 0;
-    let sealed = null;
-    const unsealed = [];
-    if (answer.statusName === 'SEC_E_OK' && isc.statusName === 'SEC_E_OK') {
-      sealed = await api
-        .encryptMessage(context, Buffer.from('native Kerberos to emulated'))
-        .then(
-          async (message) => (await ask({ op: 'emulated-decrypt', data: b64(message) })).text,
-          describeError,
-        );
-      for (const n of [1, 2]) {
-        const fromPeer = await ask({ op: 'emulated-encrypt', text: `emulated Kerberos to native ${n}` });
-        unsealed.push(
-          await api
-            .decryptMessage(context, Buffer.from(fromPeer.data, 'base64'))
-            .then((b) => b.toString(), describeError),
-        );
-      }
-    }
+    const run = await againstEmulatedAcceptor(credential, {
+      start: 'emulated-kerberos-acceptor-start',
+      targetName: process.env.CREDSSP_WINE_KRB5_TARGET,
+      flags: ISC_FLAGS | ISC_REQ.MUTUAL_AUTH,
+      label: ' Kerberos',
+    });
+    const mutual = (run.last.attributes & ISC_REQ.MUTUAL_AUTH) !== 0;
     const names = await ask({ op: 'emulated-names' });
-    await api.deleteSecurityContext(context);
+    await api.deleteSecurityContext(run.context);
     await api.freeCredentialsHandle(credential);
-    return { legs, peer: answer, mutual, sealed, unsealed, names };
+    return { legs: run.legs, peer: run.peer, mutual, sealed: run.sealed, unsealed: run.unsealed, names };
   });
 
   // And the reverse: the emulated client on Linux against the native acceptor here.
