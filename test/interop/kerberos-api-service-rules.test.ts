@@ -10,17 +10,8 @@
  * - a context's lifespan is its service ticket's (a service with `-maxlife 20m`).
  */
 import { join } from 'node:path';
-import {
-  ASC_REQ,
-  ISC_REQ,
-  acquireCredentialsHandle,
-  credentialsDelegated,
-  freeCredentialsHandle,
-  queryContextAttributes,
-  type AcquireCredentialsOptions,
-  type CredentialsHandle,
-} from '../../lib';
-import { ourSide as ours, handshake, mitSide, wrapBothWays } from './peers/api-sides';
+import { ASC_REQ, ISC_REQ, credentialsDelegated, queryContextAttributes } from '../../lib';
+import { ourSide as ours, handshake, mitSide, perTestResources, wrapBothWays } from './peers/api-sides';
 import { describeWithPeers } from './peers/availability';
 import { JsonPeer } from './peers/json-peer';
 import { startMitRealm, type MitRealm } from './peers/mit-realm';
@@ -39,14 +30,8 @@ const ASC_FLAGS = ASC_REQ.CONFIDENTIALITY | ASC_REQ.INTEGRITY;
 describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos service rules, with MIT', () => {
   let realm: MitRealm;
   let ccache = '';
-  const handles: CredentialsHandle[] = [];
-  const peers: JsonPeer[] = [];
+  const { acquire, keep } = perTestResources();
 
-  const acquire = async (opts: AcquireCredentialsOptions): Promise<CredentialsHandle> => {
-    const handle = await acquireCredentialsHandle(opts);
-    handles.push(handle);
-    return handle;
-  };
   const alice = (delegation?: 'policy' | 'always') =>
     acquire({
       package: 'Kerberos',
@@ -74,14 +59,13 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos service rules, with 
       env: { ...realm.env, KRB5CCNAME: `FILE:${ccache}` },
       target: spn.replace('/', '@'),
     });
-    peers.push(peer);
-    return peer;
+    return keep(peer);
   };
   const mitAcceptor = async (spn: string) => {
     const keytab = join(realm.dir, `${spn.replace(/\W/g, '_')}.keytab`);
     await realm.ktadd(spn, keytab); // -norandkey: the password's keys stay
     const peer = JsonPeer.mitAcceptor('krb5', { env: { ...realm.env, KRB5_KTNAME: `FILE:${keytab}` } });
-    peers.push(peer);
+    keep(peer);
     await peer.start();
     return peer;
   };
@@ -95,10 +79,6 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos service rules, with 
     await realm.kadmin(`addprinc +ok_as_delegate -pw ${TRUSTED.password} ${TRUSTED.spn}`);
     await realm.kadmin(`addprinc -maxlife 20m -pw ${SHORT.password} ${SHORT.spn}`);
     ccache = await realm.kinit('alice', ALICE_PASSWORD);
-  });
-  afterEach(async () => {
-    await Promise.all(peers.splice(0).map((peer) => peer.close()));
-    await Promise.all(handles.splice(0).map((handle) => freeCredentialsHandle(handle)));
   });
   afterAll(async () => {
     await realm?.stop();

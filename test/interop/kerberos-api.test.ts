@@ -14,15 +14,13 @@ import { join } from 'node:path';
 import {
   ASC_REQ,
   ISC_REQ,
-  acquireCredentialsHandle,
   deleteSecurityContext,
-  freeCredentialsHandle,
   initializeSecurityContext,
   queryContextAttributes,
   type AcquireCredentialsOptions,
   type CredentialsHandle,
 } from '../../lib';
-import { handshake, mitSide, ourSide, wrapBetween, wrapBothWays } from './peers/api-sides';
+import { handshake, mitSide, ourSide, perTestResources, wrapBetween, wrapBothWays } from './peers/api-sides';
 import { describeWithPeers } from './peers/availability';
 import { JsonPeer } from './peers/json-peer';
 import { startMitRealm, type MitRealm } from './peers/mit-realm';
@@ -60,14 +58,8 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
   let httpKeytab = '';
   let rdpKeytab = '';
   let ccache = '';
-  const handles: CredentialsHandle[] = [];
-  const peers: JsonPeer[] = [];
+  const { acquire, keep } = perTestResources();
 
-  const acquire = async (opts: AcquireCredentialsOptions): Promise<CredentialsHandle> => {
-    const handle = await acquireCredentialsHandle(opts);
-    handles.push(handle);
-    return handle;
-  };
   const alice = (
     pkg: 'Kerberos' | 'Negotiate' | 'CredSSP',
     extra: AcquireCredentialsOptions['emulated'] = {},
@@ -85,8 +77,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
   ) => acquire({ package: pkg, use: 'inbound', emulated: { kerberos: { keytab: httpKeytab }, ...extra } });
   const mitAcceptor = (mech: 'krb5' | 'spnego') => {
     const peer = JsonPeer.mitAcceptor(mech, { env: { ...realm.env, KRB5_KTNAME: `FILE:${httpKeytab}` } });
-    peers.push(peer);
-    return peer;
+    return keep(peer);
   };
   const mitInitiator = (mech: 'krb5' | 'spnego', deleg = false) => {
     const peer = JsonPeer.mitInitiator(mech, {
@@ -94,8 +85,7 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
       target: `HTTP@${HOST}`,
       deleg,
     });
-    peers.push(peer);
-    return peer;
+    return keep(peer);
   };
   /** Our initiator with `credential` → MIT's acceptor, the handshake done. */
   const toMitAcceptor = async (credential: CredentialsHandle, mech: 'krb5' | 'spnego' = 'krb5') => {
@@ -120,10 +110,6 @@ describeWithPeers(['mit-krb5', 'python3-gssapi'], 'Kerberos through the public A
     httpKeytab = await realm.addService(`HTTP/${HOST}`);
     rdpKeytab = await realm.addService(`TERMSRV/${HOST}`);
     ccache = await realm.kinit('alice', PASSWORD);
-  });
-  afterEach(async () => {
-    await Promise.all(peers.splice(0).map((peer) => peer.close()));
-    await Promise.all(handles.splice(0).map((handle) => freeCredentialsHandle(handle)));
   });
   afterAll(async () => {
     await realm?.stop();

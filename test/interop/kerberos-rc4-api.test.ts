@@ -14,10 +14,8 @@ import { join } from 'node:path';
 import {
   ASC_REQ,
   ISC_REQ,
-  acquireCredentialsHandle,
   decryptMessage,
   encryptMessage,
-  freeCredentialsHandle,
   queryContextAttributes,
   type AcquireCredentialsOptions,
   type CredentialsHandle,
@@ -26,7 +24,7 @@ import {
 import { unwrapInitialContextToken } from '../../lib/emulated/mechanisms/kerberos/messages/gss-token';
 import { describeWithPeers } from './peers/availability';
 import { JsonPeer } from './peers/json-peer';
-import { handshake, mitSide, ourSide } from './peers/api-sides';
+import { handshake, mitSide, ourSide, perTestResources } from './peers/api-sides';
 import { startMitRealm, type MitRealm } from './peers/mit-realm';
 
 const REALM = 'RC4API.TEST';
@@ -87,14 +85,8 @@ describeWithPeers(
     let rdpKeytab = '';
     let ccache = '';
     let mitEnv: Record<string, string> = {};
-    const handles: CredentialsHandle[] = [];
-    const peers: JsonPeer[] = [];
+    const { acquire, keep } = perTestResources();
 
-    const acquire = async (opts: AcquireCredentialsOptions): Promise<CredentialsHandle> => {
-      const handle = await acquireCredentialsHandle(opts);
-      handles.push(handle);
-      return handle;
-    };
     const alice = (
       pkg: 'Kerberos' | 'Negotiate' | 'CredSSP',
       extra: AcquireCredentialsOptions['emulated'] = {},
@@ -116,16 +108,14 @@ describeWithPeers(
       });
     const mitAcceptor = (mech: 'krb5' | 'spnego') => {
       const peer = JsonPeer.mitAcceptor(mech, { env: { ...mitEnv, KRB5_KTNAME: `FILE:${httpKeytab}` } });
-      peers.push(peer);
-      return peer;
+      return keep(peer);
     };
     const mitInitiator = (mech: 'krb5' | 'spnego') => {
       const peer = JsonPeer.mitInitiator(mech, {
         env: { ...mitEnv, KRB5CCNAME: `FILE:${ccache}` },
         target: `HTTP@${HOST}`,
       });
-      peers.push(peer);
-      return peer;
+      return keep(peer);
     };
 
     beforeAll(async () => {
@@ -148,10 +138,6 @@ describeWithPeers(
         await realm.kadmin(`setstr ${spn} session_enctypes arcfour-hmac`);
       ccache = join(realm.dir, 'cc_alice');
       await realm.run('kinit', ['-c', `FILE:${ccache}`, 'alice'], `${PASSWORD}\n`, { KRB5_CONFIG: config });
-    });
-    afterEach(async () => {
-      await Promise.all(peers.splice(0).map((peer) => peer.close()));
-      await Promise.all(handles.splice(0).map((handle) => freeCredentialsHandle(handle)));
     });
     afterAll(async () => {
       await realm?.stop();

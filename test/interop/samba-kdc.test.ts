@@ -19,16 +19,14 @@ import {
   ASC_REQ,
   ISC_REQ,
   acceptSecurityContext,
-  acquireCredentialsHandle,
   decryptMessage,
   encryptMessage,
-  freeCredentialsHandle,
   initializeSecurityContext,
   queryContextAttributes,
-  type AcquireCredentialsOptions,
   type CredentialsHandle,
   type SecurityContext,
 } from '../../lib';
+import { perTestResources } from './peers/api-sides';
 import { describeWithPeers } from './peers/availability';
 import { JsonPeer } from './peers/json-peer';
 import { SupportedEnctypes, startSambaDc, type SambaDc } from './peers/samba-dc';
@@ -101,14 +99,8 @@ describeWithPeers(
   () => {
     let dc: SambaDc;
     const keytabs: Record<string, string> = {};
-    const handles: CredentialsHandle[] = [];
-    const peers: JsonPeer[] = [];
+    const { acquire, keep } = perTestResources();
 
-    const acquire = async (opts: AcquireCredentialsOptions): Promise<CredentialsHandle> => {
-      const handle = await acquireCredentialsHandle(opts);
-      handles.push(handle);
-      return handle;
-    };
     const client = (
       user: string,
       password: string,
@@ -144,10 +136,6 @@ describeWithPeers(
         keytabs[spn] = await dc.exportKeytab(spn);
       }
     }, SETUP_TIMEOUT_MS);
-    afterEach(async () => {
-      await Promise.all(peers.splice(0).map((peer) => peer.close()));
-      await Promise.all(handles.splice(0).map((handle) => freeCredentialsHandle(handle)));
-    });
     afterAll(async () => {
       await dc?.stop();
     });
@@ -201,7 +189,7 @@ describeWithPeers(
           env: { ...dc.env, KRB5CCNAME: `FILE:${ccache}` },
           target: SERVICE.replace('/', '@'),
         });
-        peers.push(peer);
+        keep(peer);
         const server = await service(SERVICE);
         let step = await peer.start();
         let ours = await acceptSecurityContext({ credential: server, flags: ASC_FLAGS, input: step.token! });

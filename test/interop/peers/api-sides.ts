@@ -1,12 +1,16 @@
 /**
  * Handshakes through the public API between our contexts and MIT's GSSAPI peers (json-peer.ts):
- * each end is a Side (a token in, a token out), run against the other until both are done.
+ * each end is a Side (a token in, a token out), run against the other until both are done; and
+ * the credential handles and peers one test opens, released after it.
  */
 import {
   acceptSecurityContext,
+  acquireCredentialsHandle,
   decryptMessage,
   encryptMessage,
+  freeCredentialsHandle,
   initializeSecurityContext,
+  type AcquireCredentialsOptions,
   type ContextResult,
   type CredentialsHandle,
   type SecurityContext,
@@ -95,4 +99,32 @@ export async function wrapBetween(a: SecurityContext, b: SecurityContext): Promi
     const message = Buffer.from('between our two ends');
     expect(await decryptMessage(to, await encryptMessage(from, message))).toEqual(message);
   }
+}
+
+/**
+ * The credential handles and MIT peers each test opens, released after it: `acquire` in place of
+ * acquireCredentialsHandle, `keep(peer)` for a peer. Call in a describe body: it registers the
+ * afterEach.
+ */
+export function perTestResources(): {
+  acquire(opts: AcquireCredentialsOptions): Promise<CredentialsHandle>;
+  keep<T extends JsonPeer>(peer: T): T;
+} {
+  const handles: CredentialsHandle[] = [];
+  const peers: JsonPeer[] = [];
+  afterEach(async () => {
+    await Promise.all(peers.splice(0).map((peer) => peer.close()));
+    await Promise.all(handles.splice(0).map((handle) => freeCredentialsHandle(handle)));
+  });
+  return {
+    async acquire(opts) {
+      const handle = await acquireCredentialsHandle(opts);
+      handles.push(handle);
+      return handle;
+    },
+    keep(peer) {
+      peers.push(peer);
+      return peer;
+    },
+  };
 }
